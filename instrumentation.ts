@@ -1,0 +1,7 @@
+// Runs once when the server starts: fail fast on bad configuration, open the database
+// (embedded Postgres by default, migrations applied) and start the in-process workers.
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { startServer } = await import("@/lib/server-start");
+  await startServer();
+}

@@ -1,0 +1,123 @@
+import { z } from "zod";
+
+/**
+ * Every setting Backdrop reads, validated once. Documented in `.env.example`.
+ * Nothing else reads `process.env` (scripts pass settings through here too).
+ */
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    (value) => (value === "" || value === undefined ? fallback : ["1", "true", "yes", "on"].includes(String(value).toLowerCase())),
+    z.boolean(),
+  );
+const providerList = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .default("local")
+    .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean)),
+);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().positive().default(3000),
+    DATABASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    ),
+    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data")),
+    PUBLIC_BASE_URL: optionalUrl,
+    SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
+    SIGNED_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+
+    PAYMENTS_MODE: z.enum(["sandbox", "stripe"]).default("sandbox"),
+    PAYMENT_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+    STRIPE_SECRET_KEY: optionalString,
+    STRIPE_WEBHOOK_SECRET: optionalString,
+    STRIPE_API_BASE: optionalUrl,
+
+    X402_ENABLED: bool(false),
+    X402_NETWORK: optionalString,
+    X402_PAY_TO: optionalString,
+    X402_ASSET: optionalString,
+    X402_RPC_URL: optionalUrl,
+    X402_FACILITATOR_URL: optionalUrl,
+
+    ADMIN_PASSWORD: optionalString,
+
+    ALIBABA_ACCESS_KEY_ID: optionalString,
+    ALIBABA_ACCESS_KEY_SECRET: optionalString,
+    ALIBABA_ENDPOINT: optionalUrl,
+    SELLERPIC_API_KEY: optionalString,
+    SELLERPIC_BASE_URL: optionalUrl,
+    YOUCAM_API_KEY: optionalString,
+    YOUCAM_BASE_URL: optionalUrl,
+    PROVIDER_SKY_REPLACEMENT: providerList,
+    PROVIDER_BACKGROUND_CHANGE: providerList,
+    PROVIDER_BACKGROUND_REMOVAL: providerList,
+    PROVIDER_PROMPT_SEGMENTATION: providerList,
+
+    S3_ENDPOINT: optionalUrl,
+    S3_BUCKET: optionalString,
+    S3_ACCESS_KEY_ID: optionalString,
+    S3_SECRET_ACCESS_KEY: optionalString,
+    S3_REGION: z.preprocess(emptyAsUndefined, z.string().default("us-east-1")),
+
+    WORKER_MODE: z.enum(["embedded", "external"]).default("embedded"),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
+    ENGINE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+    ENGINE_SUBJECT_MODEL: optionalString,
+    ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+
+    /** Test-only: hosts (host or host:port) the URL fetcher may reach although they are private. */
+    URL_FETCH_ALLOWLIST: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .default("")
+        .transform((value) => value.split(",").map((part) => part.trim().toLowerCase()).filter(Boolean)),
+    ),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.PAYMENTS_MODE === "stripe" && (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET)) {
+      ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "PAYMENTS_MODE=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" });
+    }
+    const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
+    if (s3.some(Boolean) && !s3.every(Boolean)) {
+      ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3 storage needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together" });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export class EnvError extends Error {
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** The validated configuration of this process (parsed on first use). */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests change process.env between cases; this drops the cached parse. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

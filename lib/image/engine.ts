@@ -1,0 +1,385 @@
+import sharp from "sharp";
+import { AppError } from "../errors";
+import type {
+  BackgroundChangeRequest,
+  BackgroundRemovalRequest,
+  BackgroundSource,
+  CanvasPreset,
+  ImageInput,
+  PreviewOptions,
+  PromptSegmentationRequest,
+  ProviderResult,
+  SkyReplacementRequest,
+  SkySource,
+} from "../providers/types";
+import { encodeRaw } from "./encode";
+import { findBackgroundPreset, findSkyPreset } from "./presets";
+import { renderScene } from "./procedural";
+import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
+import { type Rgb, boxBlur, clamp01, decodeRgb, localMeanColour, planeToGrey, resizePlane, sampleBilinear, shrinkRgb } from "./raster";
+import { computeSkyMatte } from "./sky-mask";
+import { WORK_SIDE, computeSubjectMatte, decontaminatedCutout } from "./subject";
+
+/** Hooks the worker passes in; plain callbacks so the engine stays transport-agnostic. */
+export type EngineHooks = { onProgress?: (fraction: number) => void };
+
+/** Preview renders are capped here whatever the caller asks. */
+export const PREVIEW_MAX_SIDE = 640;
+
+function previewSide(preview?: PreviewOptions): number | undefined {
+  if (!preview) return undefined;
+  return Math.max(64, Math.min(PREVIEW_MAX_SIDE, Math.round(preview.maxSide)));
+}
+
+async function decodeInput(image: ImageInput, preview?: PreviewOptions): Promise<Rgb> {
+  return decodeRgb(image.bytes, { maxSide: previewSide(preview) });
+}
+
+function parseHexColour(colour: string): [number, number, number] {
+  const m = /^#?([0-9a-f]{6})$/i.exec(colour.trim());
+  if (!m) throw new AppError("validation_failed", `Colour must be #rrggbb, got "${colour}".`);
+  const v = Number.parseInt(m[1]!, 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+/** Cover-fit an uploaded image (EXIF-rotated) onto width×height. */
+async function coverImage(image: ImageInput, size: { width: number; height: number; position?: string }): Promise<Rgb> {
+  try {
+    const buf = await sharp(image.bytes, { limitInputPixels: 4096 * 4096 })
+      .rotate()
+      .flatten({ background: "#ffffff" })
+      .toColourspace("srgb")
+      .resize(size.width, size.height, { fit: "cover", position: size.position ?? "centre" })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+    return { width: size.width, height: size.height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) };
+  } catch (error) {
+    throw new AppError("image_corrupt", "The background or sky image could not be decoded.", { cause: error });
+  }
+}
+
+async function renderBackground(source: BackgroundSource, size: { width: number; height: number }): Promise<{ rgb: Rgb; meta: Record<string, unknown> }> {
+  switch (source.kind) {
+    case "preset":
+      return { rgb: await renderScene(findBackgroundPreset(source.presetId).spec, size), meta: { presetId: source.presetId } };
+    case "color": {
+      const [r, g, b] = parseHexColour(source.color);
+      const data = new Uint8Array(size.width * size.height * 3);
+      for (let i = 0; i < data.length; i += 3) {
+        data[i] = r;
+        data[i + 1] = g;
+        data[i + 2] = b;
+      }
+      return { rgb: { ...size, data }, meta: { color: source.color.toLowerCase() } };
+    }
+    case "image":
+      return { rgb: await coverImage(source.image, size), meta: {} };
+    case "prompt": {
+      const scene = backgroundFromPrompt(source.prompt);
+      return { rgb: await renderScene(scene.spec, size), meta: { promptWords: scene.used, ignoredWords: scene.ignored, style: scene.spec.style } };
+    }
+  }
+}
+
+async function renderSky(source: SkySource, size: { width: number; height: number }): Promise<{ rgb: Rgb; meta: Record<string, unknown> }> {
+  switch (source.kind) {
+    case "preset": {
+      const preset = findSkyPreset(source.presetId);
+      return { rgb: await renderScene(preset.spec, size), meta: { presetId: preset.id, skyTags: preset.tags } };
+    }
+    case "image":
+      // Sky photos usually have their horizon low in the frame: anchor the crop at the bottom.
+      return { rgb: await coverImage(source.image, { ...size, position: "bottom" }), meta: {} };
+    case "prompt": {
+      const scene = skyFromPrompt(source.prompt);
+      return { rgb: await renderScene(scene.spec, size), meta: { promptWords: scene.used, ignoredWords: scene.ignored } };
+    }
+  }
+}
+
+function result(encoded: { bytes: Buffer; mime: ProviderResult["mime"]; width: number; height: number }, meta: Record<string, unknown>): ProviderResult {
+  return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, costMinor: 0, meta };
+}
+
+// ---------------------------------------------------------------- background removal
+
+export async function removeBackground(req: BackgroundRemovalRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+  const full = await decodeInput(req.image, req.preview);
+  hooks.onProgress?.(0.1);
+  const work = await shrinkRgb(full, WORK_SIDE);
+  const matte = await computeSubjectMatte(full, { work });
+  hooks.onProgress?.(0.7);
+  const meta = { coverage: Number(matte.coverage.toFixed(4)), preview: Boolean(req.preview) };
+  if (req.output === "matte") {
+    const grey = planeToGrey(matte.alpha);
+    const enc = await encodeRaw({ data: grey, width: full.width, height: full.height, channels: 1 }, { format: req.format, watermark: req.preview?.watermark });
+    return result(enc, meta);
+  }
+  const rgba = await decontaminatedCutout(full, matte, { work });
+  hooks.onProgress?.(0.9);
+  const enc = await encodeRaw({ data: rgba, width: full.width, height: full.height, channels: 4 }, { format: req.format, watermark: req.preview?.watermark });
+  return result(enc, meta);
+}
+
+// ---------------------------------------------------------------- background change
+
+const CANVAS_SIZES: Record<Exclude<CanvasPreset, "original">, { width: number; height: number }> = {
+  "square-2000": { width: 2000, height: 2000 },
+  "portrait-4x5": { width: 1600, height: 2000 },
+  "landscape-16x9": { width: 1920, height: 1080 },
+};
+/** Margin around the product on marketplace canvases (fraction of the canvas side). */
+const CANVAS_MARGIN = 0.08;
+
+type Placement = { canvasW: number; canvasH: number; crop: { left: number; top: number; width: number; height: number }; x: number; y: number; w: number; h: number };
+
+function placeSubject(args: { canvas: CanvasPreset; width: number; height: number; bbox: { x: number; y: number; width: number; height: number }; scale: number }): Placement {
+  const { width: W, height: H, bbox } = args;
+  if (args.canvas === "original") {
+    const cw = Math.round(W * args.scale);
+    const ch = Math.round(H * args.scale);
+    return { canvasW: cw, canvasH: ch, crop: { left: 0, top: 0, width: W, height: H }, x: 0, y: 0, w: cw, h: ch };
+  }
+  const size = CANVAS_SIZES[args.canvas];
+  const canvasW = Math.max(16, Math.round(size.width * args.scale));
+  const canvasH = Math.max(16, Math.round(size.height * args.scale));
+  const pad = Math.round(0.02 * Math.max(bbox.width, bbox.height));
+  const left = Math.max(0, bbox.x - pad);
+  const top = Math.max(0, bbox.y - pad);
+  const right = Math.min(W, bbox.x + bbox.width + pad);
+  const bottom = Math.min(H, bbox.y + bbox.height + pad);
+  const cropW = right - left;
+  const cropH = bottom - top;
+  // A subject cut by the photo's bottom edge (a person at the waist) stays on the canvas's bottom edge.
+  const cutAtBottom = bbox.y + bbox.height >= H - Math.max(2, 0.01 * H);
+  const availW = canvasW * (1 - 2 * CANVAS_MARGIN);
+  const availH = canvasH * (cutAtBottom ? 1 - CANVAS_MARGIN : 1 - 2 * CANVAS_MARGIN);
+  const s = Math.min(availW / cropW, availH / cropH);
+  const w = Math.max(1, Math.round(cropW * s));
+  const h = Math.max(1, Math.round(cropH * s));
+  const x = Math.round((canvasW - w) / 2);
+  const y = cutAtBottom ? canvasH - h : Math.round((canvasH - h) / 2);
+  return { canvasW, canvasH, crop: { left, top, width: cropW, height: cropH }, x, y, w, h };
+}
+
+/**
+ * Soft shadow plane (0..1) from the placed alpha: a blurred, slightly lowered drop shadow plus a
+ * dense flattened contact patch under the subject's base, so products do not float.
+ */
+function shadowPlane(alpha: Float32Array, args: { width: number; height: number; subjectH: number }): Float32Array {
+  const { width: W, height: H } = args;
+  const scale = Math.min(1, 512 / Math.max(W, H));
+  const w = Math.max(8, Math.round(W * scale));
+  const h = Math.max(8, Math.round(H * scale));
+  const small = resizePlane({ width: W, height: H, data: alpha }, w, h).data;
+  const sh = args.subjectH * scale;
+  // Drop shadow: alpha shifted down by 1.5 % of the subject height, blurred (3 box passes ≈ Gaussian).
+  const dy = Math.max(1, Math.round(0.015 * sh));
+  const drop = new Float32Array(w * h);
+  for (let y = dy; y < h; y++) drop.set(small.subarray((y - dy) * w, (y - dy + 1) * w), y * w);
+  const r1 = Math.max(1, Math.round(0.03 * sh));
+  let blurred = boxBlur(boxBlur(boxBlur(drop, w, h, r1), w, h, r1), w, h, r1);
+  // Contact patch: the lowest 4 % of each column's subject, smeared downward a little.
+  const contact = new Float32Array(w * h);
+  const band = Math.max(1, Math.round(0.04 * sh));
+  for (let x = 0; x < w; x++) {
+    let bottom = -1;
+    for (let y = h - 1; y >= 0; y--) {
+      if (small[y * w + x]! > 0.5) {
+        bottom = y;
+        break;
+      }
+    }
+    if (bottom < 0) continue;
+    for (let y = bottom - band; y <= Math.min(h - 1, bottom + band); y++) if (y >= 0) contact[y * w + x] = 1;
+  }
+  const r2 = Math.max(1, Math.round(0.012 * sh));
+  const c = boxBlur(boxBlur(contact, w, h, r2), w, h, r2);
+  for (let i = 0; i < blurred.length; i++) blurred[i] = clamp01(0.3 * blurred[i]! + 0.45 * c[i]!);
+  if (w !== W || h !== H) blurred = resizePlane({ width: w, height: h, data: blurred }, W, H).data;
+  return blurred;
+}
+
+export async function changeBackground(req: BackgroundChangeRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+  const full = await decodeInput(req.image, req.preview);
+  const work = await shrinkRgb(full, WORK_SIDE);
+  const matte = await computeSubjectMatte(full, { work });
+  hooks.onProgress?.(0.6);
+  const rgba = await decontaminatedCutout(full, matte, { work });
+  // Previews shrink marketplace canvases too, so the whole render stays ≤ PREVIEW_MAX_SIDE.
+  const pSide = previewSide(req.preview);
+  let scale = 1;
+  if (pSide && req.canvas !== "original") {
+    const c = CANVAS_SIZES[req.canvas];
+    scale = Math.min(1, pSide / Math.max(c.width, c.height));
+  }
+  const place = placeSubject({ canvas: req.canvas, width: full.width, height: full.height, bbox: matte.bbox, scale });
+  let subject: Uint8Array = rgba;
+  if (req.canvas !== "original") {
+    const buf = await sharp(rgba, { raw: { width: full.width, height: full.height, channels: 4 } })
+      .extract(place.crop)
+      .resize(place.w, place.h, { fit: "fill", kernel: "lanczos3" })
+      .raw()
+      .toBuffer();
+    subject = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  }
+  const { canvasW: CW, canvasH: CH } = place;
+  const bg = await renderBackground(req.background, { width: CW, height: CH });
+  hooks.onProgress?.(0.8);
+  const alpha = new Float32Array(CW * CH);
+  for (let y = 0; y < place.h; y++) {
+    const cy = y + place.y;
+    if (cy < 0 || cy >= CH) continue;
+    for (let x = 0; x < place.w; x++) {
+      const cx = x + place.x;
+      if (cx < 0 || cx >= CW) continue;
+      alpha[cy * CW + cx] = subject[4 * (y * place.w + x) + 3]! / 255;
+    }
+  }
+  const shadow = req.shadow ? shadowPlane(alpha, { width: CW, height: CH, subjectH: place.h }) : undefined;
+  const out = new Uint8Array(CW * CH * 3);
+  const b = bg.rgb.data;
+  for (let cy = 0, i = 0; cy < CH; cy++) {
+    const sy = cy - place.y;
+    for (let cx = 0; cx < CW; cx++, i++) {
+      const a = alpha[i]!;
+      const dim = shadow ? 1 - shadow[i]! * (1 - a) : 1;
+      const o = 3 * i;
+      if (a <= 0) {
+        out[o] = b[o]! * dim;
+        out[o + 1] = b[o + 1]! * dim;
+        out[o + 2] = b[o + 2]! * dim;
+        continue;
+      }
+      const s = 4 * (sy * place.w + (cx - place.x));
+      for (let k = 0; k < 3; k++) out[o + k] = Math.round(subject[s + k]! * a + b[o + k]! * dim * (1 - a));
+    }
+  }
+  const enc = await encodeRaw({ data: out, width: CW, height: CH, channels: 3 }, { format: req.format, watermark: req.preview?.watermark });
+  return result(enc, { ...bg.meta, canvas: req.canvas, shadow: req.shadow, coverage: Number(matte.coverage.toFixed(4)), preview: Boolean(req.preview) });
+}
+
+// ---------------------------------------------------------------- sky replacement
+
+export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+  const full = await decodeInput(req.image, req.preview);
+  const hints = req.hints ? await decodeRgb(req.hints.bytes, { maxSide: 1024 }) : undefined;
+  const matte = await computeSkyMatte(full, { hints });
+  hooks.onProgress?.(0.5);
+  const { width: W, height: H, alpha } = matte;
+  // The new sky's horizon sits a little below the lowest sky pixel; horizonShift moves it by ±25 %.
+  const shift = Math.max(-1, Math.min(1, req.horizonShift || 0));
+  const horizon = Math.round(Math.min(1.6 * H, Math.max(0.25 * H, matte.skyBottom + 0.06 * H - shift * 0.25 * H)));
+  const skyImg = await renderSky(req.sky, { width: W, height: horizon });
+  hooks.onProgress?.(0.65);
+  const sky = skyImg.rgb.data;
+  const skyRow = (y: number) => Math.min(horizon - 1, y) * W;
+
+  // Old sky colour near edges, for decontaminating the foreground (the old sky must not bleed through).
+  const ref = matte.refine;
+  const sure = new Float32Array(ref.alpha.length);
+  for (let i = 0; i < sure.length; i++) sure[i] = ref.alpha[i]! > 0.95 ? 1 : 0;
+  const oldSky = localMeanColour({ rgb: ref.rgb, weight: sure, r: Math.max(4, Math.round(Math.max(ref.rgb.width, ref.rgb.height) / 40)) });
+
+  // Harmonisation statistics (subsampled): old sky, new sky under the mask, foreground.
+  const oldM = [0, 0, 0];
+  const newM = [0, 0, 0];
+  let so = 0;
+  const d = full.data;
+  for (let i = 0; i < W * H; i += 7) {
+    const a = alpha[i]!;
+    if (a <= 0.5) continue;
+    const y = Math.floor(i / W);
+    const x = i - y * W;
+    const s = 3 * (skyRow(y) + x);
+    for (let k = 0; k < 3; k++) {
+      oldM[k]! += d[3 * i + k]! / 255;
+      newM[k]! += sky[s + k]! / 255;
+    }
+    so++;
+  }
+  const h = clamp01(req.harmonize);
+  let gain = [1, 1, 1];
+  let bright = 1;
+  if (so > 0 && h > 0) {
+    const o = oldM.map((v) => v / so);
+    const nw = newM.map((v) => v / so);
+    // Colour cast: per-channel gain towards the new sky's illuminant, luminance-neutral.
+    gain = nw.map((v, k) => Math.pow((v + 0.03) / (o[k]! + 0.03), 0.35 * h));
+    const gl = 0.299 * gain[0]! + 0.587 * gain[1]! + 0.114 * gain[2]!;
+    gain = gain.map((g) => g / gl);
+    // Brightness: darker skies (dusk, night, storm) dim the land, damped and bounded.
+    const lo = 0.299 * o[0]! + 0.587 * o[1]! + 0.114 * o[2]!;
+    const ln = 0.299 * nw[0]! + 0.587 * nw[1]! + 0.114 * nw[2]!;
+    bright = Math.max(0.35, Math.min(1.2, Math.pow((ln + 0.02) / (lo + 0.02), 0.6 * h)));
+  }
+  const g0 = gain[0]! * bright;
+  const g1 = gain[1]! * bright;
+  const g2 = gain[2]! * bright;
+  const out = new Uint8Array(W * H * 3);
+  for (let y = 0, i = 0; y < H; y++) {
+    const row = skyRow(y);
+    for (let x = 0; x < W; x++, i++) {
+      const a = alpha[i]!;
+      const o = 3 * i;
+      const s = 3 * (row + x);
+      if (a >= 0.98) {
+        out[o] = sky[s]!;
+        out[o + 1] = sky[s + 1]!;
+        out[o + 2] = sky[s + 2]!;
+        continue;
+      }
+      let r = d[o]! / 255;
+      let g = d[o + 1]! / 255;
+      let b = d[o + 2]! / 255;
+      if (a > 0.02) {
+        // F = (I − α·S_old)/(1−α): remove the old sky's share of an edge pixel before mixing the new one.
+        const sr = sampleBilinear(oldSky[0]!, { x, y, W, H });
+        if (!Number.isNaN(sr)) {
+          const sg = sampleBilinear(oldSky[1]!, { x, y, W, H });
+          const sb = sampleBilinear(oldSky[2]!, { x, y, W, H });
+          r = clamp01((r - a * sr) / (1 - a));
+          g = clamp01((g - a * sg) / (1 - a));
+          b = clamp01((b - a * sb) / (1 - a));
+        }
+      }
+      const ia = 1 - a;
+      out[o] = Math.round(Math.min(1, r * g0) * 255 * ia + sky[s]! * a);
+      out[o + 1] = Math.round(Math.min(1, g * g1) * 255 * ia + sky[s + 1]! * a);
+      out[o + 2] = Math.round(Math.min(1, b * g2) * 255 * ia + sky[s + 2]! * a);
+    }
+  }
+  hooks.onProgress?.(0.9);
+  const enc = await encodeRaw({ data: out, width: W, height: H, channels: 3 }, { format: req.format, watermark: req.preview?.watermark });
+  return result(enc, {
+    ...skyImg.meta,
+    skyConfidence: Number(matte.confidence.toFixed(3)),
+    skyCoverage: Number(matte.coverage.toFixed(4)),
+    usedHints: Boolean(req.hints),
+    preview: Boolean(req.preview),
+  });
+}
+
+// ---------------------------------------------------------------- segmentation by prompt
+
+export async function segmentByPrompt(req: PromptSegmentationRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+  const parsed = parseSegmentationPrompt(req.prompt);
+  const full = await decodeInput(req.image);
+  hooks.onProgress?.(0.1);
+  let mask: Float32Array;
+  const meta: Record<string, unknown> = { target: parsed.target, promptWords: parsed.used, ignoredWords: parsed.ignored };
+  if (parsed.target === "sky") {
+    const sky = await computeSkyMatte(full);
+    mask = sky.alpha;
+    meta.skyConfidence = Number(sky.confidence.toFixed(3));
+  } else {
+    const matte = await computeSubjectMatte(full);
+    mask = matte.alpha;
+    if (parsed.target === "background") for (let i = 0; i < mask.length; i++) mask[i] = 1 - mask[i]!;
+    // No person-specific model ships offline: "person" is the salient subject (documented limitation).
+    if (parsed.target === "person") meta.approximation = "salient-subject";
+  }
+  const enc = await encodeRaw({ data: planeToGrey(mask), width: full.width, height: full.height, channels: 1 }, { format: "png" });
+  return result(enc, meta);
+}

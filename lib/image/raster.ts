@@ -1,0 +1,245 @@
+import sharp from "sharp";
+import { AppError } from "../errors";
+import { MAX_INPUT_PIXELS, MAX_LONG_SIDE } from "./limits";
+
+/** Interleaved 8-bit sRGB pixels. */
+export type Rgb = { width: number; height: number; data: Uint8Array };
+/** One float channel, row-major. */
+export type Plane = { width: number; height: number; data: Float32Array };
+
+sharp.cache(false);
+
+export function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/**
+ * Decodes any accepted image to RGB, honouring EXIF orientation (`rotate()`), and optionally
+ * shrinks it to `maxSide`. Transparent inputs are flattened on white so cut-outs stay readable.
+ */
+export async function decodeRgb(bytes: Buffer | Uint8Array, opts: { maxSide?: number } = {}): Promise<Rgb> {
+  try {
+    let img = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: "error" })
+      .rotate()
+      .flatten({ background: "#ffffff" })
+      .toColourspace("srgb");
+    const meta = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+    const swap = (meta.orientation ?? 1) >= 5;
+    const w0 = (swap ? meta.height : meta.width) ?? 0;
+    const h0 = (swap ? meta.width : meta.height) ?? 0;
+    const limit = Math.min(opts.maxSide ?? MAX_LONG_SIDE, MAX_LONG_SIDE);
+    if (Math.max(w0, h0) > limit) img = img.resize(limit, limit, { fit: "inside" });
+    const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError("image_corrupt", "The image could not be decoded.", { cause: error });
+  }
+}
+
+/** Resizes an RGB raster with sharp (fit "fill"). */
+export async function resizeRgb(rgb: Rgb, width: number, height: number): Promise<Rgb> {
+  if (rgb.width === width && rgb.height === height) return rgb;
+  const data = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize(width, height, { fit: "fill", kernel: width < rgb.width ? "lanczos3" : "cubic" })
+    .raw()
+    .toBuffer();
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** Long side of `rgb` brought to at most `maxSide` (never enlarged). */
+export async function shrinkRgb(rgb: Rgb, maxSide: number): Promise<Rgb> {
+  const scale = Math.min(1, maxSide / Math.max(rgb.width, rgb.height));
+  if (scale >= 1) return rgb;
+  return resizeRgb(rgb, Math.max(1, Math.round(rgb.width * scale)), Math.max(1, Math.round(rgb.height * scale)));
+}
+
+export function luminance(rgb: Rgb): Float32Array {
+  const n = rgb.width * rgb.height;
+  const out = new Float32Array(n);
+  const d = rgb.data;
+  for (let i = 0, j = 0; j < n; i += 3, j++) out[j] = (0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!) / 255;
+  return out;
+}
+
+/** Separable box blur with running sums (radius r, clamp-to-edge). O(n) regardless of r. */
+export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const out = new Float32Array(w * h);
+  if (r < 1) {
+    out.set(src);
+    return out;
+  }
+  const tmp = new Float32Array(w * h);
+  const d = 2 * r + 1;
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let s = 0;
+    for (let k = -r; k <= r; k++) s += src[o + Math.min(w - 1, Math.max(0, k))]!;
+    for (let x = 0; x < w; x++) {
+      tmp[o + x] = s / d;
+      s += src[o + Math.min(w - 1, x + r + 1)]! - src[o + Math.max(0, x - r)]!;
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let k = -r; k <= r; k++) s += tmp[Math.min(h - 1, Math.max(0, k)) * w + x]!;
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = s / d;
+      s += tmp[Math.min(h - 1, y + r + 1) * w + x]! - tmp[Math.max(0, y - r) * w + x]!;
+    }
+  }
+  return out;
+}
+
+/** Guided filter coefficients (He et al.): q = a·I + b, smoothed. */
+export function guidedCoefficients(
+  guide: Float32Array,
+  p: Float32Array,
+  w: number,
+  h: number,
+  opts: { r: number; eps: number },
+): { a: Float32Array; b: Float32Array } {
+  const n = w * h;
+  const ip = new Float32Array(n);
+  const ii = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    ip[i] = guide[i]! * p[i]!;
+    ii[i] = guide[i]! * guide[i]!;
+  }
+  const mI = boxBlur(guide, w, h, opts.r);
+  const mp = boxBlur(p, w, h, opts.r);
+  const mIp = boxBlur(ip, w, h, opts.r);
+  const mII = boxBlur(ii, w, h, opts.r);
+  const a = new Float32Array(n);
+  const b = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const cov = mIp[i]! - mI[i]! * mp[i]!;
+    const v = mII[i]! - mI[i]! * mI[i]!;
+    a[i] = cov / (v + opts.eps);
+    b[i] = mp[i]! - a[i]! * mI[i]!;
+  }
+  return { a: boxBlur(a, w, h, opts.r), b: boxBlur(b, w, h, opts.r) };
+}
+
+export function guidedFilter(guide: Float32Array, p: Float32Array, w: number, h: number, opts: { r: number; eps: number }): Float32Array {
+  const { a, b } = guidedCoefficients(guide, p, w, h, opts);
+  const q = new Float32Array(w * h);
+  for (let i = 0; i < q.length; i++) q[i] = clamp01(a[i]! * guide[i]! + b[i]!);
+  return q;
+}
+
+/**
+ * Edge-aware upsampling ("fast guided filter", He & Sun 2015): the linear model a·I + b is fitted
+ * on the small mask, its coefficients are interpolated bilinearly and applied to the full-resolution
+ * guide, so mask edges snap to the real image edges instead of being blurred by a plain resize.
+ */
+export function guidedUpsample(args: {
+  low: Plane;
+  lowGuide: Float32Array;
+  fullGuide: Float32Array;
+  width: number;
+  height: number;
+  r: number;
+  eps: number;
+}): Float32Array {
+  const { low, width: W, height: H } = args;
+  const { a, b } = guidedCoefficients(args.lowGuide, low.data, low.width, low.height, { r: args.r, eps: args.eps });
+  const out = new Float32Array(W * H);
+  const w = low.width;
+  const h = low.height;
+  const sxs = new Float32Array(W);
+  const x0s = new Int32Array(W);
+  for (let x = 0; x < W; x++) {
+    const sx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / W - 0.5));
+    x0s[x] = Math.min(w - 2, Math.floor(sx));
+    sxs[x] = sx - x0s[x]!;
+    if (w === 1) {
+      x0s[x] = 0;
+      sxs[x] = 0;
+    }
+  }
+  for (let y = 0; y < H; y++) {
+    const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / H - 0.5));
+    const y0 = h === 1 ? 0 : Math.min(h - 2, Math.floor(sy));
+    const fy = h === 1 ? 0 : sy - y0;
+    const r0 = y0 * w;
+    const r1 = h === 1 ? r0 : r0 + w;
+    const o = y * W;
+    for (let x = 0; x < W; x++) {
+      const x0 = x0s[x]!;
+      const x1 = w === 1 ? x0 : x0 + 1;
+      const fx = sxs[x]!;
+      const A0 = a[r0 + x0]! + (a[r0 + x1]! - a[r0 + x0]!) * fx;
+      const A1 = a[r1 + x0]! + (a[r1 + x1]! - a[r1 + x0]!) * fx;
+      const B0 = b[r0 + x0]! + (b[r0 + x1]! - b[r0 + x0]!) * fx;
+      const B1 = b[r1 + x0]! + (b[r1 + x1]! - b[r1 + x0]!) * fx;
+      out[o + x] = clamp01((A0 + (A1 - A0) * fy) * args.fullGuide[o + x]! + B0 + (B1 - B0) * fy);
+    }
+  }
+  return out;
+}
+
+/** Bilinear resize of a float plane (pixel centres aligned). */
+export function resizePlane(src: Plane, W: number, H: number): Plane {
+  const { width: w, height: h, data } = src;
+  const out = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) {
+    const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / H - 0.5));
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(h - 1, y0 + 1);
+    const fy = sy - y0;
+    for (let x = 0; x < W; x++) {
+      const sx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / W - 0.5));
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(w - 1, x0 + 1);
+      const fx = sx - x0;
+      const t = data[y0 * w + x0]! + (data[y0 * w + x1]! - data[y0 * w + x0]!) * fx;
+      const u = data[y1 * w + x0]! + (data[y1 * w + x1]! - data[y1 * w + x0]!) * fx;
+      out[y * W + x] = t + (u - t) * fy;
+    }
+  }
+  return { width: W, height: H, data: out };
+}
+
+/** Samples a float plane bilinearly at full-resolution pixel (x, y) of a W×H image. */
+export function sampleBilinear(p: Plane, args: { x: number; y: number; W: number; H: number }): number {
+  const { width: w, height: h, data } = p;
+  const sx = Math.min(w - 1, Math.max(0, ((args.x + 0.5) * w) / args.W - 0.5));
+  const sy = Math.min(h - 1, Math.max(0, ((args.y + 0.5) * h) / args.H - 0.5));
+  const x0 = Math.floor(sx);
+  const y0 = Math.floor(sy);
+  const x1 = Math.min(w - 1, x0 + 1);
+  const y1 = Math.min(h - 1, y0 + 1);
+  const fx = sx - x0;
+  const fy = sy - y0;
+  const t = data[y0 * w + x0]! + (data[y0 * w + x1]! - data[y0 * w + x0]!) * fx;
+  const u = data[y1 * w + x0]! + (data[y1 * w + x1]! - data[y1 * w + x0]!) * fx;
+  return t + (u - t) * fy;
+}
+
+export function planeToGrey(p: Float32Array): Uint8Array {
+  const out = new Uint8Array(p.length);
+  for (let i = 0; i < p.length; i++) out[i] = Math.round(clamp01(p[i]!) * 255);
+  return out;
+}
+
+/**
+ * Local mean colour of the pixels selected by `weight` (normalised convolution), computed on a small
+ * raster: used as the "old background/sky colour" behind a soft edge. NaN where no pixel is near.
+ */
+export function localMeanColour(args: { rgb: Rgb; weight: Float32Array; r: number }): Plane[] {
+  const { rgb, weight, r } = args;
+  const { width: w, height: h } = rgb;
+  const n = w * h;
+  const ws = boxBlur(weight, w, h, r);
+  const planes: Plane[] = [];
+  for (let k = 0; k < 3; k++) {
+    const t = new Float32Array(n);
+    for (let i = 0; i < n; i++) t[i] = (weight[i]! * rgb.data[3 * i + k]!) / 255;
+    const m = boxBlur(t, w, h, r);
+    for (let i = 0; i < n; i++) m[i] = ws[i]! > 1e-3 ? m[i]! / ws[i]! : Number.NaN;
+    planes.push({ width: w, height: h, data: m });
+  }
+  return planes;
+}

@@ -1,0 +1,12 @@
+import "server-only";
+import { getDbHandle } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+
+/** Boot sequence of a web process; started from instrumentation.ts. */
+export async function startServer(): Promise<void> {
+  const env = getEnv();
+  const db = await getDbHandle();
+  logger.info("database ready", { kind: db.kind, location: db.location });
+  logger.info("payments mode", { mode: env.PAYMENTS_MODE });
+}
