@@ -64,7 +64,13 @@ export async function encodeRaw(
   opts: { format: OutputFormat; watermark?: boolean; quality?: number },
 ): Promise<Encoded> {
   let pipeline = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
-  if (opts.watermark) pipeline = pipeline.composite([{ input: watermarkSvg(img.width, img.height) }]);
+  if (opts.watermark) {
+    // Composite first (it always yields RGB(A)), then restore the caller's channel layout.
+    const marked = await pipeline.composite([{ input: watermarkSvg(img.width, img.height) }]).raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(marked.data, { raw: { width: img.width, height: img.height, channels: marked.info.channels as 3 | 4 } });
+    if (img.channels === 1) pipeline = pipeline.extractChannel(0);
+    else if (img.channels === 3 && marked.info.channels === 4) pipeline = pipeline.removeAlpha();
+  }
   if (img.channels === 1) pipeline = pipeline.toColourspace("b-w");
   const quality = opts.quality ?? 90;
   if (opts.format === "jpeg") {

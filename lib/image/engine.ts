@@ -201,8 +201,22 @@ function shadowPlane(alpha: Float32Array, args: { width: number; height: number;
   return blurred;
 }
 
+/** Cheap checks (unknown preset, bad colour, unsupported prompt) before any inference. */
+function validateBackgroundSource(source: BackgroundSource): void {
+  if (source.kind === "preset") findBackgroundPreset(source.presetId);
+  else if (source.kind === "color") parseHexColour(source.color);
+  else if (source.kind === "prompt") backgroundFromPrompt(source.prompt);
+}
+
+function validateSkySource(source: SkySource): void {
+  if (source.kind === "preset") findSkyPreset(source.presetId);
+  else if (source.kind === "prompt") skyFromPrompt(source.prompt);
+}
+
 export async function changeBackground(req: BackgroundChangeRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+  validateBackgroundSource(req.background);
   const full = await decodeInput(req.image, req.preview);
+  hooks.onProgress?.(0.05);
   const work = await shrinkRgb(full, WORK_SIDE);
   const matte = await computeSubjectMatte(full, { work });
   hooks.onProgress?.(0.6);
@@ -263,8 +277,10 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
 // ---------------------------------------------------------------- sky replacement
 
 export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+  validateSkySource(req.sky);
   const full = await decodeInput(req.image, req.preview);
   const hints = req.hints ? await decodeRgb(req.hints.bytes, { maxSide: 1024 }) : undefined;
+  hooks.onProgress?.(0.05);
   const matte = await computeSkyMatte(full, { hints });
   hooks.onProgress?.(0.5);
   const { width: W, height: H, alpha } = matte;
@@ -380,6 +396,7 @@ export async function segmentByPrompt(req: PromptSegmentationRequest, hooks: Eng
     // No person-specific model ships offline: "person" is the salient subject (documented limitation).
     if (parsed.target === "person") meta.approximation = "salient-subject";
   }
+  hooks.onProgress?.(0.9);
   const enc = await encodeRaw({ data: planeToGrey(mask), width: full.width, height: full.height, channels: 1 }, { format: "png" });
   return result(enc, meta);
 }

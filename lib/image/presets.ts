@@ -90,11 +90,11 @@ export function findBackgroundPreset(id: string): BackgroundPreset {
   return p;
 }
 
-export function renderSkyPreset(id: string, size: { width: number; height: number }): Promise<Rgb> {
+export async function renderSkyPreset(id: string, size: { width: number; height: number }): Promise<Rgb> {
   return renderScene(findSkyPreset(id).spec, size);
 }
 
-export function renderBackgroundPreset(id: string, size: { width: number; height: number }): Promise<Rgb> {
+export async function renderBackgroundPreset(id: string, size: { width: number; height: number }): Promise<Rgb> {
   return renderScene(findBackgroundPreset(id).spec, size);
 }
 

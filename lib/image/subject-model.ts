@@ -89,6 +89,15 @@ export function getSubjectSession(): Promise<ort.InferenceSession> {
   return sessionPromise;
 }
 
+/** Frees the native session (call before a thread or process exits: ORT can abort in late teardown). */
+export async function releaseSubjectSession(): Promise<void> {
+  const pending = sessionPromise;
+  sessionPromise = undefined;
+  if (!pending) return;
+  const session = await pending.catch(() => undefined);
+  await session?.release();
+}
+
 /**
  * Salient-subject probability at 1024² (aspect ignored, as the model was trained). Returned as a
  * plane at the model's resolution; callers upsample it edge-aware to the image size.

@@ -1,0 +1,100 @@
+/**
+ * Engine benchmark (npm run bench:engine): median and p95 per operation at 1024 px and 4000 px,
+ * peak RSS, and @imgly/background-removal-node's own removeBackground() on the same images as a
+ * reference. Runs on the calling thread (the pool adds only message passing).
+ *
+ *   npx tsx bench/engine.ts [--runs 5] [--big-runs 3] [--no-imgly]
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import sharp from "sharp";
+import { SKY_PHOTOS, SUBJECT_PHOTOS, photoPath } from "../lib/image/dev/debian-photos";
+import { changeBackground, removeBackground, replaceSky } from "../lib/image/engine";
+import { imglyDistDir, releaseSubjectSession } from "../lib/image/subject-model";
+import type { ImageInput } from "../lib/providers/types";
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const RUNS = arg("--runs", 5);
+const BIG_RUNS = arg("--big-runs", 3);
+const WITH_IMGLY = !args.includes("--no-imgly");
+
+async function sized(file: string, longSide: number): Promise<ImageInput> {
+  const bytes = await sharp(fs.readFileSync(file)).rotate().resize(longSide, longSide, { fit: "inside" }).jpeg({ quality: 92 }).toBuffer();
+  const meta = await sharp(bytes).metadata();
+  return { bytes, mime: "image/jpeg", width: meta.width!, height: meta.height! };
+}
+
+function stats(ms: number[]): { median: number; p95: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+  return { median: q(0.5), p95: q(0.95) };
+}
+
+async function time(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+const fixtures = path.resolve("e2e/fixtures/files");
+const subjectFile = photoPath(SUBJECT_PHOTOS.find((p) => p.name === "fig-bowl")!) ?? path.join(fixtures, "coffee.jpg");
+const skyFile = photoPath(SKY_PHOTOS.find((p) => p.name === "picos")!) ?? path.join(fixtures, "camera.jpg");
+
+const rows: string[] = ["| operation | size | runs | median ms | p95 ms |", "|---|---|---|---|---|"];
+const results: Record<string, number> = {};
+async function bench(name: string, size: number, runs: number, fn: () => Promise<unknown>): Promise<void> {
+  await fn(); // warm-up (model load, JIT)
+  const { median, p95 } = stats(await time(runs, fn));
+  results[`${name}@${size}`] = median;
+  rows.push(`| ${name} | ${size} | ${runs} | ${Math.round(median)} | ${Math.round(p95)} |`);
+  console.log(rows.at(-1));
+}
+
+for (const size of [1024, 4000]) {
+  const runs = size > 2000 ? BIG_RUNS : RUNS;
+  const subject = await sized(subjectFile, size);
+  const sky = await sized(skyFile, size);
+  await bench("background removal (png cut-out)", size, runs, () => removeBackground({ image: subject, format: "png", output: "cutout" }));
+  await bench("background change (preset, shadow, jpeg)", size, runs, () =>
+    changeBackground({ image: subject, background: { kind: "preset", presetId: "studio-white" }, shadow: true, canvas: "original", format: "jpeg" }),
+  );
+  await bench("sky replacement (preset, jpeg)", size, runs, () => replaceSky({ image: sky, sky: { kind: "preset", presetId: "cumulus-afternoon" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }));
+  if (size === 1024) {
+    await bench("preview (sky, 640 px, watermark)", size, runs, () =>
+      replaceSky({ image: sky, sky: { kind: "preset", presetId: "golden-hour" }, harmonize: 0.5, horizonShift: 0, format: "webp", preview: { maxSide: 640, watermark: true } }),
+    );
+  }
+}
+await releaseSubjectSession();
+const enginePeak = process.resourceUsage().maxRSS / 1024;
+rows.push(`\npeak RSS (engine, this process): ${Math.round(enginePeak)} MB`);
+console.log(rows.at(-1));
+
+if (WITH_IMGLY) {
+  // Reference: imgly's own pipeline (same model family) on the same images.
+  const { removeBackground: imglyRemove } = await import("@imgly/background-removal-node");
+  const publicPath = pathToFileURL(`${imglyDistDir()}/`).href;
+  for (const size of [1024, 4000]) {
+    const subject = await sized(subjectFile, size);
+    const runs = size > 2000 ? BIG_RUNS : RUNS;
+    const run = () => imglyRemove(new Blob([new Uint8Array(subject.bytes)], { type: "image/jpeg" }), { publicPath, model: "medium", output: { format: "image/png" } });
+    await bench("imgly removeBackground (reference)", size, runs, run);
+    const ours = results[`background removal (png cut-out)@${size}`]!;
+    const theirs = results[`imgly removeBackground (reference)@${size}`]!;
+    rows.push(`| ratio engine / imgly | ${size} | | ${(ours / theirs).toFixed(2)} | |`);
+    console.log(rows.at(-1));
+  }
+  rows.push(`peak RSS (after imgly too): ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+}
+fs.mkdirSync("bench/out", { recursive: true });
+fs.writeFileSync("bench/out/engine.md", `${rows.join("\n")}\n`);
+console.log(`\n${rows.join("\n")}`);

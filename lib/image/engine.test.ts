@@ -1,0 +1,203 @@
+import crypto from "node:crypto";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "../errors";
+import type { ImageInput, ProviderResult } from "../providers/types";
+import { changeBackground, removeBackground, replaceSky, segmentByPrompt } from "./engine";
+import { decodeRgb } from "./raster";
+import { releaseSubjectSession } from "./subject-model";
+import { fixture, rawOf, toInput } from "./test-support/fixtures";
+
+// One process, one ORT session: the subject model runs a handful of times in this file only.
+let astronaut: ImageInput;
+let coffee: ImageInput;
+let camera: ImageInput;
+let cutout: ProviderResult;
+
+beforeAll(async () => {
+  [astronaut, coffee, camera] = await Promise.all([fixture("astronaut"), fixture("coffee"), fixture("camera")]);
+  cutout = await removeBackground({ image: astronaut, format: "png", output: "cutout" });
+});
+
+afterAll(() => releaseSubjectSession());
+
+async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).code).toBe(code);
+  return err as AppError;
+}
+
+describe("background removal", () => {
+  it("returns a full-size transparent PNG whose background corners are fully transparent", async () => {
+    expect(cutout.mime).toBe("image/png");
+    const { data, width, height, channels } = await rawOf(cutout.bytes);
+    expect([width, height, channels]).toEqual([512, 512, 4]);
+    const alphaAt = (x: number, y: number) => data[(y * width + x) * 4 + 3]!;
+    expect(alphaAt(2, 2)).toBe(0);
+    expect(alphaAt(width - 3, 2)).toBe(0);
+    // The suit in the middle is opaque.
+    expect(alphaAt(256, 300)).toBe(255);
+    const meta = await sharp(cutout.bytes).metadata();
+    expect(meta.exif).toBeUndefined();
+  });
+
+  it("returns a single-channel matte in [0,255] with both values present", async () => {
+    const matte = await removeBackground({ image: coffee, format: "png", output: "matte" });
+    const { data, width, height, channels } = await rawOf(matte.bytes);
+    expect([width, height, channels]).toEqual([600, 400, 1]);
+    let zeros = 0;
+    let full = 0;
+    for (const v of data) {
+      if (v === 0) zeros++;
+      if (v === 255) full++;
+    }
+    expect(zeros / data.length).toBeGreaterThan(0.2);
+    expect(full / data.length).toBeGreaterThan(0.2);
+    // The cup is in the centre, the table at the top-left corner.
+    expect(data[200 * 600 + 300]).toBeGreaterThan(200);
+    expect(data[5 * 600 + 5]).toBeLessThan(20);
+  });
+
+  it("keeps the full resolution of a large input", async () => {
+    const big = await toInput(await sharp(coffee.bytes).resize(2400, 1600).jpeg().toBuffer());
+    const res = await removeBackground({ image: big, format: "webp", output: "cutout" });
+    expect(res.mime).toBe("image/webp");
+    expect([res.width, res.height]).toEqual([2400, 1600]);
+    const meta = await sharp(res.bytes).metadata();
+    expect([meta.width, meta.height, meta.hasAlpha]).toEqual([2400, 1600, true]);
+  });
+});
+
+describe("EXIF orientation", () => {
+  it("decodes a rotated JPEG upright", async () => {
+    const rotated = await sharp(coffee.bytes).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const rgb = await decodeRgb(rotated);
+    expect([rgb.width, rgb.height]).toEqual([400, 600]);
+  });
+
+  it("segments a rotated JPEG in its displayed orientation and strips metadata", async () => {
+    const rotated = await toInput(await sharp(coffee.bytes).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+    const res = await segmentByPrompt({ image: rotated, prompt: "the background" });
+    const { data, width, height, channels } = await rawOf(res.bytes);
+    expect([width, height, channels]).toEqual([400, 600, 1]);
+    // "background" is the inverse of the subject: the cup (centre) is black, a corner is white.
+    expect(data[300 * 400 + 200]).toBeLessThan(50);
+    expect(data[3 * 400 + 3]).toBeGreaterThan(200);
+    expect((await sharp(res.bytes).metadata()).orientation).toBeUndefined();
+  });
+});
+
+describe("background change", () => {
+  it("places the product on a 2000×2000 canvas with a colour background", async () => {
+    const res = await changeBackground({ image: coffee, background: { kind: "color", color: "#ff0000" }, shadow: true, canvas: "square-2000", format: "jpeg" });
+    expect(res.mime).toBe("image/jpeg");
+    expect([res.width, res.height]).toEqual([2000, 2000]);
+    const { data } = await rawOf(res.bytes);
+    const px = (x: number, y: number) => [...data.subarray((y * 2000 + x) * 3, (y * 2000 + x) * 3 + 3)];
+    const [r, g, b] = px(20, 20);
+    expect(r).toBeGreaterThan(240);
+    expect(g! + b!).toBeLessThan(30);
+    // The centre is the cup, not the background colour.
+    const [cr, cg] = px(1000, 1000);
+    expect(Math.abs(cr! - 255) + cg!).toBeGreaterThan(40);
+  });
+
+  it("accepts an uploaded background image (cover-fit) and keeps the original canvas", async () => {
+    const res = await changeBackground({ image: astronaut, background: { kind: "image", image: coffee }, shadow: false, canvas: "original", format: "png" });
+    expect([res.width, res.height]).toEqual([512, 512]);
+  });
+
+  it("renders a prompt background and reports the words it used", async () => {
+    const res = await changeBackground({ image: coffee, background: { kind: "prompt", prompt: "dark green marble, shiny!" }, shadow: false, canvas: "landscape-16x9", format: "webp" });
+    expect([res.width, res.height]).toEqual([1920, 1080]);
+    expect(res.meta?.promptWords).toEqual(["dark", "green", "marble"]);
+    expect(res.meta?.ignoredWords).toEqual(["shiny"]);
+  });
+
+  it("rejects a prompt with no known word, listing the vocabulary", async () => {
+    const err = await expectAppError(
+      changeBackground({ image: coffee, background: { kind: "prompt", prompt: "a castle on mars" }, shadow: false, canvas: "original", format: "png" }),
+      "prompt_not_supported",
+    );
+    expect((err.details as { supported: { styles: string[] } }).supported.styles).toContain("marble");
+  });
+
+  it("rejects an unknown preset", async () => {
+    await expectAppError(
+      changeBackground({ image: coffee, background: { kind: "preset", presetId: "nope" }, shadow: false, canvas: "original", format: "png" }),
+      "preset_not_found",
+    );
+  });
+});
+
+describe("sky replacement", () => {
+  it("refuses the coffee-cup photo with no_sky_detected", async () => {
+    const err = await expectAppError(
+      replaceSky({ image: coffee, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }),
+      "no_sky_detected",
+    );
+    expect((err.details as { confidence: number }).confidence).toBeLessThan(0.3);
+  });
+
+  it("replaces the sky of the cameraman photo at full resolution", async () => {
+    const big = await toInput(await sharp(camera.bytes).resize(2048, 2048).jpeg().toBuffer());
+    const res = await replaceSky({ image: big, sky: { kind: "preset", presetId: "sunset-orange" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" });
+    expect([res.width, res.height]).toEqual([2048, 2048]);
+    expect(res.meta?.skyConfidence).toBeGreaterThan(0.3);
+    const { data } = await rawOf(res.bytes);
+    // The old sky is grey; the new one (top-left) is coloured.
+    const i = (60 * 2048 + 60) * 3;
+    expect(Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!)).toBeGreaterThan(25);
+  });
+
+  it("lets user hints override the detector", async () => {
+    const hint = await sharp({ create: { width: 600, height: 400, channels: 3, background: "#808080" } })
+      .composite([{ input: { create: { width: 600, height: 60, channels: 3, background: "#ffffff" } }, top: 0, left: 0 }])
+      .png()
+      .toBuffer();
+    const res = await replaceSky({ image: coffee, hints: await toInput(hint), sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0, horizonShift: 0, format: "png" });
+    expect(res.meta?.usedHints).toBe(true);
+    const { data } = await rawOf(res.bytes);
+    const i = (10 * 600 + 300) * 3;
+    expect(data[i + 2]!).toBeGreaterThan(data[i]! + 40);
+  });
+
+  it("renders a watermarked preview no larger than maxSide", async () => {
+    const req = { image: camera, sky: { kind: "prompt" as const, prompt: "night with stars" }, harmonize: 0.5, horizonShift: 0.2, format: "png" as const };
+    const plain = await replaceSky({ ...req, preview: { maxSide: 300, watermark: false } });
+    const marked = await replaceSky({ ...req, preview: { maxSide: 300, watermark: true } });
+    expect(Math.max(marked.width, marked.height)).toBeLessThanOrEqual(300);
+    expect(marked.meta?.promptWords).toEqual(["night", "stars"]);
+    const a = await rawOf(plain.bytes);
+    const b = await rawOf(marked.bytes);
+    let changed = 0;
+    for (let i = 0; i < a.data.length; i++) if (Math.abs(a.data[i]! - b.data[i]!) > 30) changed++;
+    expect(changed / a.data.length).toBeGreaterThan(0.02);
+  });
+});
+
+describe("segmentation by prompt", () => {
+  it("returns a B/W sky mask for the cameraman", async () => {
+    const res = await segmentByPrompt({ image: camera, prompt: "sky" });
+    const { data, width, height, channels } = await rawOf(res.bytes);
+    expect([width, height, channels]).toEqual([512, 512, 1]);
+    expect(data[10 * 512 + 10]).toBeGreaterThan(200);
+    expect(data[500 * 512 + 256]).toBeLessThan(50);
+  });
+
+  it("lists the vocabulary for unsupported prompts", async () => {
+    const err = await expectAppError(segmentByPrompt({ image: camera, prompt: "the red car" }), "prompt_not_supported");
+    expect((err.details as { supported: string[] }).supported).toEqual(expect.arrayContaining(["sky", "person", "product", "background"]));
+  });
+
+  it("maps person to the salient subject and says so", async () => {
+    const res = await segmentByPrompt({ image: astronaut, prompt: "person" });
+    expect(res.meta?.approximation).toBe("salient-subject");
+    const hash = crypto.createHash("sha256").update(res.bytes).digest("hex");
+    expect(hash).toHaveLength(64);
+  });
+});

@@ -1,0 +1,119 @@
+import { z } from "zod";
+import type { ServiceId } from "@/lib/catalog/services";
+
+/**
+ * Input schemas of the four tools, shared by the HTTP API, the MCP tools, the studio and the
+ * OpenAPI document. `ImageURL`/`ReplaceImageURL` are the seed service's keys (Aliyun ChangeSky);
+ * the camelCase keys are Backdrop's own optional extensions.
+ */
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .max(2048)
+  .describe("A public http(s) URL of a JPEG, PNG or WebP image (≤ 10 MB).");
+const assetId = z
+  .string()
+  .regex(/^ast_[A-Za-z0-9_-]{22}$/, "must be an asset id from POST /api/assets")
+  .describe("An id returned by POST /api/assets.");
+const presetId = z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a preset id");
+const prompt = z.string().trim().min(1).max(300);
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
+
+export const outputFormatSchema = z.enum(["jpeg", "png", "webp"]);
+export const canvasPresetSchema = z.enum(["original", "square-2000", "portrait-4x5", "landscape-16x9"]);
+
+type Issue = { message: string; path: string[] };
+
+function exactlyOne(value: Record<string, unknown>, keys: string[], what: string): Issue | undefined {
+  const present = keys.filter((key) => value[key] !== undefined);
+  if (present.length === 1) return undefined;
+  return present.length === 0
+    ? { message: `${what} is missing: give one of ${keys.join(", ")}.`, path: [keys[0] ?? ""] }
+    : { message: `Give only one ${what} (got ${present.join(" and ")}).`, path: [present[1] ?? ""] };
+}
+
+function refine(checks: Array<(value: Record<string, unknown>) => Issue | undefined>) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const check of checks) {
+      const issue = check(value);
+      if (issue) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    }
+  };
+}
+
+const IMAGE_KEYS = ["ImageURL", "imageAssetId"];
+const imageSource = { ImageURL: httpUrl.optional(), imageAssetId: assetId.optional() };
+
+export const skyReplacementInputSchema = z
+  .object({
+    ...imageSource,
+    ReplaceImageURL: httpUrl.optional().describe("A public URL of the new sky photo."),
+    skyAssetId: assetId.optional().describe("An uploaded sky photo."),
+    skyPresetId: presetId.optional().describe("A sky from GET /api/presets?kind=sky."),
+    skyPrompt: prompt.optional().describe("Describe the sky: clear, clouds, overcast, golden hour, sunset, dusk, night with stars…"),
+    harmonize: z.number().min(0).max(1).default(0.6).describe("How strongly the foreground takes on the new sky's light (0–1)."),
+    horizonShift: z.number().min(-1).max(1).default(0).describe("Move the new sky's horizon down (−1) or up (1)."),
+    hintsAssetId: assetId.optional().describe("A greyscale mask: white = sky, black = not sky, grey = let the engine decide."),
+    format: outputFormatSchema.default("jpeg"),
+  })
+  .strict()
+  .superRefine(
+    refine([
+      (v) => exactlyOne(v, IMAGE_KEYS, "photo"),
+      (v) => exactlyOne(v, ["ReplaceImageURL", "skyAssetId", "skyPresetId", "skyPrompt"], "new sky"),
+    ]),
+  );
+
+export const backgroundChangeInputSchema = z
+  .object({
+    ...imageSource,
+    BackgroundURL: httpUrl.optional().describe("A public URL of the new background image."),
+    backgroundAssetId: assetId.optional(),
+    backgroundPresetId: presetId.optional().describe("A background from GET /api/presets?kind=background."),
+    backgroundColor: hexColor.optional(),
+    backgroundPrompt: prompt.optional().describe("Describe the background: white studio sweep, marble, wood, bokeh…"),
+    shadow: z.boolean().default(false).describe("Add a soft contact shadow under the subject."),
+    canvas: canvasPresetSchema.default("original").describe("Output size: the photo's own, or a marketplace preset."),
+    format: outputFormatSchema.default("png"),
+  })
+  .strict()
+  .superRefine(
+    refine([
+      (v) => exactlyOne(v, IMAGE_KEYS, "photo"),
+      (v) => exactlyOne(v, ["BackgroundURL", "backgroundAssetId", "backgroundPresetId", "backgroundColor", "backgroundPrompt"], "new background"),
+    ]),
+  );
+
+export const backgroundRemovalInputSchema = z
+  .object({
+    ...imageSource,
+    format: z.enum(["png", "webp"]).default("png"),
+    output: z.enum(["cutout", "matte"]).default("cutout").describe("A transparent cut-out, or the greyscale alpha matte."),
+  })
+  .strict()
+  .superRefine(refine([(v) => exactlyOne(v, IMAGE_KEYS, "photo")]));
+
+export const promptSegmentationInputSchema = z
+  .object({
+    ...imageSource,
+    prompt: prompt.describe("What to select: sky, subject, product, person, background…"),
+  })
+  .strict()
+  .superRefine(refine([(v) => exactlyOne(v, IMAGE_KEYS, "photo")]));
+
+export const TOOL_INPUT_SCHEMAS = {
+  "sky-replacement": skyReplacementInputSchema,
+  "background-change": backgroundChangeInputSchema,
+  "background-removal": backgroundRemovalInputSchema,
+  "prompt-segmentation": promptSegmentationInputSchema,
+} as const satisfies Record<ServiceId, z.ZodType>;
+
+export type SkyReplacementInput = z.infer<typeof skyReplacementInputSchema>;
+export type BackgroundChangeInput = z.infer<typeof backgroundChangeInputSchema>;
+export type BackgroundRemovalInput = z.infer<typeof backgroundRemovalInputSchema>;
+export type PromptSegmentationInput = z.infer<typeof promptSegmentationInputSchema>;
+export type ToolInput = {
+  "sky-replacement": SkyReplacementInput;
+  "background-change": BackgroundChangeInput;
+  "background-removal": BackgroundRemovalInput;
+  "prompt-segmentation": PromptSegmentationInput;
+};

@@ -1,0 +1,24 @@
+// The server the browser tests run against: the production build on embedded defaults,
+// with a fresh data directory so every run starts from an empty database.
+import { spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const nextBin = require.resolve("next/dist/bin/next");
+const dataDir = path.resolve(".cache", "e2e-data");
+rmSync(dataDir, { recursive: true, force: true });
+
+const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const env = {
+  ...process.env,
+  DATA_DIR: dataDir,
+  PAYMENTS_MODE: "sandbox",
+  NODE_ENV: "production",
+};
+const server = spawn(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3200", "-H", "127.0.0.1"], { stdio: "inherit", env });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
+server.on("exit", (code) => process.exit(code ?? 0));
