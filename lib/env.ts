@@ -71,6 +71,12 @@ const envSchema = z
     ENGINE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
     ENGINE_SUBJECT_MODEL: optionalString,
     ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+    /** How long POST /api/tools/{service} waits for the result before answering 202 with the job URL. */
+    API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),
+    /** A running job's lease; a worker that stops heart-beating loses the job after this long. */
+    JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    /** Payments one client IP may create per minute (token bucket). */
+    PAYMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 
     /** Test-only: hosts (host or host:port) the URL fetcher may reach although they are private. */
     URL_FETCH_ALLOWLIST: z.preprocess(
@@ -81,6 +87,23 @@ const envSchema = z
         .transform((value) => value.split(",").map((part) => part.trim().toLowerCase()).filter(Boolean)),
     ),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+
+    // Vendor providers (issue 6). See lib/providers/{alibaba,sellerpic,youcam}.
+    /** YouCam background-change feature slug: docs disagree (`bg-replace` current, `bg-replace-v2` older). */
+    YOUCAM_BG_TASK_PATH: z.preprocess(emptyAsUndefined, z.enum(["bg-replace", "bg-replace-v2"]).default("bg-replace")),
+    /** Standard Webhooks secret (`whsec_…`) from the YouCam API console; unset = webhook route answers 503. */
+    YOUCAM_WEBHOOK_SECRET: optionalString,
+    YOUCAM_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.01).max(60).default(3),
+    /** SellerPic 1.0.0 docs ask for at least one minute between status checks. */
+    SELLERPIC_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.01).max(600).default(60),
+    /** Longest a vendor task may run before we give up on it (and fall back). */
+    PROVIDER_TASK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(600),
+    /** Timeout of one outbound vendor HTTP request (ChangeSky is synchronous: keep it generous). */
+    PROVIDER_HTTP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(45),
+    /** What one vendor unit costs us, in catalog minor units (for the ProviderCall/Job cost). */
+    ALIBABA_CALL_COST_MINOR: z.coerce.number().int().min(0).default(0),
+    SELLERPIC_CREDIT_COST_MINOR: z.coerce.number().int().min(0).default(5),
+    YOUCAM_UNIT_COST_MINOR: z.coerce.number().int().min(0).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.PAYMENTS_MODE === "stripe" && (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET)) {

@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   token_in_use: 409,
   token_already_used: 409,
   payment_not_paid: 402,
+  payment_not_refundable: 409,
+  webhook_signature_invalid: 400,
   // engine and providers
   no_sky_detected: 422,
   no_subject_detected: 422,
@@ -53,6 +55,10 @@ export const ERROR_STATUS = {
   conflict: 409,
   internal_error: 500,
   unavailable: 503,
+  // vendor providers (issue 6)
+  provider_timeout: 504,
+  provider_failed: 502,
+  webhook_invalid: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,7 +1,8 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { ZodError } from "zod";
-import { AppError, errorBody, isAppError } from "@/lib/errors";
+import { AppError, errorBody, isAppError, type ErrorCode } from "@/lib/errors";
+import { formatBytes } from "@/lib/image/limits";
 import { logger } from "@/lib/logger";
 
 export type RouteContext<P> = { req: Request; params: P; requestId: string };
@@ -39,11 +40,14 @@ export function errorResponse(error: unknown, requestId: string): Response {
 }
 
 /** Reads the request body, refusing (before buffering it all) anything larger than `maxBytes`. */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<Buffer> {
+export async function readBodyLimited(
+  req: Request,
+  maxBytes: number,
+  tooLarge: ErrorCode = "body_too_large",
+): Promise<Buffer> {
+  const refuse = () => new AppError(tooLarge, `The request is larger than the limit of ${formatBytes(maxBytes)}.`);
   const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new AppError("body_too_large", `The request body is larger than ${Math.round(maxBytes / 1048576)} MB.`);
-  }
+  if (Number.isFinite(declared) && declared > maxBytes) throw refuse();
   if (!req.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -54,7 +58,7 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<B
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new AppError("body_too_large", `The request body is larger than ${Math.round(maxBytes / 1048576)} MB.`);
+      throw refuse();
     }
     chunks.push(value);
   }
@@ -80,7 +84,7 @@ export async function readMultipart(req: Request, maxBytes: number): Promise<For
   if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("file_missing", "Send the photo as multipart/form-data with a `file` field.");
   }
-  const body = await readBodyLimited(req, maxBytes);
+  const body = await readBodyLimited(req, maxBytes, "file_too_large");
   if (body.length === 0) throw new AppError("file_missing", "The request has no body; send the photo in a `file` field.");
   try {
     return await new Response(new Uint8Array(body), { headers: { "content-type": contentType } }).formData();

@@ -94,3 +94,8 @@ export function getDbHandle(): Promise<DbHandle> {
 export async function getDb(): Promise<Db> {
   return (await getDbHandle()).prisma;
 }
+
+/** Tests only: make getDb()/getDbHandle() return this handle (or forget it with `null`). */
+export function setDbHandleForTests(handle: DbHandle | null): void {
+  globalForDb.backdropDb = handle ? Promise.resolve(handle) : undefined;
+}

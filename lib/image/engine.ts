@@ -16,7 +16,7 @@ import { encodeRaw } from "./encode";
 import { findBackgroundPreset, findSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
-import { type Rgb, boxBlur, clamp01, decodeRgb, localMeanColour, planeToGrey, resizePlane, sampleBilinear, shrinkRgb } from "./raster";
+import { type Rgb, boxBlur, clamp01, decodeRgb, localMeanColour, planeSampler, planeToGrey, resizePlane, shrinkRgb } from "./raster";
 import { computeSkyMatte } from "./sky-mask";
 import { WORK_SIDE, computeSubjectMatte, decontaminatedCutout } from "./subject";
 
@@ -296,7 +296,8 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   const ref = matte.refine;
   const sure = new Float32Array(ref.alpha.length);
   for (let i = 0; i < sure.length; i++) sure[i] = ref.alpha[i]! > 0.95 ? 1 : 0;
-  const oldSky = localMeanColour({ rgb: ref.rgb, weight: sure, r: Math.max(4, Math.round(Math.max(ref.rgb.width, ref.rgb.height) / 40)) });
+  const oldSkyPlanes = localMeanColour({ rgb: ref.rgb, weight: sure, r: Math.max(4, Math.round(Math.max(ref.rgb.width, ref.rgb.height) / 40)) });
+  const [oldR, oldG, oldB] = oldSkyPlanes.map((p) => planeSampler(p, W, H)) as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
 
   // Harmonisation statistics (subsampled): old sky, new sky under the mask, foreground.
   const oldM = [0, 0, 0];
@@ -351,10 +352,10 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
       let b = d[o + 2]! / 255;
       if (a > 0.02) {
         // F = (I − α·S_old)/(1−α): remove the old sky's share of an edge pixel before mixing the new one.
-        const sr = sampleBilinear(oldSky[0]!, { x, y, W, H });
+        const sr = oldR(x, y);
         if (!Number.isNaN(sr)) {
-          const sg = sampleBilinear(oldSky[1]!, { x, y, W, H });
-          const sb = sampleBilinear(oldSky[2]!, { x, y, W, H });
+          const sg = oldG(x, y);
+          const sb = oldB(x, y);
           r = clamp01((r - a * sr) / (1 - a));
           g = clamp01((g - a * sg) / (1 - a));
           b = clamp01((b - a * sb) / (1 - a));

@@ -63,7 +63,10 @@ export function luminance(rgb: Rgb): Float32Array {
   return out;
 }
 
-/** Separable box blur with running sums (radius r, clamp-to-edge). O(n) regardless of r. */
+/**
+ * Separable box blur with running sums (radius r, clamp-to-edge), O(n) whatever r. The vertical pass
+ * walks rows with one accumulator per column: column-wise walks were cache-bound on 4000 px images.
+ */
 export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
   const out = new Float32Array(w * h);
   if (r < 1) {
@@ -71,22 +74,35 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
     return out;
   }
   const tmp = new Float32Array(w * h);
-  const d = 2 * r + 1;
+  const inv = 1 / (2 * r + 1);
+  const wl = w - 1;
   for (let y = 0; y < h; y++) {
     const o = y * w;
     let s = 0;
-    for (let k = -r; k <= r; k++) s += src[o + Math.min(w - 1, Math.max(0, k))]!;
+    for (let k = -r; k <= r; k++) s += src[o + (k < 0 ? 0 : k > wl ? wl : k)]!;
     for (let x = 0; x < w; x++) {
-      tmp[o + x] = s / d;
-      s += src[o + Math.min(w - 1, x + r + 1)]! - src[o + Math.max(0, x - r)]!;
+      tmp[o + x] = s * inv;
+      const a = x + r + 1;
+      const b = x - r;
+      s += src[o + (a > wl ? wl : a)]! - src[o + (b < 0 ? 0 : b)]!;
     }
   }
-  for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let k = -r; k <= r; k++) s += tmp[Math.min(h - 1, Math.max(0, k)) * w + x]!;
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = s / d;
-      s += tmp[Math.min(h - 1, y + r + 1) * w + x]! - tmp[Math.max(0, y - r) * w + x]!;
+  const acc = new Float64Array(w);
+  const hl = h - 1;
+  for (let k = -r; k <= r; k++) {
+    const ro = (k < 0 ? 0 : k > hl ? hl : k) * w;
+    for (let x = 0; x < w; x++) acc[x]! += tmp[ro + x]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    const a = y + r + 1;
+    const b = y - r;
+    const ao = (a > hl ? hl : a) * w;
+    const bo = (b < 0 ? 0 : b) * w;
+    for (let x = 0; x < w; x++) {
+      const v = acc[x]!;
+      out[o + x] = v * inv;
+      acc[x] = v + tmp[ao + x]! - tmp[bo + x]!;
     }
   }
   return out;
@@ -200,6 +216,49 @@ export function resizePlane(src: Plane, W: number, H: number): Plane {
     }
   }
   return { width: W, height: H, data: out };
+}
+
+/** Bilinear sampler of a small plane at the pixel coordinates of a W×H image (no per-call allocation). */
+export function planeSampler(p: Plane, W: number, H: number): (x: number, y: number) => number {
+  const { width: w, height: h, data } = p;
+  const kx = w / W;
+  const ky = h / H;
+  return (x, y) => {
+    let sx = (x + 0.5) * kx - 0.5;
+    let sy = (y + 0.5) * ky - 0.5;
+    sx = sx < 0 ? 0 : sx > w - 1 ? w - 1 : sx;
+    sy = sy < 0 ? 0 : sy > h - 1 ? h - 1 : sy;
+    const x0 = sx | 0;
+    const y0 = sy | 0;
+    const x1 = x0 + 1 < w ? x0 + 1 : x0;
+    const y1 = y0 + 1 < h ? y0 + 1 : y0;
+    const fx = sx - x0;
+    const fy = sy - y0;
+    const r0 = y0 * w;
+    const r1 = y1 * w;
+    const t = data[r0 + x0]! + (data[r0 + x1]! - data[r0 + x0]!) * fx;
+    const u = data[r1 + x0]! + (data[r1 + x1]! - data[r1 + x0]!) * fx;
+    return t + (u - t) * fy;
+  };
+}
+
+/** Mean-pools a plane by an integer factor (edges use partial blocks). */
+export function poolPlane(src: Plane, f: number): Plane {
+  const w = Math.max(1, Math.ceil(src.width / f));
+  const h = Math.max(1, Math.ceil(src.height / f));
+  const sum = new Float32Array(w * h);
+  const cnt = new Float32Array(w * h);
+  for (let y = 0; y < src.height; y++) {
+    const ro = ((y / f) | 0) * w;
+    const so = y * src.width;
+    for (let x = 0; x < src.width; x++) {
+      const j = ro + ((x / f) | 0);
+      sum[j]! += src.data[so + x]!;
+      cnt[j]! += 1;
+    }
+  }
+  for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / cnt[i]!;
+  return { width: w, height: h, data: sum };
 }
 
 /** Samples a float plane bilinearly at full-resolution pixel (x, y) of a W×H image. */

@@ -7,6 +7,8 @@ import {
   guidedFilter,
   guidedUpsample,
   luminance,
+  planeSampler,
+  poolPlane,
   resizePlane,
   shrinkRgb,
 } from "./raster";
@@ -401,7 +403,9 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
     plausibility = 0.7;
     night = true;
   } else if (b >= r && b >= g - 0.04) plausibility = 1;
-  else if (sat < 0.12 && lum > 0.5) plausibility = 0.9;
+  // Overcast skies are neutral to bluish; a warm grey is far more often a studio wall or paper.
+  else if (sat < 0.12 && lum > 0.5 && r - b <= 0.03) plausibility = 0.9;
+  else if (sat < 0.12 && lum > 0.5) plausibility = 0.25;
   else if (lum > 0.45 && r > b && sat > 0.15 && g > 0.35) plausibility = 0.55; // sunset/golden hour
   else plausibility = 0.1;
   const fArea = smooth(0.02, 0.08, frac);
@@ -456,10 +460,17 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
     sure[i] = u[i]! > 0.999 ? 1 : 0;
     fg[i] = u[i]! < 0.001 ? 1 : 0;
   }
-  const ws = boxBlur(sure, W, H, r2);
-  const wf = boxBlur(fg, W, H, r2);
-  const locS: Float32Array[] = [];
-  const locF: Float32Array[] = [];
+  // Local means are smooth (radius W/40): compute them on a 4× pooled grid and sample bilinearly.
+  const f = 4;
+  const rl = Math.max(2, Math.round(r2 / f));
+  const pooledSure = poolPlane({ width: W, height: H, data: sure }, f);
+  const pooledFg = poolPlane({ width: W, height: H, data: fg }, f);
+  const lw = pooledSure.width;
+  const lh = pooledSure.height;
+  const ws = boxBlur(pooledSure.data, lw, lh, rl);
+  const wf = boxBlur(pooledFg.data, lw, lh, rl);
+  const locS: ((x: number, y: number) => number)[] = [];
+  const locF: ((x: number, y: number) => number)[] = [];
   for (const c of [F.R, F.G, F.B]) {
     const a = new Float32Array(n);
     const b = new Float32Array(n);
@@ -467,29 +478,41 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
       a[i] = c[i]! * sure[i]!;
       b[i] = c[i]! * fg[i]!;
     }
-    const A = boxBlur(a, W, H, r2);
-    const B = boxBlur(b, W, H, r2);
-    for (let i = 0; i < n; i++) {
+    const A = boxBlur(poolPlane({ width: W, height: H, data: a }, f).data, lw, lh, rl);
+    const B = boxBlur(poolPlane({ width: W, height: H, data: b }, f).data, lw, lh, rl);
+    for (let i = 0; i < A.length; i++) {
       A[i] = ws[i]! > 1e-3 ? A[i]! / ws[i]! : Number.NaN;
       B[i] = wf[i]! > 1e-3 ? B[i]! / wf[i]! : Number.NaN;
     }
-    locS.push(A);
-    locF.push(B);
+    locS.push(planeSampler({ width: lw, height: lh, data: A }, W, H));
+    locF.push(planeSampler({ width: lw, height: lh, data: B }, W, H));
   }
-  const [sR, sG, sB] = locS as [Float32Array, Float32Array, Float32Array];
-  const [fR, fG, fB] = locF as [Float32Array, Float32Array, Float32Array];
+  const [sR, sG, sB] = locS as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
+  const [fR, fG, fB] = locF as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
   const alpha = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (sure[i]) alpha[i] = 1;
-    else if (fg[i]) alpha[i] = 0;
-    else if (Number.isNaN(sR[i]!) || Number.isNaN(fR[i]!)) alpha[i] = hard[i]!;
-    else {
-      const dx = sR[i]! - fR[i]!;
-      const dy = sG[i]! - fG[i]!;
-      const dz = sB[i]! - fB[i]!;
+  for (let y = 0, i = 0; y < H; y++) {
+    for (let x = 0; x < W; x++, i++) {
+      if (sure[i]) {
+        alpha[i] = 1;
+        continue;
+      }
+      if (fg[i]) continue;
+      const s0 = sR(x, y);
+      const f0 = fR(x, y);
+      if (Number.isNaN(s0) || Number.isNaN(f0)) {
+        alpha[i] = hard[i]!;
+        continue;
+      }
+      const s1 = sG(x, y);
+      const s2 = sB(x, y);
+      const f1 = fG(x, y);
+      const f2 = fB(x, y);
+      const dx = s0 - f0;
+      const dy = s1 - f1;
+      const dz = s2 - f2;
       const dd = dx * dx + dy * dy + dz * dz;
       if (dd < 0.004) alpha[i] = u[i]!;
-      else alpha[i] = clamp01(((F.R[i]! - fR[i]!) * dx + (F.G[i]! - fG[i]!) * dy + (F.B[i]! - fB[i]!) * dz) / dd);
+      else alpha[i] = clamp01(((F.R[i]! - f0) * dx + (F.G[i]! - f1) * dy + (F.B[i]! - f2) * dz) / dd);
     }
   }
   return guidedFilter(F.L, alpha, W, H, { r: 1, eps: 1e-4 });

@@ -8,7 +8,7 @@ import {
   localMeanColour,
   luminance,
   resizePlane,
-  sampleBilinear,
+  planeSampler,
   shrinkRgb,
 } from "./raster";
 import { subjectProbability } from "./subject-model";
@@ -123,7 +123,7 @@ export async function decontaminatedCutout(full: Rgb, matte: SubjectMatte, opts:
   const lowAlpha = resizePlane({ width: W, height: H, data: alpha }, work.width, work.height);
   const weight = new Float32Array(lowAlpha.data.length);
   for (let i = 0; i < weight.length; i++) weight[i] = lowAlpha.data[i]! < 0.05 ? 1 : 0;
-  const bg = localMeanColour({ rgb: work, weight, r: Math.max(3, Math.round(Math.max(work.width, work.height) / 50)) });
+  const bg = localMeanColour({ rgb: work, weight, r: Math.max(3, Math.round(Math.max(work.width, work.height) / 50)) }).map((p) => planeSampler(p, W, H));
   const out = new Uint8Array(W * H * 4);
   const d = full.data;
   for (let y = 0, i = 0; y < H; y++) {
@@ -134,7 +134,7 @@ export async function decontaminatedCutout(full: Rgb, matte: SubjectMatte, opts:
       out[o + 3] = Math.round(a * 255);
       if (a > 0.02 && a < 0.98) {
         for (let k = 0; k < 3; k++) {
-          const b = sampleBilinear(bg[k]!, { x, y, W, H });
+          const b = bg[k]!(x, y);
           const I = d[s + k]! / 255;
           const f = Number.isNaN(b) ? I : clamp01((I - (1 - a) * b) / a);
           out[o + k] = Math.round(f * 255);

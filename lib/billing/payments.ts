@@ -1,0 +1,245 @@
+import "server-only";
+import type { Payment, Prisma } from "@/generated/prisma/client";
+import { getServiceOrThrow } from "@/lib/catalog/catalog";
+import { getDb } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import { isWellFormedId, newId } from "@/lib/ids";
+import { formatPrice } from "@/lib/utils";
+import { appendLedgerEntry } from "./ledger";
+import { createCheckoutSession, refundStripePayment } from "./stripe";
+import { generatePaymentToken, hashPaymentToken, isWellFormedToken } from "./tokens";
+
+type Tx = Prisma.TransactionClient;
+
+export const MAX_UNITS = 100;
+
+/** What clients see of a payment. Never the token hash; the token itself only once (see createPayment). */
+export type PublicPayment = {
+  paymentId: string;
+  serviceId: string;
+  amountMinor: number;
+  /** Server402 name for amountMinor (USD cents). */
+  amountCents: number;
+  currency: string;
+  display: string;
+  status: Payment["status"];
+  /** Whether a tool call may use this payment's token now. */
+  usable: boolean;
+  method: Payment["method"];
+  sandbox: boolean;
+  billingMode: "per_call";
+  units: number;
+  usesLeft: number;
+  createdAt: string;
+  paidAt: string | null;
+  expiresAt: string | null;
+  checkoutUrl: string | null;
+  token?: string;
+};
+
+export function toPublicPayment(payment: Payment, now = new Date()): PublicPayment {
+  const expired = payment.tokenExpiresAt !== null && payment.tokenExpiresAt <= now;
+  return {
+    paymentId: payment.id,
+    serviceId: payment.serviceId,
+    amountMinor: payment.amountMinor,
+    amountCents: payment.amountMinor,
+    currency: payment.currency,
+    display: formatPrice(payment.amountMinor, payment.currency),
+    status: payment.status,
+    usable: (payment.status === "paid" || payment.status === "released") && payment.usesLeft > 0 && !expired,
+    method: payment.method,
+    sandbox: payment.method === "sandbox",
+    billingMode: "per_call",
+    units: payment.units,
+    usesLeft: payment.usesLeft,
+    createdAt: payment.createdAt.toISOString(),
+    paidAt: payment.paidAt?.toISOString() ?? null,
+    expiresAt: payment.tokenExpiresAt?.toISOString() ?? null,
+    checkoutUrl: payment.checkoutUrl,
+  };
+}
+
+/**
+ * Creates a payment for `units` edits of one service at the catalog price (never a client's).
+ * Sandbox: paid at once, the token is in the answer (shown this once). Stripe: pending, with a
+ * Checkout URL; the token is released on the success page once Stripe says it is paid.
+ */
+export async function createPayment(params: {
+  serviceId: string;
+  units?: number;
+  ownerId?: string | null;
+  origin: string;
+}): Promise<PublicPayment> {
+  const service = await getServiceOrThrow(params.serviceId);
+  const units = params.units ?? 1;
+  if (!Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
+    throw new AppError("validation_failed", `units must be a whole number from 1 to ${MAX_UNITS}.`);
+  }
+  const env = getEnv();
+  const db = await getDb();
+  const id = newId("pay");
+  const amountMinor = service.priceMinor * units;
+  const base = { id, serviceId: service.id, amountMinor, currency: service.currency, units, usesLeft: units, ownerId: params.ownerId ?? null };
+
+  if (env.PAYMENTS_MODE === "sandbox" || amountMinor === 0) {
+    const { token, tokenHash } = generatePaymentToken();
+    const now = new Date();
+    const payment = await db.payment.create({
+      data: {
+        ...base,
+        method: "sandbox",
+        status: "paid",
+        paidAt: now,
+        tokenHash,
+        tokenExpiresAt: new Date(now.getTime() + env.PAYMENT_TOKEN_TTL_SECONDS * 1000),
+      },
+    });
+    return { ...toPublicPayment(payment), token };
+  }
+
+  await db.payment.create({ data: { ...base, method: "stripe", status: "pending" } });
+  try {
+    const session = await createCheckoutSession({
+      paymentId: id,
+      serviceName: service.name,
+      serviceId: service.id,
+      unitAmountMinor: service.priceMinor,
+      units,
+      currency: service.currency,
+      origin: params.origin,
+    });
+    const payment = await db.payment.update({ where: { id }, data: { externalRef: session.id, checkoutUrl: session.url } });
+    return toPublicPayment(payment);
+  } catch (error) {
+    await db.payment.update({ where: { id }, data: { status: "canceled" } });
+    if (error instanceof AppError) throw error;
+    throw new AppError("provider_unavailable", "The card payment provider could not be reached; try again shortly.", { cause: error, retryable: true });
+  }
+}
+
+export async function getPaymentOrThrow(id: string): Promise<Payment> {
+  const db = await getDb();
+  const payment = isWellFormedId(id, "pay") ? await db.payment.findUnique({ where: { id } }) : null;
+  if (!payment) throw new AppError("payment_not_found", "No payment with this id.");
+  return payment;
+}
+
+/**
+ * Reserves a payment token for one job of `serviceId`, inside the caller's transaction.
+ * One conditional UPDATE decides the race: of many concurrent calls with the same token exactly
+ * one matches `status IN (paid, released)`; the others see `reserved` and get `token_in_use`.
+ */
+export async function reservePaymentToken(tx: Tx, params: { token: string; serviceId: string; jobId: string }): Promise<Payment> {
+  const tokenHash = isWellFormedToken(params.token) ? hashPaymentToken(params.token) : null;
+  const now = new Date();
+  if (tokenHash) {
+    const { count } = await tx.payment.updateMany({
+      where: {
+        tokenHash,
+        serviceId: params.serviceId,
+        status: { in: ["paid", "released"] },
+        usesLeft: { gt: 0 },
+        OR: [{ tokenExpiresAt: null }, { tokenExpiresAt: { gt: now } }],
+      },
+      data: { status: "reserved" },
+    });
+    if (count === 1) {
+      const payment = await tx.payment.findUniqueOrThrow({ where: { tokenHash } });
+      await appendLedgerEntry(tx, {
+        paymentId: payment.id,
+        jobId: params.jobId,
+        kind: "authorize",
+        amountMinor: payment.amountMinor / payment.units,
+        currency: payment.currency,
+        idempotencyKey: `authorize:${params.jobId}`,
+      });
+      return payment;
+    }
+  }
+  const payment = tokenHash ? await tx.payment.findUnique({ where: { tokenHash } }) : null;
+  throw tokenRefusal(payment, params.serviceId, now);
+}
+
+function tokenRefusal(payment: Payment | null, serviceId: string, now: Date): AppError {
+  if (!payment) return new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
+  if (payment.serviceId !== serviceId) {
+    return new AppError("token_wrong_service", `This token pays for ${payment.serviceId}, not ${serviceId}.`, {
+      details: { paymentId: payment.id, tokenServiceId: payment.serviceId },
+    });
+  }
+  if (payment.status === "pending") return new AppError("payment_not_paid", "This payment has not been paid yet.", { details: { paymentId: payment.id } });
+  if (payment.status === "reserved") {
+    return new AppError("token_in_use", "This token is being used by another request right now.", { details: { paymentId: payment.id } });
+  }
+  if (payment.status === "captured" || payment.status === "refunded" || payment.usesLeft <= 0) {
+    return new AppError("token_already_used", "This token has already paid for an edit; create a new payment.", { details: { paymentId: payment.id } });
+  }
+  if ((payment.tokenExpiresAt && payment.tokenExpiresAt <= now) || payment.status === "expired") {
+    return new AppError("token_expired", "This payment token has expired; create a new payment.", { details: { paymentId: payment.id } });
+  }
+  return new AppError("token_invalid", "This payment token cannot be used.", { details: { paymentId: payment.id, status: payment.status } });
+}
+
+/** The job succeeded: capture one unit (idempotent per job). Call inside the job's final transaction. */
+export async function capturePaymentForJob(tx: Tx, params: { paymentId: string; jobId: string }): Promise<void> {
+  const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
+  const applied = await appendLedgerEntry(tx, {
+    paymentId: payment.id,
+    jobId: params.jobId,
+    kind: "capture",
+    amountMinor: payment.amountMinor / payment.units,
+    currency: payment.currency,
+    idempotencyKey: `capture:${params.jobId}`,
+  });
+  if (!applied) return;
+  const usesLeft = Math.max(0, payment.usesLeft - 1);
+  await tx.payment.update({ where: { id: payment.id }, data: { usesLeft, status: usesLeft > 0 ? "paid" : "captured" } });
+}
+
+/** The job failed or was refused: release the reservation; the token is usable again. */
+export async function releasePaymentForJob(tx: Tx, params: { paymentId: string; jobId: string; reason: string }): Promise<void> {
+  const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
+  const applied = await appendLedgerEntry(tx, {
+    paymentId: payment.id,
+    jobId: params.jobId,
+    kind: "release",
+    amountMinor: payment.amountMinor / payment.units,
+    currency: payment.currency,
+    idempotencyKey: `release:${params.jobId}`,
+    note: params.reason.slice(0, 200),
+  });
+  if (applied && payment.status === "reserved") {
+    await tx.payment.update({ where: { id: payment.id }, data: { status: "released" } });
+  }
+}
+
+/**
+ * Refunds a captured payment in full (admin action after a bad result). Stripe payments are
+ * refunded at Stripe first (idempotency key `refund:<paymentId>`), then the ledger records it.
+ */
+export async function refundPayment(params: { paymentId: string; reason?: string }): Promise<PublicPayment> {
+  const payment = await getPaymentOrThrow(params.paymentId);
+  if (payment.status === "refunded") return toPublicPayment(payment);
+  if (payment.status !== "captured" && payment.status !== "paid" && payment.status !== "released") {
+    throw new AppError("payment_not_refundable", `A ${payment.status} payment cannot be refunded.`);
+  }
+  if (payment.method === "stripe") {
+    if (!payment.externalRef) throw new AppError("payment_not_refundable", "This card payment has no Stripe session.");
+    await refundStripePayment({ paymentId: payment.id, sessionId: payment.externalRef });
+  }
+  const db = await getDb();
+  const updated = await db.$transaction(async (tx) => {
+    await appendLedgerEntry(tx, {
+      paymentId: payment.id,
+      kind: "refund",
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      idempotencyKey: `refund:${payment.id}`,
+      note: params.reason?.slice(0, 200),
+    });
+    return tx.payment.update({ where: { id: payment.id }, data: { status: "refunded", usesLeft: 0 } });
+  });
+  return toPublicPayment(updated);
+}
