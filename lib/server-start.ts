@@ -1,6 +1,7 @@
 import "server-only";
 import { getDbHandle } from "@/lib/db";
 import { getEnv } from "@/lib/env";
+import { startEmbeddedWorkers } from "@/lib/jobs/worker";
 import { logger } from "@/lib/logger";
 
 /** Boot sequence of a web process; started from instrumentation.ts. */
@@ -9,4 +10,6 @@ export async function startServer(): Promise<void> {
   const db = await getDbHandle();
   logger.info("database ready", { kind: db.kind, location: db.location });
   logger.info("payments mode", { mode: env.PAYMENTS_MODE });
+  // Embedded mode: the job workers live in this process (external mode: `npm run worker`).
+  startEmbeddedWorkers();
 }

@@ -135,6 +135,5 @@ export function toPublicAsset(asset: Asset, options: { ttlSeconds?: number } = {
 
 function sanitizeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
-  // eslint-disable-next-line no-control-regex
   return base.replace(/[\u0000-\u001f"<>|:*?]/g, "_").slice(0, 120) || "image";
 }

@@ -143,6 +143,10 @@ describe("sky replacement", () => {
     expect((err.details as { confidence: number }).confidence).toBeLessThan(0.3);
   });
 
+  it("refuses the studio portrait (warm grey backdrop is not a sky)", async () => {
+    await expectAppError(replaceSky({ image: astronaut, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }), "no_sky_detected");
+  });
+
   it("replaces the sky of the cameraman photo at full resolution", async () => {
     const big = await toInput(await sharp(camera.bytes).resize(2048, 2048).jpeg().toBuffer());
     const res = await replaceSky({ image: big, sky: { kind: "preset", presetId: "sunset-orange" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" });

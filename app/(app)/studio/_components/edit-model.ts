@@ -1,0 +1,122 @@
+import type { ServiceId } from "@/lib/catalog/services";
+
+export type SkyOptions = {
+  source: "preset" | "upload" | "prompt";
+  presetId: string | null;
+  presetName: string | null;
+  upload: { assetId: string; name: string } | null;
+  prompt: string;
+  harmonize: number;
+  horizonShift: number;
+  hintsAssetId: string | null;
+  format: "jpeg" | "png" | "webp";
+};
+
+export type BackgroundOptions = {
+  source: "preset" | "color" | "upload" | "prompt";
+  presetId: string | null;
+  presetName: string | null;
+  color: string;
+  upload: { assetId: string; name: string } | null;
+  prompt: string;
+  shadow: boolean;
+  canvas: "original" | "square-2000" | "portrait-4x5" | "landscape-16x9";
+  format: "jpeg" | "png" | "webp";
+};
+
+export type RemovalOptions = { format: "png" | "webp"; output: "cutout" | "matte" };
+export type MaskOptions = { prompt: string };
+
+export type EditOptions = {
+  "sky-replacement": SkyOptions;
+  "background-change": BackgroundOptions;
+  "background-removal": RemovalOptions;
+  "prompt-segmentation": MaskOptions;
+};
+
+export const DEFAULT_OPTIONS: EditOptions = {
+  "sky-replacement": {
+    source: "preset",
+    presetId: null,
+    presetName: null,
+    upload: null,
+    prompt: "",
+    harmonize: 0.6,
+    horizonShift: 0,
+    hintsAssetId: null,
+    format: "jpeg",
+  },
+  "background-change": {
+    source: "preset",
+    presetId: null,
+    presetName: null,
+    color: "#ffffff",
+    upload: null,
+    prompt: "",
+    shadow: true,
+    canvas: "original",
+    format: "png",
+  },
+  "background-removal": { format: "png", output: "cutout" },
+  "prompt-segmentation": { prompt: "" },
+};
+
+export const CANVAS_LABELS: Record<BackgroundOptions["canvas"], string> = {
+  original: "Original size",
+  "square-2000": "Square 1:1 · 2000 px",
+  "portrait-4x5": "Portrait 4:5",
+  "landscape-16x9": "Landscape 16:9",
+};
+
+export type BuiltInput = { ok: true; input: Record<string, unknown>; label: string } | { ok: false; reason: string };
+
+/** Turns the studio's choices into the tool's input (the keys of lib/tools/schemas.ts), or says what is missing. */
+export function buildInput<S extends ServiceId>(params: { serviceId: S; imageAssetId: string; options: EditOptions[S] }): BuiltInput {
+  const { imageAssetId } = params;
+  switch (params.serviceId) {
+    case "sky-replacement": {
+      const o = params.options as SkyOptions;
+      const common = { imageAssetId, harmonize: o.harmonize, horizonShift: o.horizonShift, format: o.format, ...(o.hintsAssetId ? { hintsAssetId: o.hintsAssetId } : {}) };
+      if (o.source === "preset") {
+        if (!o.presetId) return { ok: false, reason: "Choose a sky from the gallery." };
+        return { ok: true, input: { ...common, skyPresetId: o.presetId }, label: o.presetName ?? o.presetId };
+      }
+      if (o.source === "upload") {
+        if (!o.upload) return { ok: false, reason: "Upload a sky photo first." };
+        return { ok: true, input: { ...common, skyAssetId: o.upload.assetId }, label: `Your sky (${o.upload.name})` };
+      }
+      if (!o.prompt.trim()) return { ok: false, reason: "Describe the sky you want." };
+      return { ok: true, input: { ...common, skyPrompt: o.prompt.trim() }, label: `“${o.prompt.trim()}”` };
+    }
+    case "background-change": {
+      const o = params.options as BackgroundOptions;
+      const common = { imageAssetId, shadow: o.shadow, canvas: o.canvas, format: o.format };
+      const suffix = o.canvas === "original" ? "" : ` · ${CANVAS_LABELS[o.canvas]}`;
+      if (o.source === "preset") {
+        if (!o.presetId) return { ok: false, reason: "Choose a background from the gallery." };
+        return { ok: true, input: { ...common, backgroundPresetId: o.presetId }, label: `${o.presetName ?? o.presetId}${suffix}` };
+      }
+      if (o.source === "color") return { ok: true, input: { ...common, backgroundColor: o.color }, label: `Colour ${o.color}${suffix}` };
+      if (o.source === "upload") {
+        if (!o.upload) return { ok: false, reason: "Upload a background image first." };
+        return { ok: true, input: { ...common, backgroundAssetId: o.upload.assetId }, label: `Your background${suffix}` };
+      }
+      if (!o.prompt.trim()) return { ok: false, reason: "Describe the background you want." };
+      return { ok: true, input: { ...common, backgroundPrompt: o.prompt.trim() }, label: `“${o.prompt.trim()}”${suffix}` };
+    }
+    case "background-removal": {
+      const o = params.options as RemovalOptions;
+      return {
+        ok: true,
+        input: { imageAssetId, format: o.format, output: o.output },
+        label: o.output === "matte" ? "Alpha matte" : `Transparent ${o.format.toUpperCase()}`,
+      };
+    }
+    case "prompt-segmentation": {
+      const o = params.options as MaskOptions;
+      if (!o.prompt.trim()) return { ok: false, reason: "Type what to select, e.g. sky or subject." };
+      return { ok: true, input: { imageAssetId, prompt: o.prompt.trim() }, label: `Mask: ${o.prompt.trim()}` };
+    }
+  }
+  return { ok: false, reason: "Unknown edit." };
+}

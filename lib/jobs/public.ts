@@ -1,0 +1,68 @@
+import "server-only";
+import type { Asset, Job, Payment } from "@/generated/prisma/client";
+import { toPublicAsset } from "@/lib/assets/assets";
+import { getDb } from "@/lib/db";
+import { absoluteUrl } from "@/lib/net/base-url";
+import { getJobOrThrow } from "./queue";
+
+export type PublicJob = {
+  id: string;
+  serviceId: string;
+  status: Job["status"];
+  progress: number;
+  attempts: number;
+  error: { code: string; message: string } | null;
+  charged: boolean;
+  payment: { id: string; status: Payment["status"]; method: Payment["method"]; amountMinor: number; currency: string; sandbox: boolean } | null;
+  input: { assetId: string; url: string; width: number | null; height: number | null } | null;
+  result: { assetId: string; url: string; downloadUrl: string; width: number | null; height: number | null; mime: string } | null;
+  meta: Record<string, unknown> | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+};
+
+function liveAsset(asset: Asset | null | undefined): Asset | null {
+  return asset && !asset.deletedAt ? asset : null;
+}
+
+/** The job as its shareable link shows it: status, the payment's fate, signed absolute URLs. */
+export async function getPublicJob(jobId: string, origin: string): Promise<PublicJob> {
+  const job = await getJobOrThrow(jobId);
+  return toPublicJob(job, origin);
+}
+
+export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> {
+  const db = await getDb();
+  const assetIds = [job.inputAssetIds[0], job.resultAssetId].filter((id): id is string => Boolean(id));
+  const [assets, payment, capture] = await Promise.all([
+    assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([]),
+    job.paymentId ? db.payment.findUnique({ where: { id: job.paymentId } }) : Promise.resolve(null),
+    db.ledgerEntry.findUnique({ where: { idempotencyKey: `capture:${job.id}` }, select: { id: true } }),
+  ]);
+  const byId = new Map(assets.map((asset) => [asset.id, asset]));
+  const input = liveAsset(job.inputAssetIds[0] ? byId.get(job.inputAssetIds[0]) : null);
+  const result = liveAsset(job.resultAssetId ? byId.get(job.resultAssetId) : null);
+  const resultUrl = result ? absoluteUrl(toPublicAsset(result).url, origin) : null;
+  return {
+    id: job.id,
+    serviceId: job.serviceId,
+    status: job.status,
+    progress: job.status === "succeeded" ? 1 : job.progress,
+    attempts: job.attempts,
+    error: job.status === "failed" || job.status === "canceled" ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" } : null,
+    charged: Boolean(capture) && payment?.status !== "refunded",
+    payment: payment
+      ? { id: payment.id, status: payment.status, method: payment.method, amountMinor: payment.amountMinor, currency: payment.currency, sandbox: payment.method === "sandbox" }
+      : null,
+    input: input ? { assetId: input.id, url: absoluteUrl(toPublicAsset(input).url, origin), width: input.width, height: input.height } : null,
+    result:
+      result && resultUrl
+        ? { assetId: result.id, url: resultUrl, downloadUrl: `${resultUrl}&download=1`, width: result.width, height: result.height, mime: result.mime }
+        : null,
+    meta: (job.resultMeta as Record<string, unknown> | null) ?? null,
+    queuedAt: job.queuedAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+  };
+}

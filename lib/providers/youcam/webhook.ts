@@ -1,0 +1,120 @@
+import "server-only";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { PrismaClient } from "@/generated/prisma/client";
+import { AppError } from "@/lib/errors";
+import { YOUCAM_PROVIDER_ID } from "./constants";
+
+/**
+ * YouCam webhooks follow Standard Webhooks (notes/providers.md §3.8): headers `webhook-id`,
+ * `webhook-timestamp`, `webhook-signature: v1,<base64>` (several may be space-separated);
+ * signature = base64(HMAC-SHA256(base64decode(secret minus "whsec_"), "<id>.<ts>.<raw body>")).
+ */
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+
+export function webhookKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+}
+
+export function computeWebhookSignature(params: { secret: string; id: string; timestamp: string; body: string }): string {
+  return createHmac("sha256", webhookKey(params.secret)).update(`${params.id}.${params.timestamp}.${params.body}`).digest("base64");
+}
+
+export function verifyStandardWebhook(params: { secret: string; headers: Headers; rawBody: string; nowSeconds?: number; toleranceSeconds?: number }): { id: string; timestamp: number } {
+  const id = params.headers.get("webhook-id");
+  const timestamp = params.headers.get("webhook-timestamp");
+  const signatures = params.headers.get("webhook-signature");
+  if (!id || !timestamp || !signatures) throw new AppError("webhook_invalid", "Missing webhook-id, webhook-timestamp or webhook-signature.");
+  if (!/^\d{1,12}$/.test(timestamp)) throw new AppError("webhook_invalid", "Bad webhook-timestamp.");
+  const now = params.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const tolerance = params.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS;
+  if (Math.abs(now - Number(timestamp)) > tolerance) throw new AppError("webhook_invalid", "The webhook timestamp is too old or in the future.");
+  const expected = Buffer.from(computeWebhookSignature({ secret: params.secret, id, timestamp, body: params.rawBody }));
+  const match = signatures.split(" ").some((entry) => {
+    const [version, value] = entry.split(",", 2);
+    if (version !== "v1" || !value) return false;
+    const given = Buffer.from(value);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  if (!match) throw new AppError("webhook_invalid", "The webhook signature does not match.");
+  return { id, timestamp: Number(timestamp) };
+}
+
+// ---------------------------------------------------------------- wake-ups
+
+type Waiter = () => void;
+const globalWaiters = globalThis as unknown as { backdropYoucamWaiters?: Map<string, Set<Waiter>> };
+function waiters(): Map<string, Set<Waiter>> {
+  globalWaiters.backdropYoucamWaiters ??= new Map();
+  return globalWaiters.backdropYoucamWaiters;
+}
+
+/** Tells a poller in this process that its task finished (it polls at once instead of waiting). */
+export function notifyYoucamTask(taskId: string): void {
+  for (const wake of waiters().get(taskId) ?? []) wake();
+}
+
+/** Waits `ms` or until a webhook for `taskId` arrives, whichever is first. */
+export function waitForYoucamTask(taskId: string, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const set = waiters().get(taskId) ?? new Set<Waiter>();
+    waiters().set(taskId, set);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      set.delete(done);
+      if (set.size === 0) waiters().delete(taskId);
+    };
+    const wake = () => {
+      done();
+      resolve();
+    };
+    const onAbort = () => {
+      done();
+      reject(new AppError("job_canceled", "The job was canceled."));
+    };
+    const timer = setTimeout(wake, ms);
+    set.add(wake);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+// ---------------------------------------------------------------- the route's logic
+
+export type WebhookOutcome = { status: "recorded" | "duplicate"; webhookId: string; taskId?: string; taskStatus?: string };
+
+/**
+ * Verifies a delivery, records it once (ProviderCall row keyed by webhook-id, so retries of the
+ * same delivery are no-ops even when they race) and wakes the poller of that task.
+ */
+export async function handleYoucamWebhook(params: { db: PrismaClient; secret: string; headers: Headers; rawBody: string; nowSeconds?: number }): Promise<WebhookOutcome> {
+  const { id } = verifyStandardWebhook({ secret: params.secret, headers: params.headers, rawBody: params.rawBody, nowSeconds: params.nowSeconds });
+  let body: { data?: { task_id?: unknown; task_status?: unknown } };
+  try {
+    body = JSON.parse(params.rawBody) as typeof body;
+  } catch {
+    throw new AppError("invalid_json", "The webhook body is not JSON.");
+  }
+  const taskId = typeof body.data?.task_id === "string" ? body.data.task_id : undefined;
+  const taskStatus = typeof body.data?.task_status === "string" ? body.data.task_status : undefined;
+  const rowId = `pcw_${createHash("sha256").update(`youcam:${id}`).digest("base64url").slice(0, 22)}`;
+  try {
+    await params.db.providerCall.create({
+      data: {
+        id: rowId,
+        provider: YOUCAM_PROVIDER_ID,
+        action: "webhook",
+        ok: taskStatus === "success",
+        latencyMs: 0,
+        requestId: taskId ?? null,
+        errorCode: taskStatus && taskStatus !== "success" ? `task_${taskStatus}` : null,
+        errorMessage: null,
+      },
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") return { status: "duplicate", webhookId: id, taskId, taskStatus };
+    throw error;
+  }
+  if (taskId) notifyYoucamTask(taskId);
+  return { status: "recorded", webhookId: id, taskId, taskStatus };
+}

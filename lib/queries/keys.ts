@@ -1,0 +1,7 @@
+/** TanStack Query key factories (one place, so invalidation never misses a key). */
+export const queryKeys = {
+  catalog: () => ["catalog"] as const,
+  presets: (kind: "sky" | "background") => ["presets", kind] as const,
+  job: (id: string) => ["jobs", id] as const,
+  history: () => ["history"] as const,
+};
