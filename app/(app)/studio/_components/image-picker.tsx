@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { ApiError, uploadWithProgress } from "@/lib/api-client";
 import { ACCEPTED_IMAGE_TYPES, ACCEPTED_LABEL, MAX_UPLOAD_BYTES, formatBytes } from "@/lib/image/limits";
 import { buttonStyles } from "@/components/ui/button";
@@ -14,7 +14,6 @@ type Props = {
 
 /** A small "upload your own sky/background" control (same limits and endpoint as the main photo). */
 export function ImagePicker({ label, current, onUploaded }: Props) {
-  const inputId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -40,18 +39,17 @@ export function ImagePicker({ label, current, onUploaded }: Props) {
 
   return (
     <div className="space-y-2">
-      <label htmlFor={inputId} className={buttonStyles({ variant: "secondary", size: "sm", className: "cursor-pointer focus-within:outline-2" })}>
+      <label className={buttonStyles({ variant: "secondary", size: "sm", className: "cursor-pointer focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-brand-500" })}>
         {progress !== null ? `Uploading… ${Math.round(progress * 100)} %` : current ? "Choose another image" : label}
+        <input
+          ref={input}
+          type="file"
+          accept={Object.keys(ACCEPTED_IMAGE_TYPES).join(",")}
+          className="sr-only"
+          disabled={progress !== null}
+          onChange={(event) => void onChange(event.target.files?.[0])}
+        />
       </label>
-      <input
-        id={inputId}
-        ref={input}
-        type="file"
-        accept={Object.keys(ACCEPTED_IMAGE_TYPES).join(",")}
-        className="sr-only"
-        disabled={progress !== null}
-        onChange={(event) => void onChange(event.target.files?.[0])}
-      />
       {current && <p className="truncate text-sm text-slate-600 dark:text-slate-400">Using {current.name}</p>}
       {error && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">

@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import { readJson } from "@/lib/http";
+import { publicOrigin } from "@/lib/net/base-url";
+import { callPaidTool, toolErrorOutcome, type ToolOutcome } from "@/lib/tools/api";
+import { existingOwnerId, paymentTokenFrom, waitMsFrom } from "@/lib/tools/request";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+function respond(outcome: ToolOutcome, requestId: string): Response {
+  return Response.json(outcome.body, {
+    status: outcome.status,
+    headers: { "X-Request-Id": requestId, "Cache-Control": "no-store" },
+  });
+}
+
+// POST /api/tools/{serviceId} – the paid API (Server402-compatible): 402 → pay → retry with X-Payment-Token
+export async function POST(req: Request, context: { params: Promise<{ serviceId: string }> }): Promise<Response> {
+  const requestId = req.headers.get("x-request-id")?.slice(0, 64) || randomUUID();
+  try {
+    const { serviceId } = await context.params;
+    const body = await readJson(req);
+    // Some clients put the token in the body; it is not part of the tool's input.
+    let token = paymentTokenFrom(req);
+    if (body && typeof body === "object" && !Array.isArray(body) && "paymentToken" in body) {
+      const { paymentToken, ...rest } = body as Record<string, unknown>;
+      token ??= typeof paymentToken === "string" ? paymentToken : null;
+      return respond(await callPaidTool({ serviceId, input: rest, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req) }), requestId);
+    }
+    return respond(await callPaidTool({ serviceId, input: body, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req) }), requestId);
+  } catch (error) {
+    return respond(toolErrorOutcome(error, requestId), requestId);
+  }
+}

@@ -1,0 +1,32 @@
+import "server-only";
+import { getEnv } from "@/lib/env";
+import { parseOwnerCookie, OWNER_COOKIE } from "@/lib/owner";
+import { PAYMENT_HEADER } from "./api";
+
+/** The payment token of a tool call: `X-Payment-Token`, else `Authorization: Bearer bdp_…`. */
+export function paymentTokenFrom(req: Request): string | null {
+  const header = req.headers.get(PAYMENT_HEADER)?.trim();
+  if (header) return header;
+  const auth = req.headers.get("authorization")?.trim();
+  if (auth?.toLowerCase().startsWith("bearer bdp_")) return auth.slice(7).trim();
+  return null;
+}
+
+/** How long this call may wait for its result: `Prefer: wait=N` or `?wait=N` (seconds), capped by API_WAIT_SECONDS. */
+export function waitMsFrom(req: Request): number {
+  const max = getEnv().API_WAIT_SECONDS;
+  const prefer = /(?:^|[,;\s])wait=(\d+(?:\.\d+)?)/i.exec(req.headers.get("prefer") ?? "")?.[1];
+  const query = new URL(req.url).searchParams.get("wait");
+  const asked = Number(prefer ?? query ?? NaN);
+  return Math.round((Number.isFinite(asked) && asked >= 0 ? Math.min(asked, max) : max) * 1000);
+}
+
+/** The browser's anonymous owner when the request carries the cookie (API clients usually don't). */
+export function existingOwnerId(req: Request): string | null {
+  const header = req.headers.get("cookie") ?? "";
+  for (const part of header.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === OWNER_COOKIE) return parseOwnerCookie(decodeURIComponent(rest.join("=")));
+  }
+  return null;
+}
