@@ -104,6 +104,28 @@ const envSchema = z
     ALIBABA_CALL_COST_MINOR: z.coerce.number().int().min(0).default(0),
     SELLERPIC_CREDIT_COST_MINOR: z.coerce.number().int().min(0).default(5),
     YOUCAM_UNIT_COST_MINOR: z.coerce.number().int().min(0).default(10),
+
+    // Admin console and batches (issue 7).
+    /** How long an admin session lasts without activity being required (hours). */
+    ADMIN_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+    /** Admin sign-in attempts per minute per client address and username. */
+    ADMIN_LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(5),
+    /** How often the asset retention job runs (minutes); 0 = never on a timer (the admin's "Run now" still works). */
+    RETENTION_INTERVAL_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
+
+    // Native x402 (issue 9). See lib/billing/x402. Checked together by getX402Config() when X402_ENABLED.
+    /** EIP-712 domain of the asset (`extra.name`/`extra.version` in the requirements): Base USDC is "USD Coin"/"2", Base Sepolia USDC "USDC"/"2". */
+    X402_ASSET_NAME: z.preprocess(emptyAsUndefined, z.string().default("USD Coin")),
+    X402_ASSET_VERSION: z.preprocess(emptyAsUndefined, z.string().default("2")),
+    X402_ASSET_DECIMALS: z.coerce.number().int().min(2).max(30).default(6),
+    /** How long a payment authorisation must stay valid (the client sets validBefore = now + this). Jobs must finish and settle inside it. */
+    X402_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+    /** Refuse authorisations with less time left than this (the job + settlement must fit). */
+    X402_MIN_VALIDITY_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+    /** Time kept free before validBefore for the on-chain settlement. */
+    X402_SETTLE_MARGIN_SECONDS: z.coerce.number().int().min(5).max(600).default(20),
+    /** Direct settlement against X402_RPC_URL: the key that sends transferWithAuthorization (pays the gas). */
+    X402_SELLER_PRIVATE_KEY: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.PAYMENTS_MODE === "stripe" && (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET)) {

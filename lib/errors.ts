@@ -59,6 +59,19 @@ export const ERROR_STATUS = {
   provider_timeout: 504,
   provider_failed: 502,
   webhook_invalid: 401,
+  // native x402 (issue 9)
+  x402_malformed: 402,
+  x402_invalid_signature: 402,
+  x402_amount_mismatch: 402,
+  x402_wrong_recipient: 402,
+  x402_expired: 402,
+  x402_wrong_network: 402,
+  x402_wrong_asset: 402,
+  x402_replayed: 409,
+  x402_settlement_failed: 402,
+  x402_insufficient_funds: 402,
+  x402_rejected: 402,
+  x402_not_configured: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

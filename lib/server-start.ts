@@ -12,4 +12,5 @@ export async function startServer(): Promise<void> {
   logger.info("payments mode", { mode: env.PAYMENTS_MODE });
   // Embedded mode: the job workers live in this process (external mode: `npm run worker`).
   startEmbeddedWorkers();
+  await (await import("@/lib/admin/boot")).startAdminServices();
 }

@@ -342,5 +342,5 @@ if (!only || only === "matting") await evalMattingReference();
 if (!only || only === "synthetic-subject") await evalSyntheticSubjects();
 if (!only || only === "synthetic-sky") await evalSyntheticSkies();
 await releaseSubjectSession();
-fs.writeFileSync(path.join(OUT, "summary.md"), `${summary.join("\n")}\n`);
+fs.writeFileSync(path.join(OUT, only ? `summary-${only}.md` : "summary.md"), `${summary.join("\n")}\n`);
 console.log(`\n${summary.join("\n")}\n\n(total ${Math.round((performance.now() - t0) / 1000)} s; sheets and summary.md in eval/out/)`);

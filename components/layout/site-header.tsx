@@ -2,6 +2,7 @@ import Link from "next/link";
 
 const NAV = [
   { href: "/studio", label: "Studio" },
+  { href: "/history", label: "My edits" },
   { href: "/docs/api", label: "API" },
   { href: "/#pricing", label: "Pricing" },
 ];
@@ -14,12 +15,12 @@ export function SiteHeader() {
           <span aria-hidden className="inline-block h-6 w-6 rounded-md bg-gradient-to-br from-brand-400 via-brand-600 to-sunset-400" />
           Backdrop
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-1 text-sm">
+        <nav aria-label="Main" className="flex items-center gap-0.5 text-sm sm:gap-1">
           {NAV.map((item) => (
             <Link
               key={item.href}
               href={item.href}
-              className="rounded-md px-3 py-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white"
+              className="rounded-md px-2 py-2 text-slate-600 sm:px-3 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white"
             >
               {item.label}
             </Link>

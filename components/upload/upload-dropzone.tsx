@@ -36,12 +36,14 @@ function rejectionMessage(rejection: FileRejection): string {
 export function UploadDropzone({ onUploaded, compact = false, label = "Drop a photo here" }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
+  const [pending, setPending] = useState<{ url: string; name: string } | null>(null);
 
   const upload = useCallback(
     async (file: File) => {
       setError(null);
       setProgress(0);
       const localPreviewUrl = URL.createObjectURL(file);
+      setPending({ url: localPreviewUrl, name: file.name });
       try {
         const form = new FormData();
         form.append("file", file);
@@ -52,6 +54,7 @@ export function UploadDropzone({ onUploaded, compact = false, label = "Drop a ph
         setError(caught instanceof ApiError ? caught.message : "The upload failed. Try again.");
       } finally {
         setProgress(null);
+        setPending(null);
       }
     },
     [onUploaded],
@@ -111,11 +114,19 @@ export function UploadDropzone({ onUploaded, compact = false, label = "Drop a ph
         </p>
       </div>
       {progress !== null && (
-        <div className="mt-3" role="status" aria-live="polite">
-          <div className="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
-            <div className="h-full bg-brand-500 transition-[width]" style={{ width: `${Math.round(progress * 100)}%` }} />
+        <div className="mt-3 flex items-center gap-3" role="status" aria-live="polite">
+          {pending && (
+            // eslint-disable-next-line @next/next/no-img-element -- instant local preview of the file being uploaded
+            <img src={pending.url} alt="" className="h-14 w-14 shrink-0 rounded-lg object-cover" />
+          )}
+          <div className="min-w-0 flex-1">
+            <div className="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
+              <div className="h-full bg-brand-500 transition-[width]" style={{ width: `${Math.round(progress * 100)}%` }} />
+            </div>
+            <p className="mt-1 truncate text-sm text-slate-600 dark:text-slate-400">
+              {progress < 1 ? `Uploading ${pending?.name ?? "your photo"}… ${Math.round(progress * 100)}%` : "Checking your photo…"}
+            </p>
           </div>
-          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Uploading… {Math.round(progress * 100)}%</p>
         </div>
       )}
       {error && (

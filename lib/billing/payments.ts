@@ -131,7 +131,7 @@ export async function getPaymentOrThrow(id: string): Promise<Payment> {
  * One conditional UPDATE decides the race: of many concurrent calls with the same token exactly
  * one matches `status IN (paid, released)`; the others see `reserved` and get `token_in_use`.
  */
-export async function reservePaymentToken(tx: Tx, params: { token: string; serviceId: string; jobId: string }): Promise<Payment> {
+export async function reservePaymentToken(tx: Tx, params: { token: string; serviceId: string }): Promise<Payment> {
   const tokenHash = isWellFormedToken(params.token) ? hashPaymentToken(params.token) : null;
   const now = new Date();
   if (tokenHash) {
@@ -145,21 +145,22 @@ export async function reservePaymentToken(tx: Tx, params: { token: string; servi
       },
       data: { status: "reserved" },
     });
-    if (count === 1) {
-      const payment = await tx.payment.findUniqueOrThrow({ where: { tokenHash } });
-      await appendLedgerEntry(tx, {
-        paymentId: payment.id,
-        jobId: params.jobId,
-        kind: "authorize",
-        amountMinor: payment.amountMinor / payment.units,
-        currency: payment.currency,
-        idempotencyKey: `authorize:${params.jobId}`,
-      });
-      return payment;
-    }
+    if (count === 1) return tx.payment.findUniqueOrThrow({ where: { tokenHash } });
   }
   const payment = tokenHash ? await tx.payment.findUnique({ where: { tokenHash } }) : null;
   throw tokenRefusal(payment, params.serviceId, now);
+}
+
+/** Books the reservation of one unit for a job (after the job row exists, same transaction). */
+export async function authorizePaymentForJob(tx: Tx, params: { payment: Payment; jobId: string }): Promise<void> {
+  await appendLedgerEntry(tx, {
+    paymentId: params.payment.id,
+    jobId: params.jobId,
+    kind: "authorize",
+    amountMinor: params.payment.amountMinor / params.payment.units,
+    currency: params.payment.currency,
+    idempotencyKey: `authorize:${params.jobId}`,
+  });
 }
 
 function tokenRefusal(payment: Payment | null, serviceId: string, now: Date): AppError {

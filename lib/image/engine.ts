@@ -373,6 +373,7 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
     ...skyImg.meta,
     skyConfidence: Number(matte.confidence.toFixed(3)),
     skyCoverage: Number(matte.coverage.toFixed(4)),
+    warnings: matte.warnings,
     usedHints: Boolean(req.hints),
     preview: Boolean(req.preview),
   });

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { createLocalProvider } from "../providers/local";
-import { EnginePool } from "./pool";
+import path from "node:path";
+import { getEngineConfig } from "./config";
+import { EnginePool, resolveWorkerPath } from "./pool";
 import { fixture } from "./test-support/fixtures";
 
 // The pool never loads the subject model here (sky and preset jobs only), so workers start fast.
@@ -9,6 +11,13 @@ const pool = new EnginePool({ size: 1 });
 afterAll(() => pool.close());
 
 describe("engine pool", () => {
+  it("resolves the worker entry next to the engine sources, or from the project root", () => {
+    const expected = path.resolve("lib/image/worker/engine-worker.mjs");
+    expect(resolveWorkerPath({ ...getEngineConfig(), workerPath: undefined })).toBe(expected);
+    // A stale/bundled location is skipped in favour of the source tree.
+    expect(resolveWorkerPath({ ...getEngineConfig(), workerPath: "/nonexistent/engine-worker.mjs" })).toBe(expected);
+  });
+
   it("runs jobs in a worker and returns Buffers", async () => {
     const res = await pool.run("presetThumbnail", { kind: "sky", id: "starry-night" });
     expect(Buffer.isBuffer(res.bytes)).toBe(true);

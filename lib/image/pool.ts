@@ -35,12 +35,16 @@ export function resolveWorkerPath(config: EngineConfig = getEngineConfig()): str
   const candidates: string[] = [];
   if (config.workerPath) candidates.push(path.resolve(config.workerPath));
   try {
-    candidates.push(fileURLToPath(new URL(`./worker/${WORKER_FILE}`, import.meta.url)));
+    // Deliberately not `new URL("./worker/…", import.meta.url)`: bundlers rewrite that pattern into
+    // a copied asset, which would then miss the TypeScript sources it imports.
+    candidates.push(path.join(path.dirname(fileURLToPath(import.meta.url)), "worker", WORKER_FILE));
   } catch {
     // import.meta.url may not be a file URL once bundled.
   }
   candidates.push(path.resolve(process.cwd(), "lib/image/worker", WORKER_FILE));
-  for (const c of candidates) if (fs.existsSync(c)) return c;
+  // A usable entry sits next to the engine sources it loads.
+  const usable = (c: string) => fs.existsSync(c) && fs.existsSync(path.join(path.dirname(c), "handle-task.ts"));
+  for (const c of candidates) if (usable(c)) return c;
   throw new AppError("engine_failed", `Image engine worker not found (tried ${candidates.join(", ")}).`);
 }
 

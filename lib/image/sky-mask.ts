@@ -32,6 +32,8 @@ export type SkyMatte = {
   /** Lowest row (full resolution) that still has sky, for placing the new sky. */
   skyBottom: number;
   reasons: string[];
+  /** Things the user should know even though the sky was replaced (e.g. a sun glare that stays). */
+  warnings: string[];
 };
 
 type Floats = { R: Float32Array; G: Float32Array; B: Float32Array; L: Float32Array };
@@ -164,6 +166,10 @@ function skyline(F: Floats, grad: Float32Array, w: number, h: number): { t: numb
 
 type Component = { mean: number[]; inv: number[] };
 
+function isVegetation(r: number, g: number, b: number): boolean {
+  return g > b + 0.03 && g > r - 0.01;
+}
+
 /** k-means (k ≤ 3) on smooth pixels above the skyline → Gaussian sky colour components. */
 function skyColourModel(F: Floats, args: { grad: Float32Array; w: number; h: number; border: Int32Array; tLow: number }): Component[] {
   const { grad, w, h, border, tLow } = args;
@@ -171,7 +177,7 @@ function skyColourModel(F: Floats, args: { grad: Float32Array; w: number; h: num
   for (let y = 0; y < h; y += 2) {
     for (let x = 0; x < w; x += 2) {
       const i = y * w + x;
-      if (y < border[x]! && grad[i]! < tLow) pts.push(F.R[i]!, F.G[i]!, F.B[i]!);
+      if (y < border[x]! && grad[i]! < tLow && !isVegetation(F.R[i]!, F.G[i]!, F.B[i]!)) pts.push(F.R[i]!, F.G[i]!, F.B[i]!);
     }
   }
   const n = pts.length / 3;
@@ -281,7 +287,10 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
         cloudLike[i] = cloud ? 1 : 0;
         const tex = Math.exp(-((gradS[i]! / tau) ** 2));
         const pos = y <= maxBorder ? 1 : Math.max(0.1, 1 - (y - maxBorder) / (0.25 * h));
-        P[i] = Math.max(best, cloud ? 0.8 : 0) * tex * pos;
+        // Skies are never green-dominant: without this, a skyline found deep in a meadow taught the
+        // colour model "grass is sky" (synthetic cumulus-over-meadow set).
+        const veg = isVegetation(F.R[i]!, F.G[i]!, F.B[i]!) ? 0.05 : 1;
+        P[i] = Math.max(best, cloud ? 0.8 : 0) * tex * pos * veg;
       }
     }
     // Hysteresis region growing from the top rows; strong edges stop it.
@@ -544,6 +553,20 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
     const low: Plane = { width: refineRgb.width, height: refineRgb.height, data: refineAlpha };
     alpha = guidedUpsample({ low, lowGuide: luminance(refineRgb), fullGuide: luminance(full), width: full.width, height: full.height, r: 2, eps: 1e-4 });
   }
+  // A blown-out sun next to the sky mask stays in the photo (it is excluded as "not smooth").
+  const warnings: string[] = [];
+  {
+    const rd = refineRgb.data;
+    const hardSky = Float32Array.from(refineAlpha, (a) => (a > 0.5 ? 1 : 0));
+    const near = boxBlur(hardSky, refineRgb.width, refineRgb.height, Math.max(3, Math.round(refineRgb.width / 60)));
+    let glare = 0;
+    let skyPx = 0;
+    for (let i = 0; i < refineAlpha.length; i++) {
+      if (hardSky[i]) skyPx++;
+      else if (near[i]! > 0.15 && rd[3 * i]! > 248 && rd[3 * i + 1]! > 238 && rd[3 * i + 2]! > 190) glare++;
+    }
+    if (skyPx > 0 && glare > 0.004 * skyPx) warnings.push("sun-or-glare-kept");
+  }
   let sum = 0;
   let skyBottom = 0;
   for (let y = 0, i = 0; y < full.height; y++) {
@@ -563,5 +586,6 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
     refine: { rgb: refineRgb, alpha: refineAlpha },
     skyBottom,
     reasons: det.reasons,
+    warnings,
   };
 }

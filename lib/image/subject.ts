@@ -2,6 +2,7 @@ import { AppError } from "../errors";
 import {
   type Plane,
   type Rgb,
+  boxBlur,
   clamp01,
   guidedFilter,
   guidedUpsample,
@@ -84,6 +85,11 @@ export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}):
   } else {
     alpha = guidedUpsample({ low, lowGuide, fullGuide: luminance(full), width: full.width, height: full.height, r, eps: 2e-4 });
   }
+  // ISNet's edge tends to sit ~1 px outside the true edge, so boundary pixels come out opaque yet
+  // carry the old background (a light fringe). Pull pixels next to transparent ones into the soft
+  // band, where decontamination can clean them.
+  const near = boxBlur(alpha, full.width, full.height, 1);
+  for (let i = 0; i < alpha.length; i++) alpha[i] = alpha[i]! - (1 - near[i]!) * 0.6;
   // Re-harden slightly: the guided filter leaves a faint veil far from real edges.
   let minX = full.width;
   let minY = full.height;

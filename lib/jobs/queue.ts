@@ -1,13 +1,14 @@
 import "server-only";
-import type { Job, JobStatus, Prisma } from "@/generated/prisma/client";
-import { capturePaymentForJob, releasePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
+import type { Job, JobStatus, Payment, Prisma } from "@/generated/prisma/client";
+import { authorizePaymentForJob, capturePaymentForJob, releasePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
 import type { ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isWellFormedId, newId } from "@/lib/ids";
 import { notifyJobFinished, notifyJobQueued, waitForEvent } from "./events";
 
-type Tx = Prisma.TransactionClient;
+/** Embedded Postgres has one connection: under load a transaction may wait its turn for a while. */
+const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 
@@ -29,31 +30,37 @@ export async function enqueuePaidJob(params: {
   requestId?: string;
   batchId?: string;
   maxAttempts?: number;
+  /** issue 9: a verified x402 payment (claimed here instead of a token). */
+  x402?: VerifiedX402Payment | null;
 }): Promise<Job> {
   const db = await getDb();
   const id = newId("job");
   const job = await db.$transaction(async (tx) => {
-    let paymentId: string | null = null;
-    if (params.paymentToken) {
-      paymentId = (await reservePaymentToken(tx, { token: params.paymentToken, serviceId: params.serviceId, jobId: id })).id;
+    let payment: Payment | null = null;
+    if (params.x402) {
+      payment = await claimX402Payment(tx, { verified: params.x402, ownerId: params.ownerId }); // issue 9
+    } else if (params.paymentToken) {
+      payment = await reservePaymentToken(tx, { token: params.paymentToken, serviceId: params.serviceId });
     } else if (!params.free) {
       throw new AppError("payment_required", "This edit needs a payment token.");
     }
     const imageAssetId = typeof params.input.imageAssetId === "string" ? params.input.imageAssetId : null;
-    return tx.job.create({
+    const created = await tx.job.create({
       data: {
         id,
         serviceId: params.serviceId,
         params: params.input as Prisma.InputJsonValue,
         inputAssetIds: imageAssetId ? [imageAssetId] : [],
-        paymentId,
+        paymentId: payment?.id ?? null,
         ownerId: params.ownerId ?? null,
         requestId: params.requestId ?? null,
         batchId: params.batchId ?? null,
         ...(params.maxAttempts ? { maxAttempts: params.maxAttempts } : {}),
       },
     });
-  });
+    if (payment) await authorizePaymentForJob(tx, { payment, jobId: id });
+    return created;
+  }, TX_OPTIONS);
   notifyJobQueued();
   return job;
 }
@@ -170,7 +177,7 @@ export async function finishJobSuccess(params: { jobId: string; workerId: string
     const job = await tx.job.findUniqueOrThrow({ where: { id: params.jobId }, select: { paymentId: true } });
     if (job.paymentId) await capturePaymentForJob(tx, { paymentId: job.paymentId, jobId: params.jobId });
     return true;
-  });
+  }, TX_OPTIONS);
   if (done) notifyJobFinished(params.jobId);
   return done;
 }
@@ -215,7 +222,7 @@ export async function finishJobFailure(params: {
     });
     if (job.paymentId) await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId: job.id, reason: appError.code });
     return status;
-  });
+  }, TX_OPTIONS);
   if (outcome === "retry") notifyJobQueued();
   else if (outcome !== "lost") notifyJobFinished(params.jobId);
   return outcome;
@@ -236,7 +243,7 @@ export async function cancelJob(jobId: string): Promise<Job> {
       });
       if (count === 1 && job.paymentId) await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId, reason: "job_canceled" });
       return count === 1;
-    });
+    }, TX_OPTIONS);
     if (canceled) notifyJobFinished(jobId);
   } else if (job.status === "running") {
     await db.job.update({ where: { id: jobId }, data: { cancelRequested: true } });

@@ -1,6 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
-import { listBackgroundPresets, listSkyPresets, renderPresetThumbnail, type PresetInfo } from "@/lib/image";
+import { listBackgroundPresets, listSkyPresets, renderPresetThumbnail, type PresetInfo } from "@/lib/image/presets";
 
 export type PresetKind = "sky" | "background";
 export type PublicPreset = PresetInfo & { kind: PresetKind; thumbnailUrl: string; thumbnailWidth: number; thumbnailHeight: number };

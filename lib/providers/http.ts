@@ -1,7 +1,8 @@
 import "server-only";
 import sharp from "sharp";
+import type { ServiceId } from "@/lib/catalog/services";
 import { AppError } from "@/lib/errors";
-import type { ImageInput, ProviderContext, ProviderResult } from "./types";
+import type { ImageInput, ImageProvider, ProviderContext, ProviderResult } from "./types";
 
 /**
  * Shared plumbing for the vendor adapters (Alibaba, SellerPic, YouCam): fetch with a timeout,
@@ -273,7 +274,7 @@ export async function prepareForVendor(image: ImageInput, limits: { maxLongSide:
   let quality = 92;
   for (;;) {
     const pipeline = sharp(image.bytes).resize(width, height, { fit: "fill" });
-    const bytes = usePng ? await pipeline.png({ compressionLevel: 9 }).toBuffer() : await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality, mozjpeg: true }).toBuffer();
+    const bytes = usePng ? await pipeline.png({ compressionLevel: 9 }).toBuffer() : await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality }).toBuffer();
     if (bytes.length <= limits.maxBytes || quality <= 50 || usePng) {
       return { bytes, mime: usePng ? "image/png" : "image/jpeg", width, height, scaled: width !== image.width || height !== image.height };
     }
@@ -317,16 +318,39 @@ export async function toMaskPng(bytes: Buffer, size: { width: number; height: nu
   const meta = await sharp(bytes).metadata().catch((error: unknown) => {
     throw new AppError("provider_failed", "The provider's mask is not a readable image.", { cause: error });
   });
-  let pipeline = meta.hasAlpha ? sharp(bytes).ensureAlpha().extractChannel(3) : sharp(bytes).greyscale();
-  pipeline = sharp(await pipeline.resize(size.width, size.height, { fit: "fill" }).toColourspace("b-w").png().toBuffer());
-  if (options.invert) pipeline = pipeline.negate({ alpha: false });
-  return pipeline.toColourspace("b-w").png().toBuffer();
+  // Work on raw single-band buffers: sharp applies some operations (removeAlpha, colourspace)
+  // at the end of a pipeline whatever the call order, so each step is its own pipeline.
+  const band = meta.hasAlpha
+    ? await sharp(bytes).ensureAlpha().extractChannel(3).raw().toBuffer({ resolveWithObject: true })
+    : await sharp(bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const single = band.info.channels === 1 ? band.data : extractFirstBand(band.data, band.info.channels);
+  const resized = await sharp(single, { raw: { width: band.info.width, height: band.info.height, channels: 1 } })
+    .resize(size.width, size.height, { fit: "fill" })
+    .extractChannel(0) // sharp turns a resized single band into sRGB; keep one band
+    .raw()
+    .toBuffer();
+  if (options.invert) for (let i = 0; i < resized.length; i += 1) resized[i] = 255 - resized[i]!;
+  return sharp(resized, { raw: { width: size.width, height: size.height, channels: 1 } }).extractChannel(0).png().toBuffer();
+}
+
+function extractFirstBand(data: Buffer, channels: number): Buffer {
+  const out = Buffer.alloc(data.length / channels);
+  for (let i = 0; i < out.length; i += 1) out[i] = data[i * channels]!;
+  return out;
 }
 
 /** Applies a mask as the alpha channel of the input (background removal from a vendor mask). */
 export async function cutoutFromMask(image: ImageInput, maskPng: Buffer): Promise<Buffer> {
-  const alpha = await sharp(maskPng).resize(image.width, image.height, { fit: "fill" }).toColourspace("b-w").raw().toBuffer();
-  return sharp(image.bytes).removeAlpha().joinChannel(alpha, { raw: { width: image.width, height: image.height, channels: 1 } }).png().toBuffer();
+  const alpha = await sharp(maskPng).resize(image.width, image.height, { fit: "fill" }).extractChannel(0).raw().toBuffer();
+  const rgb = await sharp(image.bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const out = Buffer.alloc(image.width * image.height * 4);
+  for (let i = 0, j = 0; i < out.length; i += 4, j += 3) {
+    out[i] = rgb.data[j]!;
+    out[i + 1] = rgb.data[j + 1]!;
+    out[i + 2] = rgb.data[j + 2]!;
+    out[i + 3] = alpha[i / 4]!;
+  }
+  return sharp(out, { raw: { width: image.width, height: image.height, channels: 4 } }).png().toBuffer();
 }
 
 /** Renders the output of background removal: the cut-out, or its alpha as a matte. */
@@ -340,6 +364,7 @@ export async function finishRemoval(params: {
 }): Promise<ProviderResult> {
   const size = { width: params.image.width, height: params.image.height };
   const bytes = params.output === "matte" ? await toMaskPng(params.cutoutPng, size) : params.cutoutPng;
+  if (params.output === "matte" && params.format === "png") return maskResult({ maskPng: bytes, ...size, requestId: params.requestId, costMinor: params.costMinor });
   return finishImage({ bytes, ...size, format: params.format, requestId: params.requestId, costMinor: params.costMinor });
 }
 
@@ -354,6 +379,6 @@ export function maskResult(params: { maskPng: Buffer; width: number; height: num
  * An ImageProvider that can also say, per request, whether it can do the job (proposed as an
  * optional member of ImageProvider in lib/providers/types.ts). `null` = yes; a string = why not.
  */
-export type CheckedProvider = import("./types").ImageProvider & {
-  canHandle?(serviceId: import("@/lib/catalog/services").ServiceId, request: unknown): string | null;
+export type CheckedProvider = ImageProvider & {
+  canHandle?(serviceId: ServiceId, request: unknown): string | null;
 };

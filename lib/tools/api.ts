@@ -6,8 +6,11 @@ import { getEnv } from "@/lib/env";
 import { AppError, ERROR_STATUS, type ErrorCode } from "@/lib/errors";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { toPublicJob, type PublicJob } from "@/lib/jobs/public";
+import { logger } from "@/lib/logger";
 import { formatPrice } from "@/lib/utils";
 import { TOOL_INPUT_SCHEMAS } from "./schemas";
+// issue 9: native x402
+import { attachX402Required, finishX402Job, hasX402Payment, verifyX402ForCall, x402JobDeadlineMs, type VerifiedX402Payment, type X402CallPayment } from "@/lib/billing/x402";
 
 /** Old endpoint names that keep working. */
 export const SERVICE_ALIASES: Record<string, ServiceId> = { "aliyun-imageseg-change-sky": "sky-replacement" };
@@ -58,9 +61,14 @@ export type ToolEnvelope = {
   error?: { code: string; message: string; details?: unknown };
   payment?: ReturnType<typeof paymentInstructions>;
   job?: PublicJob;
+  // issue 9: x402 v2 requirements on a 402 (same as the PAYMENT-REQUIRED header)
+  x402Version?: number;
+  resource?: unknown;
+  accepts?: unknown[];
 };
 
-export type ToolOutcome = { status: number; body: ToolEnvelope };
+/** `headers`: extra HTTP response headers (x402 PAYMENT-REQUIRED / PAYMENT-RESPONSE); `meta`: MCP result `_meta`. */
+export type ToolOutcome = { status: number; body: ToolEnvelope; headers?: Record<string, string>; meta?: Record<string, unknown> };
 
 function errorOutcome(params: { code: ErrorCode | string; message: string; details?: unknown; requestId: string; data?: Record<string, unknown> | null; status?: number }): ToolOutcome {
   const status = params.status ?? ERROR_STATUS[params.code as ErrorCode] ?? 500;
@@ -83,6 +91,7 @@ export function toolErrorOutcome(error: unknown, requestId: string, data?: Recor
   if (error instanceof ZodError) {
     return errorOutcome({ code: "validation_failed", message: "The input does not match the tool's schema.", details: error.issues, requestId, data });
   }
+  logger.error("tool call failed", { requestId, error: error instanceof Error ? error.stack : String(error) });
   return errorOutcome({ code: "internal_error", message: "Something went wrong on our side. It has been logged.", requestId, data });
 }
 
@@ -104,6 +113,8 @@ export async function callPaidTool(params: {
   requestId: string;
   ownerId?: string | null;
   waitMs?: number;
+  /** issue 9: an x402 payment (HTTP PAYMENT-SIGNATURE header, or MCP _meta["x402/payment"] payload). */
+  x402?: X402CallPayment;
 }): Promise<ToolOutcome> {
   let service: CatalogService;
   let input: Record<string, unknown>;
@@ -115,7 +126,9 @@ export async function callPaidTool(params: {
   }
   const action = service.action;
   const free = service.priceMinor === 0;
-  if (!params.paymentToken && !free) {
+  const x402Given = !free && hasX402Payment(params.x402); // issue 9
+  const x402Resource = { service, resourceUrl: `${params.origin}/api/tools/${service.id}` }; // issue 9
+  if (!params.paymentToken && !x402Given && !free) {
     const outcome = errorOutcome({
       code: "payment_required",
       message: `${service.name} costs ${formatPrice(service.priceMinor, service.currency)} per image. Create a payment, then repeat this call with the token.`,
@@ -123,19 +136,27 @@ export async function callPaidTool(params: {
       data: { Action: action },
     });
     outcome.body.payment = paymentInstructions(service, params.origin);
-    return outcome;
+    return attachX402Required(outcome, x402Resource); // issue 9
   }
   let jobId: string;
+  let verified: VerifiedX402Payment | null = null; // issue 9
   try {
-    const job = await enqueuePaidJob({ serviceId: service.id, input, paymentToken: params.paymentToken, free, ownerId: params.ownerId, requestId: params.requestId });
+    if (x402Given) verified = await verifyX402ForCall({ payment: params.x402!, service }); // issue 9
+    const job = await enqueuePaidJob({ serviceId: service.id, input, paymentToken: params.paymentToken, free, ownerId: params.ownerId, requestId: params.requestId, x402: verified });
     jobId = job.id;
   } catch (error) {
     const outcome = toolErrorOutcome(error, params.requestId, { Action: action });
     if (error instanceof AppError && outcome.status === 402) outcome.body.payment = paymentInstructions(service, params.origin);
+    if (error instanceof AppError && (outcome.status === 402 || error.code === "x402_replayed")) attachX402Required(outcome, x402Resource); // issue 9
     return outcome;
   }
   const waitMs = params.waitMs ?? getEnv().API_WAIT_SECONDS * 1000;
-  const job = await waitForJob(jobId, waitMs);
+  // issue 9: an x402 call waits until its authorisation's deadline, then settles only on success
+  const job = await waitForJob(jobId, verified ? x402JobDeadlineMs(verified) : waitMs);
+  const x402Done = verified ? await finishX402Job({ verified, job }) : null;
+  if (x402Done?.kind === "refused") {
+    return { ...toolErrorOutcome(x402Done.error, params.requestId, { Action: action, JobId: job.id, Charged: false }), headers: x402Done.headers };
+  }
   const publicJob = await toPublicJob(job, params.origin);
   const jobUrl = `${params.origin}/api/jobs/${job.id}`;
   if (job.status === "succeeded" && publicJob.result) {
@@ -151,7 +172,8 @@ export async function callPaidTool(params: {
       Sandbox: publicJob.payment?.sandbox ?? false,
     };
     if (service.id === "prompt-segmentation") data.MaskURL = publicJob.result.url;
-    return { status: 200, body: { code: "200", content: "", data, message: "success", requestId: params.requestId } };
+    const x402Extras = x402Done?.kind === "settled" ? { headers: x402Done.headers, meta: x402Done.meta } : {}; // issue 9
+    return { status: 200, body: { code: "200", content: "", data, message: "success", requestId: params.requestId }, ...x402Extras };
   }
   if (job.status === "failed" || job.status === "canceled") {
     const code = (job.errorCode ?? "internal_error") as ErrorCode;

@@ -2,14 +2,44 @@ import "server-only";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { createLocalStorage } from "./local";
+import { createS3Storage, type S3Storage } from "./s3";
 import type { Storage } from "./types";
 
 export type { Storage } from "./types";
+export type { S3Storage } from "./s3";
 
 const globalForStorage = globalThis as unknown as { backdropStorage?: Storage };
 
-/** This process's storage, chosen from the configuration. */
+/**
+ * This process's storage, chosen from the configuration: an S3-compatible bucket when the S3_*
+ * settings are present (lib/env.ts insists on all four together), else `DATA_DIR/assets`.
+ */
 export function getStorage(): Storage {
-  globalForStorage.backdropStorage ??= createLocalStorage(path.resolve(getEnv().DATA_DIR, "assets"));
+  globalForStorage.backdropStorage ??= createStorageFromEnv();
   return globalForStorage.backdropStorage;
+}
+
+function createStorageFromEnv(): Storage {
+  const env = getEnv();
+  if (env.S3_ENDPOINT && env.S3_BUCKET && env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY) {
+    return createS3Storage({
+      endpoint: env.S3_ENDPOINT,
+      bucket: env.S3_BUCKET,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      region: env.S3_REGION,
+    });
+  }
+  return createLocalStorage(path.resolve(env.DATA_DIR, "assets"));
+}
+
+/** The S3 storage when configured (for presigned downloads), else null. */
+export function getS3Storage(): S3Storage | null {
+  const storage = getStorage();
+  return storage.kind === "s3" ? (storage as S3Storage) : null;
+}
+
+/** Tests swap storage (e.g. to an S3 fake) and reset it afterwards. */
+export function setStorageForTests(storage: Storage | undefined): void {
+  globalForStorage.backdropStorage = storage;
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { AppError } from "@/lib/errors";
+import type { AppError } from "@/lib/errors";
 import { fetchWithTimeout, parseVendorJson, providerAuthFailed, providerFailed, providerRejectedInput, providerUnavailable, recordHttp } from "../http";
 import type { ProviderContext } from "../types";
 import { signRpcRequest } from "./sign";

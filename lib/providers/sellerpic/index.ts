@@ -101,7 +101,7 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       httpStatus: res.status,
       latencyMs: res.latencyMs,
       requestId,
-      errorCode: error ? (code && code !== "0" ? `${error.code}:${code}` : error.code) : undefined,
+      errorCode: error?.code,
       errorMessage: error?.message,
       costMinor: error ? undefined : params.costMinor,
     });

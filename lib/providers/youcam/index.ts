@@ -1,6 +1,6 @@
 import "server-only";
 import type { ServiceId } from "@/lib/catalog/services";
-import { AppError } from "@/lib/errors";
+import type { AppError } from "@/lib/errors";
 import {
   downloadResult,
   errorForStatus,
@@ -96,7 +96,7 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
       else if (vendorCode === "InvalidTaskId") error = providerFailed(YOUCAM_PROVIDER_ID, `${vendorCode}: ${message}`, details);
       else error = errorForStatus(YOUCAM_PROVIDER_ID, res.status, vendorCode ? `${vendorCode}: ${message}` : message, details);
     }
-    await recordHttp(params.ctx, { provider: YOUCAM_PROVIDER_ID, action: params.action, ok: !error, httpStatus: res.status, latencyMs: res.latencyMs, errorCode: error ? (vendorCode ? `${error.code}:${vendorCode}` : error.code) : undefined, errorMessage: error?.message });
+    await recordHttp(params.ctx, { provider: YOUCAM_PROVIDER_ID, action: params.action, ok: !error, httpStatus: res.status, latencyMs: res.latencyMs, errorCode: error?.code, errorMessage: error?.message });
     if (error) throw error;
     return body?.data && typeof body.data === "object" ? (body.data as Record<string, unknown>) : {};
   }

@@ -98,9 +98,11 @@ export async function handleYoucamWebhook(params: { db: PrismaClient; secret: st
   const taskId = typeof body.data?.task_id === "string" ? body.data.task_id : undefined;
   const taskStatus = typeof body.data?.task_status === "string" ? body.data.task_status : undefined;
   const rowId = `pcw_${createHash("sha256").update(`youcam:${id}`).digest("base64url").slice(0, 22)}`;
-  try {
-    await params.db.providerCall.create({
-      data: {
+  // INSERT … ON CONFLICT DO NOTHING on an id derived from webhook-id: concurrent retries of the
+  // same delivery cannot both be recorded, on PGlite and on a Postgres server alike.
+  const inserted = await params.db.providerCall.createMany({
+    data: [
+      {
         id: rowId,
         provider: YOUCAM_PROVIDER_ID,
         action: "webhook",
@@ -110,11 +112,10 @@ export async function handleYoucamWebhook(params: { db: PrismaClient; secret: st
         errorCode: taskStatus && taskStatus !== "success" ? `task_${taskStatus}` : null,
         errorMessage: null,
       },
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code === "P2002") return { status: "duplicate", webhookId: id, taskId, taskStatus };
-    throw error;
-  }
+    ],
+    skipDuplicates: true,
+  });
+  if (inserted.count === 0) return { status: "duplicate", webhookId: id, taskId, taskStatus };
   if (taskId) notifyYoucamTask(taskId);
   return { status: "recorded", webhookId: id, taskId, taskStatus };
 }

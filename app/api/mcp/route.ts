@@ -1,0 +1,27 @@
+import { errorResponse } from "@/lib/http";
+import { handleMcpRequest } from "@/lib/mcp/server";
+import { publicOrigin } from "@/lib/net/base-url";
+import { existingOwnerId } from "@/lib/tools/request";
+import { randomUUID } from "node:crypto";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+// POST /api/mcp – MCP over Streamable HTTP (stateless): tools sky_replacement, background_change, …
+export async function POST(req: Request): Promise<Response> {
+  try {
+    return await handleMcpRequest(req, { origin: publicOrigin(req), ownerId: existingOwnerId(req) });
+  } catch (error) {
+    return errorResponse(error, randomUUID());
+  }
+}
+
+function methodNotAllowed(): Response {
+  return Response.json(
+    { jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP server is stateless; send JSON-RPC with POST." }, id: null },
+    { status: 405, headers: { Allow: "POST" } },
+  );
+}
+
+export const GET = methodNotAllowed;
+export const DELETE = methodNotAllowed;

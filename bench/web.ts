@@ -1,0 +1,194 @@
+/**
+ * Web benchmark (npm run bench:web): Lighthouse (performance, accessibility, best practices, LCP,
+ * TBT) on the landing and studio pages of the production build, desktop and mobile presets, and
+ * the first-load JavaScript of each route (sum of the scripts the page loads, gzipped).
+ *
+ *   npx tsx bench/web.ts [--no-build] [--port 3310] [--runs 1]
+ *
+ * Uses Debian's Chromium (/usr/bin/chromium, or CHROME_PATH). Writes bench/out/web.md and web.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse, { type Flags, type Result } from "lighthouse";
+import desktopConfig from "lighthouse/core/config/desktop-config.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string, fallback: string) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? (args[index + 1] ?? fallback) : fallback;
+};
+
+const PORT = Number(option("--port", "3310"));
+const RUNS = Number(option("--runs", "1"));
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const PAGES = [
+  { name: "landing", path: "/" },
+  { name: "studio", path: "/studio" },
+  { name: "history", path: "/history" },
+];
+const CHROME_PATH = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+const CHROME_FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const TARGETS = { performance: 90, accessibility: 95, lcpMs: 1500, studioJsKb: 180 };
+
+type Row = {
+  page: string;
+  preset: "desktop" | "mobile";
+  performance: number;
+  accessibility: number;
+  bestPractices: number;
+  lcpMs: number;
+  tbtMs: number;
+  cls: number;
+  jsTransferKb: number;
+  jsGzipKb: number;
+  scripts: number;
+};
+
+const nextBin = path.resolve("node_modules/next/dist/bin/next");
+
+function build(): void {
+  const result = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit" });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+async function startServer(): Promise<{ child: ChildProcess; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bd-bench-web-"));
+  const child = spawn(process.execPath, [nextBin, "start", "-p", String(PORT), "-H", "127.0.0.1"], {
+    env: { ...process.env, NODE_ENV: "production", DATA_DIR: dataDir, PAYMENTS_MODE: "sandbox" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${ORIGIN}/api/health`);
+      if (response.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error("server did not start");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // Warm up (first render compiles nothing in production, but opens the database and caches).
+  for (const page of PAGES) await fetch(`${ORIGIN}${page.path}`);
+  await fetch(`${ORIGIN}/api/presets?kind=sky`);
+  return { child, dataDir };
+}
+
+type NetworkItem = { url: string; resourceType?: string; transferSize?: number };
+
+async function scriptSizes(lhr: Result): Promise<{ transferKb: number; gzipKb: number; count: number }> {
+  const items = ((lhr.audits["network-requests"]?.details as { items?: NetworkItem[] } | undefined)?.items ?? []).filter(
+    (item) => item.resourceType === "Script" && item.url.startsWith(ORIGIN),
+  );
+  let transfer = 0;
+  let gzip = 0;
+  for (const item of items) {
+    transfer += item.transferSize ?? 0;
+    const body = Buffer.from(await (await fetch(item.url)).arrayBuffer());
+    gzip += gzipSync(body, { level: 9 }).length;
+  }
+  return { transferKb: transfer / 1024, gzipKb: gzip / 1024, count: items.length };
+}
+
+async function audit(url: string, preset: "desktop" | "mobile", port: number): Promise<Result> {
+  const flags: Flags = { port, output: "json", logLevel: "error", onlyCategories: ["performance", "accessibility", "best-practices"] };
+  const result = await lighthouse(url, flags, preset === "desktop" ? desktopConfig : undefined);
+  if (!result) throw new Error(`lighthouse returned nothing for ${url}`);
+  return result.lhr;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+
+async function main(): Promise<void> {
+  if (!flag("--no-build")) build();
+  const { child, dataDir } = await startServer();
+  const chrome = await chromeLauncher.launch({ chromePath: CHROME_PATH, chromeFlags: CHROME_FLAGS });
+  const rows: Row[] = [];
+  try {
+    for (const page of PAGES) {
+      for (const preset of ["desktop", "mobile"] as const) {
+        const runs: Row[] = [];
+        for (let run = 0; run < RUNS; run++) {
+          const lhr = await audit(`${ORIGIN}${page.path}`, preset, chrome.port);
+          const js = await scriptSizes(lhr);
+          const score = (id: string) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
+          runs.push({
+            page: page.name,
+            preset,
+            performance: score("performance"),
+            accessibility: score("accessibility"),
+            bestPractices: score("best-practices"),
+            lcpMs: Math.round(lhr.audits["largest-contentful-paint"]?.numericValue ?? 0),
+            tbtMs: Math.round(lhr.audits["total-blocking-time"]?.numericValue ?? 0),
+            cls: Number((lhr.audits["cumulative-layout-shift"]?.numericValue ?? 0).toFixed(3)),
+            jsTransferKb: Number(js.transferKb.toFixed(1)),
+            jsGzipKb: Number(js.gzipKb.toFixed(1)),
+            scripts: js.count,
+          });
+        }
+        const pick = <K extends keyof Row>(key: K) => median(runs.map((row) => row[key] as number));
+        const row: Row = {
+          page: page.name,
+          preset,
+          performance: pick("performance"),
+          accessibility: pick("accessibility"),
+          bestPractices: pick("bestPractices"),
+          lcpMs: pick("lcpMs"),
+          tbtMs: pick("tbtMs"),
+          cls: pick("cls"),
+          jsTransferKb: pick("jsTransferKb"),
+          jsGzipKb: pick("jsGzipKb"),
+          scripts: pick("scripts"),
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
+    }
+  } finally {
+    chrome.kill();
+    child.kill("SIGTERM");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const studio = rows.find((row) => row.page === "studio" && row.preset === "desktop");
+  const lines = [
+    "# Web benchmark (Lighthouse 13, Debian Chromium, production build)",
+    "",
+    `Run: ${new Date().toISOString()} · ${os.cpus().length} CPUs · load average ${os.loadavg()[0]?.toFixed(1)} · median of ${RUNS} run(s).`,
+    `Targets: performance ≥ ${TARGETS.performance}, accessibility ≥ ${TARGETS.accessibility}, LCP ≤ ${TARGETS.lcpMs} ms (desktop), studio first-load JS ≤ ${TARGETS.studioJsKb} KB gzipped.`,
+    "",
+    "| page | preset | perf | a11y | best pr. | LCP ms | TBT ms | CLS | JS transfer KB | JS gzip-9 KB | scripts |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.page} | ${r.preset} | ${r.performance} | ${r.accessibility} | ${r.bestPractices} | ${r.lcpMs} | ${r.tbtMs} | ${r.cls} | ${r.jsTransferKb} | ${r.jsGzipKb} | ${r.scripts} |`),
+    "",
+    studio ? `Studio first-load JS: ${studio.jsGzipKb} KB gzipped (${studio.jsGzipKb <= TARGETS.studioJsKb ? "within" : "over"} the ${TARGETS.studioJsKb} KB budget).` : "",
+    "",
+  ];
+  fs.mkdirSync("bench/out", { recursive: true });
+  fs.writeFileSync("bench/out/web.md", lines.join("\n"));
+  fs.writeFileSync("bench/out/web.json", JSON.stringify(rows, null, 2));
+  console.log(lines.join("\n"));
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { payInSandbox, previewLook, snap, uploadPhoto, waitForJob } from "./helpers";
+
+/** Runs axe (WCAG 2.x A/AA) and fails on serious or critical violations, listing them readably. */
+async function expectNoSeriousViolations(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  const summary = serious.map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`);
+  expect(summary, `${name}: serious/critical accessibility violations`).toEqual([]);
+}
+
+for (const scheme of ["light", "dark"] as const) {
+  test.describe(`accessibility (${scheme})`, () => {
+    test.use({ colorScheme: scheme });
+
+    test("landing, studio (before and after upload), job page, history and API docs have no serious violations", async ({ page }) => {
+      await page.goto("/");
+      await expectNoSeriousViolations(page, "landing");
+
+      await page.goto("/studio");
+      await expectNoSeriousViolations(page, "studio before upload");
+
+      await uploadPhoto(page, "camera.jpg");
+      await page.getByText("Orange sunset", { exact: true }).click();
+      await expectNoSeriousViolations(page, "studio after upload");
+      await previewLook(page, 1);
+      await expectNoSeriousViolations(page, "studio with a preview");
+
+      await page.getByTestId("pay-button").click();
+      await expect(page.getByRole("dialog")).toBeVisible();
+      await expectNoSeriousViolations(page, "checkout dialog");
+      await page.getByRole("button", { name: "Cancel" }).click();
+
+      const jobId = await payInSandbox(page);
+      await waitForJob(page, "succeeded");
+      await expectNoSeriousViolations(page, "studio with a result");
+
+      await page.goto(`/jobs/${jobId}`);
+      await waitForJob(page, "succeeded");
+      await expectNoSeriousViolations(page, "job page");
+      if (scheme === "dark") await snap(page, "20-job-page-dark");
+
+      await page.goto("/history");
+      await expect(page.getByTestId("history-list")).toBeVisible();
+      await expectNoSeriousViolations(page, "history");
+      if (scheme === "dark") await snap(page, "21-history-dark");
+
+      const docs = await page.goto("/docs/api");
+      expect(docs?.ok(), "the API docs page exists").toBe(true);
+      await expectNoSeriousViolations(page, "API docs");
+    });
+  });
+}

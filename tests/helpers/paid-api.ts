@@ -1,0 +1,51 @@
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import http from "node:http";
+import { resetEnvCache } from "@/lib/env";
+
+/** A fresh DATA_DIR (assets, signing secret) and env for a paid-API test file. */
+export async function useScratchEnv(extra: Record<string, string> = {}): Promise<string> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "bd-paid-"));
+  process.env.DATA_DIR = dataDir;
+  for (const [key, value] of Object.entries(extra)) process.env[key] = value;
+  resetEnvCache();
+  return dataDir;
+}
+
+export const BASE = "http://localhost:3000";
+
+export function jsonRequest(pathname: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): Request {
+  return new Request(`${BASE}${pathname}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export function params<P>(value: P): { params: Promise<P> } {
+  return { params: Promise.resolve(value) };
+}
+
+/** A tiny HTTP server on 127.0.0.1 (image host, redirector, Stripe fake…). */
+export async function startHttpServer(handler: http.RequestListener): Promise<{ origin: string; port: number; close: () => Promise<void> }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
