@@ -16,13 +16,14 @@
  * SCALE_VERBOSE=1 (child output), SCALE_SHARED_PG=1 (use TEST_DATABASE_URL; skips the restart fault).
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import sharp from "sharp";
 import { startS3Fake, type S3Fake } from "../e2e/fakes/s3-server";
+import { startSellerPicFake } from "../e2e/fakes/sellerpic-server";
 import { ensureS3Bucket } from "../lib/assets/storage/s3";
 import { startOwnPostgres, type OwnPostgres } from "./scale/postgres";
 import { appDir, freePort, hasBuild, startWeb, startWorker, stopAll, stopAllOnExit, type Proc } from "./scale/procs";
@@ -33,6 +34,8 @@ const started = Date.now();
 const log = (message: string) => console.log(`[scale ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
 async function check(name: string, fn: () => Promise<string | void>): Promise<boolean> {
+  // SCALE_ONLY=<words>: run only the checks whose name contains them (while working on one).
+  if (process.env.SCALE_ONLY && !name.toLowerCase().includes(process.env.SCALE_ONLY.toLowerCase())) return true;
   const t0 = Date.now();
   log(`▶ ${name}`);
   try {
@@ -139,6 +142,11 @@ async function main(): Promise<number> {
   const objects = () => s3.state.buckets.get("backdrop-scale")!;
   log(`S3 test server at ${s3.url}`);
 
+  // A vendor provider (issue 6's SellerPic fake) that can be told to hang, for prompt segmentation.
+  const sellerpic = await startSellerPicFake();
+  const sellerpicHost = new URL(sellerpic.url).host;
+  const stripeWebhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+
   // --- processes --------------------------------------------------------------------------
   const shared = {
     DATABASE_URL: databaseUrl,
@@ -156,6 +164,15 @@ async function main(): Promise<number> {
     API_WAIT_SECONDS: "120",
     ENGINE_THREADS: "1",
     LOG_LEVEL: "info",
+    SELLERPIC_API_KEY: sellerpic.state.apiKey,
+    SELLERPIC_BASE_URL: sellerpic.url,
+    SELLERPIC_POLL_INTERVAL_SECONDS: "0.2",
+    PROVIDER_TASK_TIMEOUT_SECONDS: "3",
+    PROVIDER_PROMPT_SEGMENTATION: "sellerpic",
+    URL_FETCH_ALLOWLIST: sellerpicHost,
+    // Webhook verification works in sandbox mode too (the duplicate-delivery check uses it).
+    STRIPE_SECRET_KEY: "sk_test_scale_harness",
+    STRIPE_WEBHOOK_SECRET: stripeWebhookSecret,
   };
   const [portA, portB] = [await freePort(), await freePort()];
   const A = `http://127.0.0.1:${portA}`;
@@ -202,9 +219,8 @@ async function main(): Promise<number> {
     return "200 on A and B";
   });
 
-  let photoAsset = { id: "", url: "" };
+  const photoAsset = await uploadPhoto(A);
   await check("paid API across processes: 402 on B → pay on A → retry on B → download via A", async () => {
-    photoAsset = await uploadPhoto(A);
     const keys = [...objects().keys()];
     assert(keys.some((key) => key.includes(photoAsset.id)), "the upload is not in the S3 bucket");
     const unpaid = await http("POST", `${B}/api/tools/sky-replacement`, { imageAssetId: photoAsset.id, skyPresetId: "clear-blue" });
@@ -298,6 +314,62 @@ async function main(): Promise<number> {
     return `health 503 during the outage; job ${jobId} succeeded on attempt ${done.attempts}`;
   });
 
+  await check("a provider that hangs: deadline, payment released, worker free again", async () => {
+    const segment = (token: string) =>
+      http("POST", `${A}/api/tools/prompt-segmentation`, { imageAssetId: photoAsset.id, prompt: "sky" }, { "x-payment-token": token, prefer: "wait=110" });
+    const control = await segment((await pay(A, "prompt-segmentation")).token);
+    assert(
+      control.status === 200,
+      `control call (provider answering) got ${control.status} ${control.json.error?.code}: ${control.json.error?.message} — fake saw ${JSON.stringify(sellerpic.state.calls.slice(-5))}`,
+    );
+    sellerpic.state.neverFinish = true;
+    const payment = await pay(A, "prompt-segmentation");
+    const t0 = Date.now();
+    let hung: Awaited<ReturnType<typeof segment>>;
+    try {
+      hung = await segment(payment.token);
+    } finally {
+      sellerpic.state.neverFinish = false;
+    }
+    assert(hung.status >= 500 && hung.status < 600 && /timeout|unavailable/.test(hung.json.error?.code ?? ""), `hung call answered ${hung.status} ${hung.json.error?.code}`);
+    assert(hung.json.data?.Charged === false, "the hung call was charged");
+    const read = await http("GET", `${B}/api/payments/${payment.paymentId}`);
+    assert(read.json.usable === true, `payment after the hang: ${read.json.status}, usable ${read.json.usable}`);
+    const after = await segment(payment.token);
+    assert(after.status === 200, `the same token afterwards got ${after.status} ${after.json.error?.code}`);
+    return `${hung.json.error?.code} after ${((Date.now() - t0) / 1000).toFixed(1)} s (HTTP ${hung.status}), not charged; the token then paid for a working call`;
+  });
+
+  await check("duplicate Stripe webhooks (same event ×6, to A and B at once): the payment is fulfilled once", async () => {
+    const paymentId = `pay_${randomBytes(16).toString("base64url").slice(0, 22)}`;
+    const sessionId = `cs_test_${randomBytes(12).toString("hex")}`;
+    await db.query(
+      `INSERT INTO "Payment" (id, "serviceId", "amountMinor", currency, method, status, "externalRef", "updatedAt") VALUES ($1, 'sky-replacement', 20, 'USD', 'stripe', 'pending', $2, now())`,
+      [paymentId, sessionId],
+    );
+    const payload = JSON.stringify({
+      id: `evt_${randomBytes(12).toString("hex")}`,
+      object: "event",
+      type: "checkout.session.completed",
+      data: { object: { id: sessionId, object: "checkout.session", payment_status: "paid", client_reference_id: paymentId, metadata: { paymentId }, customer_details: { email: "buyer@example.com" } } },
+    });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = `t=${timestamp},v1=${createHmac("sha256", stripeWebhookSecret).update(`${timestamp}.${payload}`).digest("hex")}`;
+    const deliveries = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        fetch(`${i % 2 ? A : B}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload }).then(async (r) => ({ status: r.status, body: (await r.json()) as { handled?: boolean } })),
+      ),
+    );
+    assert(deliveries.every((d) => d.status === 200), `deliveries answered ${deliveries.map((d) => d.status).join(",")}`);
+    const handled = deliveries.filter((d) => d.body.handled).length;
+    assert(handled === 1, `${handled} deliveries fulfilled the payment (expected exactly 1)`);
+    const forged = await fetch(`${A}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature.replace(/v1=./, "v1=0") }, body: payload });
+    assert(forged.status === 400, `a forged signature answered ${forged.status}`);
+    const row = (await db.query<{ status: string; paidAt: Date | null }>(`SELECT status, "paidAt" FROM "Payment" WHERE id = $1`, [paymentId])).rows[0];
+    assert(row?.status === "paid" && row.paidAt, `payment is ${row?.status}`);
+    return "6 deliveries → 200 each, fulfilled once; a forged signature → 400";
+  });
+
   if (ownPg) {
     const pgHandle = ownPg;
     await check("Postgres restarted during traffic: clean errors, recovery, no job lost or charged twice", async () => {
@@ -373,6 +445,7 @@ async function main(): Promise<number> {
   await db.end().catch(() => undefined);
   await stopAll();
   await s3.close();
+  await sellerpic.close();
   ownPg?.stop();
   return results.every((result) => result.ok) ? 0 : 1;
 }

@@ -7,26 +7,34 @@ import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
 import { resetEnvCache } from "@/lib/env";
 import { AppError, ERROR_STATUS } from "@/lib/errors";
-import { newId } from "@/lib/ids";
 import {
   PAYMENT_REQUIRED_HEADER,
   PAYMENT_RESPONSE_HEADER,
   PAYMENT_SIGNATURE_HEADER,
   buildPaymentRequired,
   createRpcSettler,
+  getX402Config,
+  getX402Settler,
+  X402SettleError,
+  x402ExternalRef,
   paymentFromMcpMeta,
-  releaseX402Payment,
-  reserveX402Payment,
+  setX402SettlerForTests,
   settleX402Payment,
+  type VerifiedX402Payment,
   verifyX402Payment,
 } from "@/lib/billing/x402";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/billing/x402/verify";
-import { BASE, startHttpServer, useScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, startHttpServer, useScratchEnv } from "./helpers/paid-api";
+import { POST as callTool } from "@/app/api/tools/[serviceId]/route";
+import { storeAsset } from "@/lib/assets/assets";
+import { executeJob } from "@/lib/jobs/execute";
+import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { testDbTargets, useTestDb } from "./test-db";
 import { DEV_KEYS, startLocalChain, type LocalChain } from "./x402-chain";
 
@@ -58,47 +66,22 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-/**
- * The paid call under test: 402 with PAYMENT-REQUIRED → verify → reserve (with the job row, one
- * transaction) → run the edit → settle on success / release on failure. `run` stands in for the job.
- */
-async function paidCall(req: Request, run: () => Promise<void>): Promise<Response> {
-  const service = await getServiceOrThrow(SERVICE);
-  const header = req.headers.get(PAYMENT_SIGNATURE_HEADER);
-  if (!header) {
-    const required = buildPaymentRequired({ service, resourceUrl: req.url });
-    return Response.json({ ...required.object, error: { code: "payment_required" } }, { status: 402, headers: { [PAYMENT_REQUIRED_HEADER]: required.header } });
-  }
-  const db = await getDb();
-  try {
-    const verified = await verifyX402Payment({ header, service });
-    const jobId = newId("job");
-    const payment = await db.$transaction(async (tx) => {
-      await tx.job.create({ data: { id: jobId, serviceId: service.id, params: {}, status: "running" } });
-      const reserved = await reserveX402Payment({ verified, jobId, tx });
-      await tx.job.update({ where: { id: jobId }, data: { paymentId: reserved.id } });
-      return reserved;
-    });
-    try {
-      await run();
-    } catch {
-      await db.job.update({ where: { id: jobId }, data: { status: "failed" } });
-      await releaseX402Payment({ paymentId: payment.id, jobId, reason: "engine_failed" });
-      return Response.json({ error: { code: "engine_failed" }, charged: false }, { status: 500 });
+/** A 96×64 landscape: clear blue sky gradient over dark ground (for prompt-segmentation "sky"). */
+async function makeSkyPhoto(): Promise<Buffer> {
+  const [width, height] = [96, 64];
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const sky = y < height * 0.55;
+      const t = y / height;
+      raw[i] = sky ? Math.round(70 + 90 * t) : 40 + ((x * 7 + y * 13) % 20);
+      raw[i + 1] = sky ? Math.round(130 + 80 * t) : 70 + ((x * 5 + y * 3) % 25);
+      raw[i + 2] = sky ? 235 : 30 + ((x + y) % 15);
     }
-    await db.job.update({ where: { id: jobId }, data: { status: "succeeded" } });
-    const settled = await settleX402Payment({ verified, paymentId: payment.id, jobId });
-    if (!settled.ok) return Response.json({ error: { code: settled.error.code } }, { status: 402, headers: { [PAYMENT_RESPONSE_HEADER]: settled.header } });
-    return Response.json({ jobId, paymentId: payment.id }, { status: 200, headers: { [PAYMENT_RESPONSE_HEADER]: settled.header } });
-  } catch (error) {
-    if (error instanceof AppError) return Response.json({ error: { code: error.code, message: error.message } }, { status: error.status });
-    throw error;
   }
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
 }
-
-const url = `${BASE}/api/tools/${SERVICE}`;
-const post = (headers: Record<string, string> = {}) =>
-  new Request(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ imageAssetId: "ast_x", prompt: "sky" }) });
 
 /** A real x402 client (@x402/fetch + @x402/evm exact) whose fetch calls the handler in-process. */
 function payingFetch(handler: (req: Request) => Promise<Response>) {
@@ -110,8 +93,8 @@ function payingFetch(handler: (req: Request) => Promise<Response>) {
   return wrapFetchWithPayment(local as typeof fetch, client);
 }
 
-async function requirementsFor(): Promise<PaymentRequirements> {
-  const response = await paidCall(post(), async () => undefined);
+async function requirementsFor(call: () => Promise<Response>): Promise<PaymentRequirements> {
+  const response = await call();
   return decodePaymentRequiredHeader(response.headers.get(PAYMENT_REQUIRED_HEADER)!).accepts[0]!;
 }
 
@@ -140,209 +123,283 @@ async function signPayload(params: {
     primaryType: "TransferWithAuthorization",
     message: { ...authorization, value: BigInt(authorization.value), validAfter: 0n, validBefore: BigInt(authorization.validBefore), nonce: authorization.nonce },
   });
-  return { x402Version: 2, resource: { url }, accepted: { ...params.requirements, ...params.accepted }, payload: { signature, authorization } };
+  return { x402Version: 2, resource: { url: `${BASE}/api/tools/${SERVICE}` }, accepted: { ...params.requirements, ...params.accepted }, payload: { signature, authorization } };
+}
+
+/** The VerifiedX402Payment of an already-used payload (verify refuses it as replayed by design). */
+function rebuildVerified(payload: PaymentPayload): VerifiedX402Payment {
+  const auth = payload.payload.authorization as { from: `0x${string}`; value: string; validBefore: string; nonce: `0x${string}` };
+  return {
+    serviceId: SERVICE,
+    payload,
+    requirements: payload.accepted,
+    network: payload.accepted.network,
+    asset: payload.accepted.asset as `0x${string}`,
+    payer: auth.from,
+    nonce: auth.nonce,
+    value: auth.value,
+    validBefore: Number(auth.validBefore),
+    externalRef: x402ExternalRef({ network: payload.accepted.network, asset: payload.accepted.asset, payer: auth.from, nonce: auth.nonce }),
+    amountMinor: Number(BigInt(auth.value) / 10_000n),
+    currency: "USD",
+  };
 }
 
 const header = (payload: unknown) => encodePaymentSignatureHeader(payload as PaymentPayload);
 const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
 
-describe.each(testDbTargets())("x402 on $name", (target) => {
+describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools/{service}) on $name", (target) => {
   let dispose: () => Promise<void>;
+  let workers: WorkerHandle;
+  let photoAssetId: string;
   let price: bigint;
+  let jobsRun = 0;
+  let failJobs = false;
+  const toolUrl = `${BASE}/api/tools/${SERVICE}`;
+  const body = () => ({ imageAssetId: photoAssetId, prompt: "sky" });
+  const callRoute = (headers: Record<string, string> = {}) => callTool(jsonRequest(`/api/tools/${SERVICE}`, body(), headers), params({ serviceId: SERVICE }));
 
   beforeAll(async () => {
     ({ dispose } = await useTestDb(target));
     price = BigInt((await getServiceOrThrow(SERVICE)).priceMinor) * 10_000n;
+    const sky = await makeSkyPhoto();
+    photoAssetId = (await storeAsset({ kind: "upload", bytes: sky, mime: "image/jpeg", width: 96, height: 64 })).id;
+    // The real job path (queue, worker, embedded engine); `failJobs` turns the edit into a failure.
+    workers = startWorkers({
+      concurrency: 1,
+      leaseSeconds: 30,
+      pollMs: 50,
+      execute: async (job, ctx) => {
+        jobsRun++;
+        if (failJobs) throw new AppError("engine_failed", "The engine broke (test).");
+        return executeJob(job, ctx);
+      },
+    });
   });
-  afterAll(() => dispose?.());
+  afterAll(async () => {
+    await workers?.stop();
+    await dispose?.();
+  });
 
-  it("answers 402 with x402 v2 requirements: CAIP-2 network, catalog price in atomic units, payTo, asset, EIP-712 domain", async () => {
-    const response = await paidCall(post(), async () => undefined);
+  it("answers an unpaid call with 402: PAYMENT-REQUIRED (x402 v2) next to the token instructions", async () => {
+    const response = await callRoute();
     expect(response.status).toBe(402);
     const required = decodePaymentRequiredHeader(response.headers.get(PAYMENT_REQUIRED_HEADER)!);
     expect(required.x402Version).toBe(2);
-    expect(required.resource.url).toBe(url);
+    expect(required.resource.url).toBe(toolUrl);
     expect(required.accepts).toEqual([
       { scheme: "exact", network: "eip155:31337", amount: price.toString(), asset: chain.token, payTo, maxTimeoutSeconds: 300, extra: { name: "USD Coin", version: "2" } },
     ]);
-    // USD 0.20 → 200000 with 6 decimals.
-    const sky = buildPaymentRequired({ service: await getServiceOrThrow("sky-replacement"), resourceUrl: url });
-    expect(sky.object.accepts[0]!.amount).toBe("200000");
-    expect(((await response.json()) as { accepts: unknown[] }).accepts).toEqual(required.accepts);
+    const json = (await response.json()) as { accepts: unknown[]; x402Version: number; payment: { paymentHeader: string }; error: { code: string } };
+    expect(json).toMatchObject({ x402Version: 2, accepts: required.accepts, payment: { paymentHeader: "X-Payment-Token" }, error: { code: "payment_required" } });
+    // USD 0.20 → "200000" for 6 decimals.
+    expect(buildPaymentRequired({ service: await getServiceOrThrow("sky-replacement"), resourceUrl: toolUrl }).object.accepts[0]!.amount).toBe("200000");
   });
 
-  it("a real x402 client pays a call: balances move by exactly the price, PAYMENT-RESPONSE carries the settled transaction", async () => {
+  it("a real x402 client pays one call: the mask comes back with PAYMENT-RESPONSE, balances move by exactly the price", async () => {
     const [payerBefore, payToBefore] = [await chain.balanceOf(payer.address), await chain.balanceOf(payTo)];
-    let runs = 0;
-    const response = await payingFetch((req) => paidCall(req, async () => void runs++))(url, { method: "POST", body: "{}" });
-    expect(response.status).toBe(200);
-    expect(runs).toBe(1);
+    const runsBefore = jobsRun;
+    const response = await payingFetch((req) => callTool(req, params({ serviceId: SERVICE })))(toolUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body()),
+    });
+    const json = (await response.json()) as { data: { JobId: string; MaskURL: string; Charged: boolean } };
+    expect(response.status, JSON.stringify(json)).toBe(200);
+    expect(jobsRun - runsBefore).toBe(1);
+    expect(json.data.MaskURL).toMatch(/^http/);
+    expect(json.data.Charged).toBe(true);
     const settle = decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!);
-    expect(settle).toMatchObject({ success: true, network: "eip155:31337", payer: payer.address });
+    expect(settle).toMatchObject({ success: true, network: "eip155:31337", payer: payer.address, amount: price.toString() });
     expect(settle.transaction).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await chain.balanceOf(payer.address)).toBe(payerBefore - price);
     expect(await chain.balanceOf(payTo)).toBe(payToBefore + price);
 
-    const { paymentId } = (await response.json()) as { paymentId: string };
     const db = await getDb();
-    const payment = await db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+    const job = await db.job.findUniqueOrThrow({ where: { id: json.data.JobId } });
+    expect(job.status).toBe("succeeded");
+    const payment = await db.payment.findUniqueOrThrow({ where: { id: job.paymentId! } });
     expect(payment).toMatchObject({ method: "x402", status: "captured", payer: payer.address, txHash: settle.transaction, amountMinor: Number(price / 10_000n), currency: "USD" });
     expect(payment.externalRef).toMatch(new RegExp(`^x402:eip155:31337:${chain.token.toLowerCase()}:${payer.address.toLowerCase()}:0x[0-9a-f]{64}$`));
-    const ledger = await db.ledgerEntry.findMany({ where: { paymentId }, orderBy: { createdAt: "asc" } });
+    const ledger = await db.ledgerEntry.findMany({ where: { paymentId: payment.id }, orderBy: { createdAt: "asc" } });
     expect(ledger.map((entry) => entry.kind)).toEqual(["authorize", "capture"]);
   });
 
   it("a failed job is never settled: no transfer on chain, payment released, and its payload cannot be replayed", async () => {
-    const requirements = await requirementsFor();
-    const payload = await signPayload({ requirements });
+    const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
     const before = await chain.balanceOf(payer.address);
-    const failed = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => {
-      throw new Error("engine exploded");
-    });
+    failJobs = true;
+    let failed: Response;
+    try {
+      failed = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
+    } finally {
+      failJobs = false;
+    }
     expect(failed.status).toBe(500);
+    const json = (await failed.json()) as { data: { JobId: string; Charged: boolean }; error: { code: string } };
+    expect(json).toMatchObject({ error: { code: "engine_failed" }, data: { Charged: false } });
+    expect(failed.headers.get(PAYMENT_RESPONSE_HEADER)).toBeNull();
     expect(await chain.balanceOf(payer.address)).toBe(before);
     const db = await getDb();
-    const payment = await db.payment.findFirstOrThrow({ where: { payer: payer.address, externalRef: { endsWith: payload.payload.authorization ? (payload.payload.authorization as { nonce: string }).nonce : "" } } });
-    expect(payment).toMatchObject({ status: "released", txHash: null });
+    const job = await db.job.findUniqueOrThrow({ where: { id: json.data.JobId } });
+    const payment = await db.payment.findUniqueOrThrow({ where: { id: job.paymentId! } });
+    expect(payment).toMatchObject({ method: "x402", status: "released", txHash: null });
     expect((await db.ledgerEntry.findMany({ where: { paymentId: payment.id }, orderBy: { createdAt: "asc" } })).map((e) => e.kind)).toEqual(["authorize", "release"]);
 
-    let runs = 0;
-    const replay = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => void runs++);
+    const runsBefore = jobsRun;
+    const replay = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
     expect(replay.status).toBe(409);
     expect(await errorCode(replay)).toBe("x402_replayed");
-    expect(runs).toBe(0);
+    expect(jobsRun).toBe(runsBefore);
   });
 
   it("a replayed payload is refused with x402_replayed and starts no second job", async () => {
-    const requirements = await requirementsFor();
-    const payload = await signPayload({ requirements });
-    let runs = 0;
-    const first = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => void runs++);
+    const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
+    const first = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
     expect(first.status).toBe(200);
     const after = await chain.balanceOf(payer.address);
-    const replay = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => void runs++);
+    const jobsBefore = await (await getDb()).job.count();
+    const replay = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
     expect(replay.status).toBe(409);
     expect(await errorCode(replay)).toBe("x402_replayed");
-    expect(runs).toBe(1);
+    expect(await (await getDb()).job.count()).toBe(jobsBefore);
     expect(await chain.balanceOf(payer.address)).toBe(after);
   });
 
-  it("refuses bent payments with distinct codes, before any work", async () => {
-    const requirements = await requirementsFor();
+  it("refuses bent payments with distinct codes and queues nothing", async () => {
+    const requirements = await requirementsFor(callRoute);
     const now = Math.floor(Date.now() / 1000);
     const tampered = await signPayload({ requirements });
     (tampered.payload.authorization as { value: string }).value = "1";
-    const otherToken = privateKeyToAccount(DEV_KEYS.stranger).address;
+    const overpaid = await signPayload({ requirements, value: (BigInt(requirements.amount) * 2n).toString(), accepted: { amount: (BigInt(requirements.amount) * 2n).toString() } });
     const cases: Array<[string, unknown]> = [
       ["x402_amount_mismatch", tampered],
+      ["x402_amount_mismatch", overpaid],
       ["x402_wrong_recipient", await signPayload({ requirements, to: stranger.address, accepted: { payTo: stranger.address } })],
       ["x402_expired", await signPayload({ requirements, validBefore: now + 10 })],
       ["x402_expired", await signPayload({ requirements, validBefore: now - 60 })],
       ["x402_wrong_network", await signPayload({ requirements, chainId: 8453, accepted: { network: "eip155:8453" } })],
-      ["x402_wrong_asset", await signPayload({ requirements, accepted: { asset: otherToken } })],
+      ["x402_wrong_asset", await signPayload({ requirements, accepted: { asset: stranger.address } })],
       ["x402_invalid_signature", await signPayload({ requirements, signer: stranger })],
       ["x402_malformed", { x402Version: 1, scheme: "exact", network: "base", payload: {} }],
     ];
     const before = await chain.balanceOf(payer.address);
     const db = await getDb();
-    const paymentsBefore = await db.payment.count();
-    let runs = 0;
+    const [paymentsBefore, jobsBefore] = [await db.payment.count(), await db.job.count()];
     for (const [code, payload] of cases) {
-      const response = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => void runs++);
+      const response = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
       expect({ code: await errorCode(response), status: response.status }).toEqual({ code, status: ERROR_STATUS[code as keyof typeof ERROR_STATUS] });
+      // A refused payment still tells the client how to pay.
+      expect(response.headers.get(PAYMENT_REQUIRED_HEADER)).toBeTruthy();
     }
-    const garbage = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: "not base64 at all!" }), async () => void runs++);
+    const garbage = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: "not base64 at all!" });
     expect(await errorCode(garbage)).toBe("x402_malformed");
-    expect(runs).toBe(0);
-    expect(await db.payment.count()).toBe(paymentsBefore);
+    expect([await db.payment.count(), await db.job.count()]).toEqual([paymentsBefore, jobsBefore]);
     expect(await chain.balanceOf(payer.address)).toBe(before);
   });
 
   it("20 concurrent calls with the same payload: one job, one Payment row, one settlement", async () => {
-    const requirements = await requirementsFor();
-    const payload = await signPayload({ requirements });
+    const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
     const before = await chain.balanceOf(payer.address);
-    let runs = 0;
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => {
-          runs++;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }),
-      ),
-    );
-    const statuses = responses.map((response) => response.status).sort();
+    const db = await getDb();
+    const jobsBefore = await db.job.count();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) })));
+    const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(19);
-    expect(runs).toBe(1);
+    for (const response of responses.filter((r) => r.status === 409)) expect(await errorCode(response)).toBe("x402_replayed");
+    expect(await db.job.count()).toBe(jobsBefore + 1);
     const nonce = (payload.payload.authorization as { nonce: string }).nonce;
-    expect(await (await getDb()).payment.count({ where: { externalRef: { endsWith: nonce } } })).toBe(1);
+    expect(await db.payment.count({ where: { externalRef: { endsWith: nonce } } })).toBe(1);
     expect(await chain.balanceOf(payer.address)).toBe(before - price);
   });
 
-  it("MCP: _meta[\"x402/payment\"] carries the same payload for the same verify path", async () => {
-    const service = await getServiceOrThrow(SERVICE);
-    const payload = await signPayload({ requirements: await requirementsFor() });
-    expect(paymentFromMcpMeta(undefined)).toBeNull();
-    expect(paymentFromMcpMeta({ other: 1 })).toBeNull();
-    const fromMeta = paymentFromMcpMeta({ "x402/payment": payload });
-    const verified = await verifyX402Payment({ payload: fromMeta, service });
-    expect(verified.payer).toBe(payer.address);
-    expect(verified.value).toBe(price.toString());
-    const fromBase64 = paymentFromMcpMeta({ "x402.payment": header(payload) });
-    expect(fromBase64).toEqual(payload);
-  });
-});
-
-describe("x402 settlement through an HTTP facilitator", () => {
-  let dispose: () => Promise<void>;
-  let facilitator: Awaited<ReturnType<typeof startHttpServer>>;
-  const calls: string[] = [];
-
-  beforeAll(async () => {
-    ({ dispose } = await useTestDb(testDbTargets()[0]!));
-    // A facilitator on 127.0.0.1 speaking the x402 HTTP API (/verify, /settle), backed by the
-    // reference in-process facilitator against anvil (what x402.org or CDP would do on a real chain).
+  it("settles through an HTTP facilitator (POST /verify, /settle) when X402_FACILITATOR_URL is set", async () => {
+    // A facilitator on 127.0.0.1 speaking the x402 HTTP API, backed by the reference in-process
+    // facilitator against anvil (what x402.org or CDP do on a real chain).
     const backing = createRpcSettler({ rpcUrl: chain.rpcUrl, privateKey: DEV_KEYS.stranger, network: "eip155:31337", chainId: 31337 });
-    facilitator = await startHttpServer((req, res) => {
+    const calls: string[] = [];
+    const facilitator = await startHttpServer((req, res) => {
       let raw = "";
       req.on("data", (chunk: Buffer) => void (raw += chunk.toString()));
       req.on("end", () => {
         void (async () => {
           calls.push(req.url ?? "");
-          const body = JSON.parse(raw) as { x402Version: number; paymentPayload: PaymentPayload; paymentRequirements: PaymentRequirements };
-          expect(body.x402Version).toBe(2);
+          const request = JSON.parse(raw) as { x402Version: number; paymentPayload: PaymentPayload; paymentRequirements: PaymentRequirements };
           let answer: unknown;
-          if (req.url === "/verify") answer = await backing.verify(body.paymentPayload, body.paymentRequirements);
+          if (req.url === "/verify") answer = await backing.verify(request.paymentPayload, request.paymentRequirements);
           else {
-            const settled = await backing.settle(body.paymentPayload, body.paymentRequirements);
+            const settled = await backing.settle(request.paymentPayload, request.paymentRequirements);
             answer = { success: true, transaction: settled.txHash, network: "eip155:31337", payer: settled.payer };
           }
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...(answer as object), x402Version: request.x402Version }));
         })();
       });
     });
     process.env.X402_FACILITATOR_URL = facilitator.origin;
     resetEnvCache();
-  });
-  afterAll(async () => {
-    process.env.X402_FACILITATOR_URL = "";
-    resetEnvCache();
-    await facilitator?.close();
-    await dispose?.();
+    try {
+      const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
+      const before = await chain.balanceOf(payTo);
+      const response = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
+      expect(response.status).toBe(200);
+      expect(calls).toEqual(["/verify", "/settle"]);
+      const settle = decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!);
+      expect(settle.success).toBe(true);
+      const { data } = (await response.json()) as { data: { JobId: string } };
+      const job = await (await getDb()).job.findUniqueOrThrow({ where: { id: data.JobId }, include: { payment: true } });
+      expect(job.payment?.txHash).toBe(settle.transaction);
+      expect(await chain.balanceOf(payTo)).toBe(before + price);
+    } finally {
+      process.env.X402_FACILITATOR_URL = "";
+      resetEnvCache();
+      await facilitator.close();
+    }
   });
 
-  it("verifies and settles through POST /verify and /settle: balances move once, txHash recorded", async () => {
-    const requirements = await requirementsFor();
-    const payload = await signPayload({ requirements });
-    const before = await chain.balanceOf(payTo);
-    const response = await paidCall(post({ [PAYMENT_SIGNATURE_HEADER]: header(payload) }), async () => undefined);
+  it("a failed settlement withholds the result: 402 x402_settlement_failed, PAYMENT-RESPONSE success:false, payment released", async () => {
+    const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
+    const before = await chain.balanceOf(payer.address);
+    const real = getX402Settler(getX402Config());
+    setX402SettlerForTests({ kind: "rpc", verify: (p, r) => real.verify(p, r), settle: async () => Promise.reject(new X402SettleError("unexpected_settle_error", "RPC down (test)")) });
+    let response: Response;
+    try {
+      response = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
+    } finally {
+      setX402SettlerForTests(null);
+    }
+    expect(response.status).toBe(402);
+    const json = (await response.json()) as { data: Record<string, unknown>; error: { code: string } };
+    expect(json.error.code).toBe("x402_settlement_failed");
+    expect(json.data).not.toHaveProperty("ImageURL");
+    expect(json.data).not.toHaveProperty("MaskURL");
+    expect(decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!)).toMatchObject({ success: false, errorReason: "unexpected_settle_error" });
+    expect(await chain.balanceOf(payer.address)).toBe(before);
+    const job = await (await getDb()).job.findUniqueOrThrow({ where: { id: json.data.JobId as string }, include: { payment: true } });
+    expect(job.payment).toMatchObject({ status: "released", txHash: null });
+  });
+
+  it("settling the same payment twice sends one transaction and returns the recorded one", async () => {
+    const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
+    const response = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
     expect(response.status).toBe(200);
-    expect(calls).toEqual(["/verify", "/settle"]);
-    const settle = decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!);
-    expect(settle.success).toBe(true);
-    const { paymentId } = (await response.json()) as { paymentId: string };
-    expect((await (await getDb()).payment.findUniqueOrThrow({ where: { id: paymentId } })).txHash).toBe(settle.transaction);
-    expect(await chain.balanceOf(payTo)).toBe(before + BigInt(requirements.amount));
+    const { data } = (await response.json()) as { data: { JobId: string } };
+    const job = await (await getDb()).job.findUniqueOrThrow({ where: { id: data.JobId } });
+    const before = await chain.balanceOf(payer.address);
+    const verified = await verifyX402Payment({ payload, service: await getServiceOrThrow(SERVICE), onChain: false }).catch((error: unknown) => error);
+    expect((verified as AppError).code).toBe("x402_replayed");
+    const again = await settleX402Payment({ verified: rebuildVerified(payload), paymentId: job.paymentId!, jobId: job.id });
+    expect(again.ok && again.txHash).toBe(decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!).transaction);
+    expect(await chain.balanceOf(payer.address)).toBe(before);
+  });
+
+  it("MCP: _meta[\"x402/payment\"] carries the same payload into the same verify path", async () => {
+    const service = await getServiceOrThrow(SERVICE);
+    const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
+    expect(paymentFromMcpMeta(undefined)).toBeNull();
+    expect(paymentFromMcpMeta({ other: 1 })).toBeNull();
+    const verified = await verifyX402Payment({ payload: paymentFromMcpMeta({ "x402/payment": payload }), service });
+    expect({ payer: verified.payer, value: verified.value }).toEqual({ payer: payer.address, value: price.toString() });
+    expect(paymentFromMcpMeta({ "x402.payment": header(payload) })).toEqual(payload);
   });
 });

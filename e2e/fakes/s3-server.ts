@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { verifyRequest } from "../../lib/assets/storage/sigv4";
 
 type StoredObject = { bytes: Buffer; contentType: string; etag: string; lastModified: Date };
@@ -174,7 +174,7 @@ export async function startS3Fake(
     });
 
   let server: Server = makeServer();
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   const track = (s: Server) => s.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));

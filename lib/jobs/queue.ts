@@ -1,6 +1,9 @@
 import "server-only";
 import type { Job, JobStatus, Payment, Prisma } from "@/generated/prisma/client";
 import { authorizePaymentForJob, capturePaymentForJob, releasePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
+// issue 9: native x402 (payments.ts, not the index: the index imports this module)
+import { claimX402Payment } from "@/lib/billing/x402/payments";
+import type { VerifiedX402Payment } from "@/lib/billing/x402/verify";
 import type { ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";

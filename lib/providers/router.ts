@@ -241,7 +241,8 @@ export async function routeCall<S extends ServiceId>(params: {
         recordCall: async (call) => {
           recorded += 1;
           attempts.push(call);
-          await params.recordCall(call);
+          // A failed audit write must not fail (or re-run) a paid vendor call.
+          await params.recordCall(call).catch(() => undefined);
         },
       };
       const started = performance.now();

@@ -69,7 +69,17 @@ async function openServer(env: Record<string, string>): Promise<Target> {
   return {
     kind: "server",
     origin,
-    call: (pathname, init = {}) => fetch(`${origin}${pathname}`, { redirect: "manual", ...init }),
+    call: async (pathname, init = {}) => {
+      try {
+        return await fetch(`${origin}${pathname}`, { redirect: "manual", ...init });
+      } catch (error) {
+        // A keep-alive socket the server closed after answering a body it refused to read (413)
+        // resets on reuse; that request never reached the server, so it is safe to send again.
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (code !== "ECONNRESET" || init.body instanceof ReadableStream) throw error;
+        return fetch(`${origin}${pathname}`, { redirect: "manual", ...init });
+      }
+    },
     alive: () => proc.child.exitCode === null && proc.child.signalCode === null,
     close: async () => {
       await proc.stop();

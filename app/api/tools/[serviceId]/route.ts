@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 function respond(outcome: ToolOutcome, requestId: string): Response {
   return Response.json(outcome.body, {
     status: outcome.status,
-    headers: { "X-Request-Id": requestId, "Cache-Control": "no-store" },
+    headers: { "X-Request-Id": requestId, "Cache-Control": "no-store", ...outcome.headers }, // issue 9: x402 PAYMENT-REQUIRED / PAYMENT-RESPONSE
   });
 }
 
@@ -25,9 +25,9 @@ export async function POST(req: Request, context: { params: Promise<{ serviceId:
     if (body && typeof body === "object" && !Array.isArray(body) && "paymentToken" in body) {
       const { paymentToken, ...rest } = body as Record<string, unknown>;
       token ??= typeof paymentToken === "string" ? paymentToken : null;
-      return respond(await callPaidTool({ serviceId, input: rest, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req) }), requestId);
+      return respond(await callPaidTool({ serviceId, input: rest, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req), x402: { header: req.headers.get("payment-signature") } }), requestId);
     }
-    return respond(await callPaidTool({ serviceId, input: body, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req) }), requestId);
+    return respond(await callPaidTool({ serviceId, input: body, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req), x402: { header: req.headers.get("payment-signature") } }), requestId);
   } catch (error) {
     return respond(toolErrorOutcome(error, requestId), requestId);
   }

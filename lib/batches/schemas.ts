@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { canvasPresetSchema, outputFormatSchema } from "@/lib/tools/schemas";
+
+export const MAX_BATCH_ITEMS = 100;
+
+/** One look for every photo: the background keys of `backgroundChangeInputSchema` (no photo keys). */
+export const batchLookSchema = z
+  .object({
+    BackgroundURL: z.string().optional(),
+    backgroundAssetId: z.string().optional(),
+    backgroundPresetId: z.string().optional(),
+    backgroundColor: z.string().optional(),
+    backgroundPrompt: z.string().optional(),
+    shadow: z.boolean().optional(),
+    canvas: canvasPresetSchema.optional(),
+    format: outputFormatSchema.optional(),
+  })
+  .strict();
+export type BatchLook = z.infer<typeof batchLookSchema>;
+
+export const batchItemSchema = z.union([
+  z.object({ imageAssetId: z.string().min(1).max(64) }).strict(),
+  z.object({ ImageURL: z.string().min(1).max(2048) }).strict(),
+]);
+export type BatchItemInput = z.infer<typeof batchItemSchema>;
+
+export const createBatchSchema = z
+  .object({
+    items: z.array(batchItemSchema).min(1).max(MAX_BATCH_ITEMS, `A batch holds at most ${MAX_BATCH_ITEMS} photos.`),
+    look: batchLookSchema,
+    /** One token whose payment covers at least items.length edits (POST /api/payments with units = N). */
+    paymentToken: z.string().max(200).optional(),
+    /** Or one single-edit token per item, in order. */
+    paymentTokens: z.array(z.string().max(200)).max(MAX_BATCH_ITEMS).optional(),
+  })
+  .strict()
+  .refine((value) => !(value.paymentToken && value.paymentTokens), { message: "Give paymentToken or paymentTokens, not both.", path: ["paymentTokens"] })
+  .refine((value) => !value.paymentTokens || value.paymentTokens.length === value.items.length, {
+    message: "paymentTokens needs exactly one token per item.",
+    path: ["paymentTokens"],
+  });
+export type CreateBatchInput = z.infer<typeof createBatchSchema>;
+
+export const retryBatchSchema = z.object({ indexes: z.array(z.number().int().min(0).max(MAX_BATCH_ITEMS - 1)).max(MAX_BATCH_ITEMS).optional() }).strict();
