@@ -8,10 +8,10 @@ import { createPayment } from "@/lib/billing/payments";
 import { getDb } from "@/lib/db";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { makeJpeg } from "./helpers/images";
-import { BASE, useScratchEnv } from "./helpers/paid-api";
+import { BASE, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
-const dataDir = await useScratchEnv({ PAYMENTS_MODE: "sandbox" });
+const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox" });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 /** The official SDK client, talking to the route handler directly (no server needed). */

@@ -13,7 +13,7 @@ import { getDb } from "@/lib/db";
 import { closeEnginePool } from "@/lib/image/pool";
 import { cancelJob } from "@/lib/jobs/queue";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
-import { BASE, jsonRequest, params, startHttpServer, useScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, startHttpServer, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 const camera = await readFile(path.join(process.cwd(), "e2e/fixtures/files/camera.jpg"));
@@ -23,7 +23,7 @@ const imageHost = await startHttpServer((req, res) => {
     res.writeHead(200, { "content-type": "image/jpeg" }).end(camera);
   } else res.writeHead(404).end();
 });
-const dataDir = await useScratchEnv({ PAYMENTS_MODE: "sandbox", URL_FETCH_ALLOWLIST: `127.0.0.1:${imageHost.port}`, PROVIDER_SKY_REPLACEMENT: "local" });
+const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox", URL_FETCH_ALLOWLIST: `127.0.0.1:${imageHost.port}`, PROVIDER_SKY_REPLACEMENT: "local" });
 afterAll(async () => {
   await closeEnginePool();
   await imageHost.close();

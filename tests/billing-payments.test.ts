@@ -10,10 +10,10 @@ import { AppError } from "@/lib/errors";
 import { storeAsset } from "@/lib/assets/assets";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { makeJpeg } from "./helpers/images";
-import { BASE, jsonRequest, params, useScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
-const dataDir = await useScratchEnv({ PAYMENTS_MODE: "sandbox", PAYMENT_RATE_LIMIT_PER_MINUTE: "5" });
+const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox", PAYMENT_RATE_LIMIT_PER_MINUTE: "5" });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 type PaymentBody = { paymentId: string; token?: string; status: string; amountMinor: number; currency: string; sandbox: boolean; method: string; usable: boolean };

@@ -12,13 +12,13 @@ import { getDb } from "@/lib/db";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { startFakeStripe, type FakeStripe } from "@/e2e/fakes/stripe-server";
 import { makeJpeg } from "./helpers/images";
-import { BASE, jsonRequest, params, useScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 const SECRET_KEY = "sk_test_backdrop_fake";
 const WEBHOOK_SECRET = "whsec_backdrop_test_secret";
 const fake: FakeStripe = await startFakeStripe({ secretKey: SECRET_KEY });
-const dataDir = await useScratchEnv({ PAYMENTS_MODE: "stripe", STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_BASE: fake.url, PAYMENT_RATE_LIMIT_PER_MINUTE: "100" });
+const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "stripe", STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_BASE: fake.url, PAYMENT_RATE_LIMIT_PER_MINUTE: "100" });
 afterAll(async () => {
   await fake.close();
   await rm(dataDir, { recursive: true, force: true });

@@ -11,11 +11,11 @@ import { cancelJob, claimNextJob, enqueuePaidJob, failDeadJobs, finishJobSuccess
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { registerProvider } from "@/lib/providers";
 import type { ImageProvider } from "@/lib/providers/types";
-import { BASE, until, useScratchEnv } from "./helpers/paid-api";
+import { BASE, until, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 // sky-replacement runs on the real embedded engine; background-removal on a scripted provider.
-const dataDir = await useScratchEnv({ PROVIDER_SKY_REPLACEMENT: "local", PROVIDER_BACKGROUND_REMOVAL: "scripted", ENGINE_CONCURRENCY: "1" });
+const dataDir = await prepareScratchEnv({ PROVIDER_SKY_REPLACEMENT: "local", PROVIDER_BACKGROUND_REMOVAL: "scripted", ENGINE_CONCURRENCY: "1" });
 afterAll(async () => {
   await closeEnginePool();
   await rm(dataDir, { recursive: true, force: true });

@@ -9,13 +9,13 @@ import { getDb } from "@/lib/db";
 import { closeEnginePool } from "@/lib/image/pool";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
-import { BASE, until, useScratchEnv } from "./helpers/paid-api";
+import { BASE, until, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 // A standalone worker (`npm run worker`) is a separate process, so this needs the Postgres server.
 const serverTarget = testDbTargets().find((target) => target.name === "postgres");
 const SIGNING_SECRET = "kill-test-signing-secret-0123456789abcdef";
-const dataDir = await useScratchEnv({ SIGNING_SECRET, PROVIDER_SKY_REPLACEMENT: "local", JOB_LEASE_SECONDS: "2" });
+const dataDir = await prepareScratchEnv({ SIGNING_SECRET, PROVIDER_SKY_REPLACEMENT: "local", JOB_LEASE_SECONDS: "2" });
 
 describe.runIf(serverTarget)("a standalone worker killed mid-job (Postgres server)", () => {
   let dispose: () => Promise<void>;

@@ -51,7 +51,11 @@ export async function startLocalChain(params: { mint: bigint; tokenName?: string
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
   child.once("exit", () => void (exited = true));
+  // Safety net if the test process ends without afterAll (a crash): never leave anvil behind.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const stop = async () => {
+    process.off("exit", killOnExit);
     if (exited) return;
     const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGTERM");

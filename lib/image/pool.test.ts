@@ -71,4 +71,14 @@ describe("engine pool", () => {
     expect(progress.at(-1)).toBe(1);
     expect(progress.length).toBeGreaterThan(2);
   });
+
+  it("also runs inline (scripts) and refuses an already-aborted signal", async () => {
+    const provider = createLocalProvider({ mode: "inline" });
+    const camera = await fixture("camera");
+    const res = await provider.promptSegmentation!({ image: camera, prompt: "sky" }, { signal: new AbortController().signal });
+    expect(res).toMatchObject({ mime: "image/png", width: 512, height: 512 });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(provider.promptSegmentation!({ image: camera, prompt: "sky" }, { signal: aborted.signal })).rejects.toMatchObject({ code: "job_canceled" });
+  });
 });

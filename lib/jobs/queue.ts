@@ -2,7 +2,7 @@ import "server-only";
 import type { Job, JobStatus, Payment, Prisma } from "@/generated/prisma/client";
 import { authorizePaymentForJob, capturePaymentForJob, releasePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
 // issue 9: native x402 (payments.ts, not the index: the index imports this module)
-import { claimX402Payment } from "@/lib/billing/x402/payments";
+import { reserveX402Payment } from "@/lib/billing/x402/payments";
 import type { VerifiedX402Payment } from "@/lib/billing/x402/verify";
 import type { ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
@@ -41,7 +41,7 @@ export async function enqueuePaidJob(params: {
   const job = await db.$transaction(async (tx) => {
     let payment: Payment | null = null;
     if (params.x402) {
-      payment = await claimX402Payment(tx, { verified: params.x402, ownerId: params.ownerId }); // issue 9
+      payment = await reserveX402Payment(tx, { verified: params.x402, ownerId: params.ownerId }); // issue 9
     } else if (params.paymentToken) {
       payment = await reservePaymentToken(tx, { token: params.paymentToken, serviceId: params.serviceId });
     } else if (!params.free) {

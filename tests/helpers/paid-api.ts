@@ -6,7 +6,7 @@ import http from "node:http";
 import { resetEnvCache } from "@/lib/env";
 
 /** A fresh DATA_DIR (assets, signing secret) and env for a paid-API test file. */
-export async function useScratchEnv(extra: Record<string, string> = {}): Promise<string> {
+export async function prepareScratchEnv(extra: Record<string, string> = {}): Promise<string> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "bd-paid-"));
   process.env.DATA_DIR = dataDir;
   for (const [key, value] of Object.entries(extra)) process.env[key] = value;
@@ -49,3 +49,6 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Old name (eslint's hooks rule mistakes `use…` for a React hook); prefer prepareScratchEnv. */
+export const useScratchEnv = prepareScratchEnv;

@@ -14,8 +14,12 @@ export function paymentFromMcpMeta(meta: unknown): unknown | null {
   const record = meta as Record<string, unknown>;
   const value = record[MCP_PAYMENT_META_KEY] ?? record["x402.payment"];
   if (value === undefined || value === null) return null;
-  if (typeof value === "string") return decodeX402Header(value);
-  return value;
+  if (typeof value !== "string") return value;
+  try {
+    return decodeX402Header(value);
+  } catch {
+    return value; // verifyX402Payment answers x402_malformed
+  }
 }
 
 /** The `_meta` to put on a successful (settled) tool result. */

@@ -22,9 +22,9 @@ const SETTLING = "settling";
  * calls with the same authorisation exactly one inserts, the others get `x402_replayed` (409) and —
  * inside the job's transaction — no job. Run it in the transaction that creates the job, before the
  * job row (Job.paymentId points here); the ledger `authorize` entry follows once the job exists
- * (`authorizePaymentForJob` in lib/billing/payments, or use reserveX402Payment when the job exists).
+ * (`authorizePaymentForJob` in lib/billing/payments, as for token payments).
  */
-export async function claimX402Payment(tx: Tx, params: { verified: VerifiedX402Payment; ownerId?: string | null }): Promise<Payment> {
+export async function reserveX402Payment(tx: Tx, params: { verified: VerifiedX402Payment; ownerId?: string | null }): Promise<Payment> {
   const { verified } = params;
   const id = newId("pay");
   const { count } = await tx.payment.createMany({
@@ -51,29 +51,6 @@ export async function claimX402Payment(tx: Tx, params: { verified: VerifiedX402P
     throw replayedError(used ?? { id: "", status: "reserved" });
   }
   return tx.payment.findUniqueOrThrow({ where: { id } });
-}
-
-/**
- * claimX402Payment + the ledger `authorize:<jobId>` entry, for a job row that already exists
- * (set Job.paymentId afterwards). Inside `tx`, or in its own transaction.
- */
-export async function reserveX402Payment(params: { verified: VerifiedX402Payment; jobId: string; ownerId?: string | null; tx?: Tx }): Promise<Payment> {
-  const run = async (tx: Tx) => {
-    const payment = await claimX402Payment(tx, params);
-    await appendLedgerEntry(tx, {
-      paymentId: payment.id,
-      jobId: params.jobId,
-      kind: "authorize",
-      amountMinor: payment.amountMinor,
-      currency: payment.currency,
-      idempotencyKey: `authorize:${params.jobId}`,
-      note: `x402 ${params.verified.value} atomic on ${params.verified.network}`,
-    });
-    return payment;
-  };
-  if (params.tx) return run(params.tx);
-  const db = await getDb();
-  return db.$transaction(run);
 }
 
 export type X402SettleOutcome =

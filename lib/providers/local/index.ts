@@ -1,7 +1,6 @@
 import crypto from "node:crypto";
 import { AppError } from "../../errors";
 import { type EnginePool, getEnginePool } from "../../image/pool";
-import { handleTask } from "../../image/worker/handle-task";
 import type { EngineOp, EngineTasks } from "../../image/worker/tasks";
 import type { ImageProvider, ProviderContext, ProviderResult } from "../types";
 
@@ -21,13 +20,17 @@ export function createLocalProvider(opts: LocalProviderOptions = {}): ImageProvi
   async function run<K extends EngineOp>(op: K, req: EngineTasks[K]["req"], ctx: ProviderContext): Promise<ProviderResult> {
     if (ctx.signal.aborted) throw new AppError("job_canceled", "The job was canceled.");
     const requestId = `local-${ctx.jobId ?? crypto.randomUUID()}`;
-    const res =
-      mode === "inline"
-        ? await handleTask(op, req, (f) => {
-            if (ctx.signal.aborted) throw new AppError("job_canceled", "The job was canceled.");
-            ctx.onProgress?.(f);
-          })
-        : await (opts.pool ?? getEnginePool()).run(op, req, { signal: ctx.signal, onProgress: ctx.onProgress });
+    let res: unknown;
+    if (mode === "inline") {
+      // Imported lazily: in pool mode the web process never loads sharp's pipelines or onnxruntime.
+      const { handleTask } = await import("../../image/worker/handle-task");
+      res = await handleTask(op, req, (f) => {
+        if (ctx.signal.aborted) throw new AppError("job_canceled", "The job was canceled.");
+        ctx.onProgress?.(f);
+      });
+    } else {
+      res = await (opts.pool ?? getEnginePool()).run(op, req, { signal: ctx.signal, onProgress: ctx.onProgress });
+    }
     ctx.onProgress?.(1);
     return { ...(res as ProviderResult), requestId, costMinor: 0 };
   }
