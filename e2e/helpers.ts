@@ -60,7 +60,7 @@ export async function payInSandbox(page: Page, screenshotName?: string): Promise
 }
 
 export async function waitForJob(page: Page, status: "succeeded" | "failed"): Promise<void> {
-  await expect(page.getByTestId("job-view")).toHaveAttribute("data-status", status, { timeout: 90_000 });
+  await expect(page.getByTestId("job-view")).toHaveAttribute("data-status", status, { timeout: 180_000 });
 }
 
 /** Clicks Download and decodes the saved file with sharp. */

@@ -18,6 +18,8 @@ const env = {
   DATA_DIR: dataDir,
   PAYMENTS_MODE: "sandbox",
   NODE_ENV: "production",
+  // issue 7: the admin console's first account (`admin`) for e2e/admin.spec.ts
+  ADMIN_PASSWORD: "e2e-admin-password",
 };
 const server = spawn(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3200", "-H", "127.0.0.1"], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));

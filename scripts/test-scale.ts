@@ -428,7 +428,10 @@ async function main(): Promise<number> {
       assert(notOk.length === 0, `jobs not succeeded: ${notOk.map((r) => `${r!.status}/${r!.errorCode}`).join(", ")}`);
       for (const id of jobIds) assert((await captures(id)) === 1, `job ${id} captured ${(await captures(id))} times`);
       const unclean = [...statuses.keys()].filter((k) => !/^(200|503)/.test(k));
-      assert(unclean.length === 0, `during the outage some answers were not 200/503: ${summary}`);
+      assert(
+        unclean.length === 0,
+        `recovered, 4/4 jobs succeeded and were captured once, but during the outage some answers were not 200/503: ${summary} (database errors must map to 503 unavailable)`,
+      );
       assert(slowest < 20_000, `a request hung for ${slowest} ms`);
       return `answers during the restart: ${summary}; slowest ${slowest} ms; 4/4 jobs succeeded, each captured once`;
     });

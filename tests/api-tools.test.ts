@@ -13,6 +13,9 @@ import { getDb } from "@/lib/db";
 import { closeEnginePool } from "@/lib/image/pool";
 import { cancelJob } from "@/lib/jobs/queue";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
+import { AppError } from "@/lib/errors";
+import { registerProvider } from "@/lib/providers";
+import type { ProviderContext } from "@/lib/providers/types";
 import { BASE, jsonRequest, params, startHttpServer, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
@@ -23,7 +26,18 @@ const imageHost = await startHttpServer((req, res) => {
     res.writeHead(200, { "content-type": "image/jpeg" }).end(camera);
   } else res.writeHead(404).end();
 });
-const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox", URL_FETCH_ALLOWLIST: `127.0.0.1:${imageHost.port}`, PROVIDER_SKY_REPLACEMENT: "local" });
+// Sky replacement runs on the embedded engine. The non-blocking cases park on a provider that only
+// ends when canceled: they are not about the edit, and stopping ONNX mid-run could abort the process.
+const dataDir = await prepareScratchEnv({
+  PAYMENTS_MODE: "sandbox",
+  URL_FETCH_ALLOWLIST: `127.0.0.1:${imageHost.port}`,
+  PROVIDER_SKY_REPLACEMENT: "local",
+  PROVIDER_BACKGROUND_REMOVAL: "parked",
+  PROVIDER_PROMPT_SEGMENTATION: "parked",
+});
+const park = (_req: unknown, ctx: ProviderContext) =>
+  new Promise<never>((_resolve, reject) => ctx.signal.addEventListener("abort", () => reject(new AppError("job_canceled", "Canceled."))));
+registerProvider({ id: "parked", capabilities: ["background-removal", "prompt-segmentation"], backgroundRemoval: park, promptSegmentation: park });
 afterAll(async () => {
   await closeEnginePool();
   await imageHost.close();

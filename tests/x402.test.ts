@@ -31,6 +31,9 @@ import {
 } from "@/lib/billing/x402";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/billing/x402/verify";
 import { BASE, jsonRequest, params, startHttpServer, useScratchEnv } from "./helpers/paid-api";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { POST as mcpPost } from "@/app/api/mcp/route";
 import { POST as callTool } from "@/app/api/tools/[serviceId]/route";
 import { storeAsset } from "@/lib/assets/assets";
 import { executeJob } from "@/lib/jobs/execute";
@@ -393,13 +396,32 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     expect(await chain.balanceOf(payer.address)).toBe(before);
   });
 
-  it("MCP: _meta[\"x402/payment\"] carries the same payload into the same verify path", async () => {
-    const service = await getServiceOrThrow(SERVICE);
+  it("MCP: a tools/call paid with _meta[\"x402/payment\"] returns the mask with _meta[\"x402/payment-response\"]", async () => {
     const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
+    const before = await chain.balanceOf(payTo);
+    const client = new Client({ name: "x402-test", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${BASE}/api/mcp`), { fetch: (input, init) => mcpPost(new Request(input, init)) }));
+    try {
+      const unpaid = await client.callTool({ name: "prompt_segmentation", arguments: body() });
+      expect(unpaid.isError).toBe(true);
+      expect((unpaid.structuredContent as { x402Version: number; accepts: PaymentRequirements[] }).accepts[0]!.amount).toBe(price.toString());
+
+      const paid = await client.callTool({ name: "prompt_segmentation", arguments: body(), _meta: { "x402/payment": payload } });
+      expect(paid.isError, JSON.stringify(paid.structuredContent)).toBe(false);
+      expect((paid.structuredContent as { data: { MaskURL: string } }).data.MaskURL).toMatch(/^http/);
+      const settle = (paid._meta as Record<string, { success: boolean; transaction: string; payer: string }>)["x402/payment-response"]!;
+      expect(settle).toMatchObject({ success: true, payer: payer.address });
+      expect(await chain.balanceOf(payTo)).toBe(before + price);
+
+      const replay = await client.callTool({ name: "prompt_segmentation", arguments: body(), _meta: { "x402/payment": payload } });
+      expect(replay.isError).toBe(true);
+      expect((replay.structuredContent as { error: { code: string } }).error.code).toBe("x402_replayed");
+    } finally {
+      await client.close();
+    }
+    // The same payload object, or a base64 string (early x402-mcp used `x402.payment`).
     expect(paymentFromMcpMeta(undefined)).toBeNull();
     expect(paymentFromMcpMeta({ other: 1 })).toBeNull();
-    const verified = await verifyX402Payment({ payload: paymentFromMcpMeta({ "x402/payment": payload }), service });
-    expect({ payer: verified.payer, value: verified.value }).toEqual({ payer: payer.address, value: price.toString() });
     expect(paymentFromMcpMeta({ "x402.payment": header(payload) })).toEqual(payload);
   });
 });

@@ -67,19 +67,25 @@ export function BatchWorkbench() {
 
   const update = useCallback((key: string, patch: Partial<Item>) => setItems((current) => current.map((item) => (item.key === key ? { ...item, ...patch } : item))), []);
 
+  /** Up to UPLOAD_CONCURRENCY lanes, each uploading queued files one after another. */
   const pump = useCallback(() => {
+    const lane = async () => {
+      for (let next = queue.current.shift(); next; next = queue.current.shift()) {
+        const { key, file } = next;
+        const form = new FormData();
+        form.append("file", file);
+        try {
+          const asset = await uploadWithProgress<{ id: string; width: number; height: number }>({ url: "/api/assets", form, onProgress: (progress) => update(key, { progress }) });
+          update(key, { state: "ready", assetId: asset.id, width: asset.width, height: asset.height, progress: 1 });
+        } catch (error) {
+          update(key, { state: "refused", reason: error instanceof ApiError ? error.message : "the upload failed" });
+        }
+      }
+      active.current--;
+    };
     while (active.current < UPLOAD_CONCURRENCY && queue.current.length > 0) {
-      const next = queue.current.shift()!;
       active.current++;
-      const form = new FormData();
-      form.append("file", next.file);
-      uploadWithProgress<{ id: string; width: number; height: number }>({ url: "/api/assets", form, onProgress: (progress) => update(next.key, { progress }) })
-        .then((asset) => update(next.key, { state: "ready", assetId: asset.id, width: asset.width, height: asset.height, progress: 1 }))
-        .catch((error: unknown) => update(next.key, { state: "refused", reason: error instanceof ApiError ? error.message : "the upload failed" }))
-        .finally(() => {
-          active.current--;
-          pump();
-        });
+      void lane();
     }
   }, [update]);
 

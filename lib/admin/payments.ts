@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { Prisma, type PaymentMethod, type PaymentStatus } from "@/generated/prisma/client";
+import type { PaymentMethod, PaymentStatus, Prisma } from "@/generated/prisma/client";
 import { SERVICE_IDS } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";

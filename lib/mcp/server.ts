@@ -8,6 +8,7 @@ import { listServices } from "@/lib/catalog/catalog";
 import { formatPrice } from "@/lib/utils";
 import { callPaidTool, MCP_PAYMENT_ARGUMENT } from "@/lib/tools/api";
 import { TOOL_INPUT_SCHEMAS } from "@/lib/tools/schemas";
+import { paymentFromMcpMeta } from "@/lib/billing/x402"; // issue 9
 
 const paymentTokenArgument = z
   .string()
@@ -45,12 +46,14 @@ export async function createMcpServer(params: { origin: string; ownerId?: string
           origin: params.origin,
           requestId: randomUUID(),
           ownerId: params.ownerId,
+          x402: { payload: paymentFromMcpMeta((extra as { _meta?: unknown })._meta) }, // issue 9: _meta["x402/payment"]
         });
         const structured = outcome.body as unknown as Record<string, unknown>;
         return {
           content: [{ type: "text" as const, text: JSON.stringify(outcome.body) }],
           structuredContent: structured,
           isError: outcome.status >= 400,
+          ...(outcome.meta ? { _meta: outcome.meta } : {}), // issue 9: _meta["x402/payment-response"]
         };
       },
     );

@@ -33,13 +33,11 @@ function createStorageFromEnv(): Storage {
   return createLocalStorage(path.resolve(env.DATA_DIR, "assets"));
 }
 
-/** The S3 storage when configured (for presigned downloads), else null. */
+/**
+ * The S3 storage when configured, else null. Vendor providers that need a public URL of an input
+ * can use `getS3Storage()?.presignGetUrl(asset.storageKey, 900)` (the bucket itself stays private).
+ */
 export function getS3Storage(): S3Storage | null {
   const storage = getStorage();
   return storage.kind === "s3" ? (storage as S3Storage) : null;
-}
-
-/** Tests swap storage (e.g. to an S3 fake) and reset it afterwards. */
-export function setStorageForTests(storage: Storage | undefined): void {
-  globalForStorage.backdropStorage = storage;
 }

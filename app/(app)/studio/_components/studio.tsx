@@ -140,9 +140,14 @@ export function Studio() {
     if (compareKey === look.key) setCompareKey("original");
   };
 
+  // Bring the stage into view when what it shows changes (on phones the controls sit below it).
   useEffect(() => {
-    if (jobId) stageRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
-  }, [jobId]);
+    const stage = stageRef.current;
+    if (!stage || (!jobId && !brushOpen && !selectedKey)) return;
+    if (stage.getBoundingClientRect().top < 0 || stage.getBoundingClientRect().top > window.innerHeight * 0.6) {
+      stage.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  }, [jobId, brushOpen, selectedKey]);
 
   if (!photo) {
     return (
