@@ -106,3 +106,30 @@ export function isAppError(error: unknown): error is AppError {
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
+
+const DB_UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+
+/** True for "the database is not reachable right now" (connection refused, shutting down, pool timeout). */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === "string" && (DB_UNAVAILABLE_PRISMA_CODES.has(code) || /^(08|57P0)/.test(code) || code === "ECONNREFUSED")) {
+      return true;
+    }
+    if (name === "PrismaClientInitializationError") return true;
+    if (typeof message === "string" && /Connection terminated|ECONNREFUSED|the database system is (starting up|shutting down)/.test(message)) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Turns known infrastructure failures into AppErrors (a database outage is a 503, not a 500). */
+export function normalizeError(error: unknown): unknown {
+  if (isAppError(error)) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError("unavailable", "The service is briefly unavailable; try again in a few seconds.", { cause: error, retryable: true });
+  }
+  return error;
+}

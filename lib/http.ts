@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { ZodError } from "zod";
-import { AppError, errorBody, isAppError, type ErrorCode } from "@/lib/errors";
+import { AppError, errorBody, isAppError, normalizeError, type ErrorCode } from "@/lib/errors";
 import { formatBytes } from "@/lib/image/limits";
 import { logger } from "@/lib/logger";
 
@@ -27,8 +27,10 @@ export function route<P = Record<string, string>>(
   };
 }
 
-export function errorResponse(error: unknown, requestId: string): Response {
-  const headers = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
+export function errorResponse(caught: unknown, requestId: string): Response {
+  const error = normalizeError(caught);
+  const headers: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
+  if (isAppError(error) && error.code === "unavailable") headers["Retry-After"] = "5";
   if (isAppError(error)) {
     return Response.json(errorBody(error.code, error.message, error.details), { status: error.status, headers });
   }
