@@ -1,10 +1,10 @@
 import Link from "next/link";
 
-const NAV = [
+const NAV: { href: string; label: string; wide?: boolean }[] = [
   { href: "/studio", label: "Studio" },
   { href: "/history", label: "My edits" },
   { href: "/docs/api", label: "API" },
-  { href: "/#pricing", label: "Pricing" },
+  { href: "/#pricing", label: "Pricing", wide: true },
 ];
 
 export function SiteHeader() {
@@ -20,7 +20,7 @@ export function SiteHeader() {
             <Link
               key={item.href}
               href={item.href}
-              className="whitespace-nowrap rounded-md px-2 py-2 text-slate-600 sm:px-3 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white"
+              className={`${item.wide ? "hidden sm:inline-block" : ""} whitespace-nowrap rounded-md px-2 py-2 text-slate-600 sm:px-3 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white`}
             >
               {item.label}
             </Link>

@@ -92,6 +92,8 @@ export type ChainOverrides = {
   publish?: InputPublisher;
   /** The embedded engine (default: lib/providers/local, imported lazily). */
   local?: ImageProvider;
+  /** Providers registered by id at run time (tests, plug-ins); a name found here is used as is. */
+  registered?: ReadonlyMap<string, ImageProvider>;
 };
 
 /**
@@ -104,6 +106,11 @@ export async function buildProviderChain(serviceId: ServiceId, env: ChainEnv, ov
   const httpTimeoutMs = env.PROVIDER_HTTP_TIMEOUT_SECONDS * 1000;
   const taskTimeoutMs = env.PROVIDER_TASK_TIMEOUT_SECONDS * 1000;
   for (const name of providerNamesFor(serviceId, env)) {
+    const registered = overrides.registered?.get(name);
+    if (registered) {
+      if (registered.capabilities.includes(serviceId)) chain.push(registered);
+      continue;
+    }
     if (!(PROVIDER_NAMES as readonly string[]).includes(name)) throw new EnvError([`unknown provider "${name}" for ${serviceId}`]);
     const known = name as ProviderName;
     if (!PROVIDER_SERVICES[known].includes(serviceId)) {
