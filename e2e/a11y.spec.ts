@@ -14,10 +14,19 @@ for (const scheme of ["light", "dark"] as const) {
   test.describe(`accessibility (${scheme})`, () => {
     test.use({ colorScheme: scheme });
 
-    test("landing, studio (before and after upload), job page, history and API docs have no serious violations", async ({ page }) => {
+    test("landing page", async ({ page }) => {
       await page.goto("/");
       await expectNoSeriousViolations(page, "landing");
+    });
 
+    test("API docs page", async ({ page }) => {
+      const docs = await page.goto("/docs/api");
+      expect(docs?.ok(), "the API docs page exists").toBe(true);
+      await expectNoSeriousViolations(page, "API docs");
+    });
+
+    test("studio (before and after upload, preview, checkout, result), job page and history", async ({ page }) => {
+      test.setTimeout(240_000);
       await page.goto("/studio");
       await expectNoSeriousViolations(page, "studio before upload");
 
@@ -45,10 +54,6 @@ for (const scheme of ["light", "dark"] as const) {
       await expect(page.getByTestId("history-list")).toBeVisible();
       await expectNoSeriousViolations(page, "history");
       if (scheme === "dark") await snap(page, "21-history-dark");
-
-      const docs = await page.goto("/docs/api");
-      expect(docs?.ok(), "the API docs page exists").toBe(true);
-      await expectNoSeriousViolations(page, "API docs");
     });
   });
 }

@@ -10,6 +10,7 @@ import { closeEnginePool } from "@/lib/image/pool";
 import { cancelJob, claimNextJob, enqueuePaidJob, failDeadJobs, finishJobSuccess, waitForJob } from "@/lib/jobs/queue";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { registerProvider } from "@/lib/providers";
+import { resetCircuits } from "@/lib/providers/router";
 import type { ImageProvider } from "@/lib/providers/types";
 import { BASE, until, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
@@ -69,7 +70,7 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     const ledger = await db.ledgerEntry.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } });
     expect(ledger.map((entry) => entry.kind)).toEqual(["authorize", "capture"]);
     const calls = await db.providerCall.findMany({ where: { jobId: job.id } });
-    expect(calls).toMatchObject([{ provider: "local", action: "sky-replacement", ok: true }]);
+    expect(calls).toMatchObject([{ provider: "local", action: "local.sky-replacement", ok: true }]);
   });
 
   it("fails an engine error without charging, and the released token pays for the next try", async () => {
@@ -93,12 +94,13 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("captured");
   });
 
-  it("retries a retryable failure with backoff and charges once when the retry succeeds", async () => {
+  it("retries a retryable provider failure (router backoff) and charges once when the retry succeeds", async () => {
     start();
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
     script.push(new AppError("provider_unavailable", "Busy.", { retryable: true }));
     const job = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token! })).id, 20_000);
-    expect(job).toMatchObject({ status: "succeeded", attempts: 2 });
+    // The provider router retries inside the job's attempt; the job itself ran once.
+    expect(job).toMatchObject({ status: "succeeded", attempts: 1 });
     const db = await getDb();
     expect(await db.ledgerEntry.count({ where: { jobId: job.id, kind: "capture" } })).toBe(1);
     expect(await db.providerCall.count({ where: { jobId: job.id } })).toBe(2);
@@ -107,11 +109,15 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
   it("dead-letters a retryable failure after maxAttempts and releases the payment", async () => {
     start();
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
-    script.push(...Array.from({ length: 2 }, () => new AppError("provider_unavailable", "Down.", { retryable: true })));
+    // Each job attempt makes 3 provider calls (router: 1 + 2 retries); 2 attempts = 6 failures.
+    script.push(...Array.from({ length: 6 }, () => new AppError("provider_unavailable", "Down.", { retryable: true })));
     const job = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token!, maxAttempts: 2 })).id, 20_000);
     expect(job).toMatchObject({ status: "failed", attempts: 2, errorCode: "provider_unavailable" });
     const db = await getDb();
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("released");
+    // Five failures in a row opened the provider's circuit; later tests start from a healthy provider.
+    script.length = 0;
+    resetCircuits();
   });
 
   it("takes over a job whose worker stopped heart-beating, finishes it once and fences the old worker out", async () => {

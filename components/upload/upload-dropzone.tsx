@@ -96,7 +96,7 @@ export function UploadDropzone({ onUploaded, compact = false, label = "Drop a ph
             "flex cursor-pointer flex-col items-center justify-center rounded-2xl border-2 border-dashed text-center transition-colors",
             compact ? "gap-1 px-4 py-6" : "gap-3 px-6 py-16",
             isDragActive
-              ? "border-brand-500 bg-brand-50 dark:bg-brand-950/40"
+              ? "border-brand-500 bg-brand-50 dark:bg-brand-900/60"
               : "border-slate-300 bg-slate-50 hover:border-brand-400 hover:bg-brand-50/50 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800",
           ),
           "aria-label": `${label}: drag and drop, click to choose, or paste`,

@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { getServiceOrThrow, type CatalogService } from "@/lib/catalog/catalog";
 import { SERVICES, isServiceId, type ServiceId } from "@/lib/catalog/services";
 import { getEnv } from "@/lib/env";
-import { AppError, ERROR_STATUS, type ErrorCode } from "@/lib/errors";
+import { AppError, ERROR_STATUS, type ErrorCode, normalizeError } from "@/lib/errors";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { toPublicJob, type PublicJob } from "@/lib/jobs/public";
 import { logger } from "@/lib/logger";
@@ -86,7 +86,8 @@ function errorOutcome(params: { code: ErrorCode | string; message: string; detai
 }
 
 /** Any thrown error as the tool envelope (same codes as the `{ error }` envelope elsewhere). */
-export function toolErrorOutcome(error: unknown, requestId: string, data?: Record<string, unknown> | null): ToolOutcome {
+export function toolErrorOutcome(caught: unknown, requestId: string, data?: Record<string, unknown> | null): ToolOutcome {
+  const error = normalizeError(caught);
   if (error instanceof AppError) return errorOutcome({ code: error.code, message: error.message, details: error.details, requestId, data });
   if (error instanceof ZodError) {
     return errorOutcome({ code: "validation_failed", message: "The input does not match the tool's schema.", details: error.issues, requestId, data });

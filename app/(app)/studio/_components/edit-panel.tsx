@@ -41,7 +41,7 @@ function Segmented<T extends string>({ label, value, options, onChange }: { labe
             className={cn(
               "cursor-pointer rounded-lg border px-3 py-1.5 text-sm focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-brand-500",
               value === option.value
-                ? "border-brand-600 bg-brand-50 font-medium text-brand-800 dark:bg-brand-950/50 dark:text-brand-200"
+                ? "border-brand-600 bg-brand-50 font-medium text-brand-800 dark:bg-brand-900 dark:text-white"
                 : "border-slate-300 text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:text-slate-300 dark:hover:bg-slate-800",
             )}
           >
