@@ -3,10 +3,13 @@ import { getDbHandle } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { startEmbeddedWorkers } from "@/lib/jobs/worker";
 import { logger } from "@/lib/logger";
+import { validateProviderConfig } from "@/lib/providers/chain";
 
 /** Boot sequence of a web process; started from instrumentation.ts. */
 export async function startServer(): Promise<void> {
   const env = getEnv();
+  // A provider list that cannot work (missing keys, Alibaba without PUBLIC_BASE_URL) stops the boot.
+  validateProviderConfig(env);
   const db = await getDbHandle();
   logger.info("database ready", { kind: db.kind, location: db.location });
   logger.info("payments mode", { mode: env.PAYMENTS_MODE });
