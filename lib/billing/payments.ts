@@ -196,8 +196,12 @@ export async function capturePaymentForJob(tx: Tx, params: { paymentId: string; 
     idempotencyKey: `capture:${params.jobId}`,
   });
   if (!applied) return;
-  const usesLeft = Math.max(0, payment.usesLeft - 1);
-  await tx.payment.update({ where: { id: payment.id }, data: { usesLeft, status: usesLeft > 0 ? "paid" : "captured" } });
+  // One statement, so concurrent captures on a multi-edit payment cannot lose an update.
+  await tx.$executeRaw`UPDATE "Payment"
+    SET "usesLeft" = GREATEST("usesLeft" - 1, 0),
+        status = (CASE WHEN "usesLeft" - 1 > 0 THEN 'paid' ELSE 'captured' END)::"PaymentStatus",
+        "updatedAt" = now()
+    WHERE id = ${payment.id}`;
 }
 
 /** The job failed or was refused: release the reservation; the token is usable again. */
