@@ -99,8 +99,15 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * True for an AppError, also one made by another copy of this module (the engine's worker threads
+ * load the TypeScript sources themselves, so `instanceof` alone is not enough across that boundary).
+ */
 export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
+  if (error instanceof AppError) return true;
+  if (!(error instanceof Error) || error.name !== "AppError") return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && Object.hasOwn(ERROR_STATUS, code);
 }
 
 export function errorBody(code: ErrorCode, message: string, details?: unknown) {

@@ -97,7 +97,7 @@ export default async function LandingPage() {
             <li>• OpenAPI document and an MCP server at <code>/api/mcp</code></li>
           </ul>
         </div>
-        <pre className="overflow-x-auto rounded-xl bg-slate-900 p-5 text-sm leading-relaxed text-slate-100">
+        <pre tabIndex={0} className="overflow-x-auto rounded-xl bg-slate-900 p-5 text-sm leading-relaxed text-slate-100">
           <code>{CURL}</code>
         </pre>
       </section>

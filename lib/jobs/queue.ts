@@ -6,7 +6,7 @@ import { reserveX402Payment } from "@/lib/billing/x402/payments";
 import type { VerifiedX402Payment } from "@/lib/billing/x402/verify";
 import type { ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { isWellFormedId, newId } from "@/lib/ids";
 import { notifyJobFinished, notifyJobQueued, waitForEvent } from "./events";
 
@@ -275,6 +275,10 @@ export async function waitForJob(jobId: string, timeoutMs: number): Promise<Job>
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isAppError(error)) {
+    const foreign = error as AppError & { retryable?: boolean; details?: unknown };
+    return new AppError(foreign.code, foreign.message, { details: foreign.details, retryable: foreign.retryable === true, cause: error });
+  }
   if (error instanceof Error && error.name === "AbortError") {
     return new AppError("job_canceled", "The job was canceled.");
   }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { ResumePaidEdit } from "@/components/checkout/resume-paid-edit";
 import { getPaymentOrThrow, toPublicPayment } from "@/lib/billing/payments";
 import { revealCheckoutToken } from "@/lib/billing/stripe";
 import { isAppError } from "@/lib/errors";
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payment received · Backdrop", robots: { index: false } };
 
 type Outcome =
-  | { kind: "token"; token: string; serviceId: string; display: string }
+  | { kind: "token"; token: string; paymentId: string; serviceId: string; display: string }
   | { kind: "shown"; serviceId: string }
   | { kind: "pending" }
   | { kind: "error"; message: string };
@@ -20,7 +21,7 @@ async function settle(sessionId: string | undefined): Promise<Outcome> {
     const { paymentId, token } = await revealCheckoutToken(sessionId);
     if (!paymentId) return { kind: "error", message: "We could not find a payment for this checkout." };
     const payment = toPublicPayment(await getPaymentOrThrow(paymentId));
-    if (token) return { kind: "token", token, serviceId: payment.serviceId, display: payment.display };
+    if (token) return { kind: "token", token, paymentId, serviceId: payment.serviceId, display: payment.display };
     if (payment.status === "pending") return { kind: "pending" };
     return { kind: "shown", serviceId: payment.serviceId };
   } catch (error) {
@@ -36,6 +37,8 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
     <div className="mx-auto max-w-2xl px-4 py-16">
       {outcome.kind === "token" ? (
         <>
+          {/* A studio edit that was waiting for this checkout starts now and opens its job page. */}
+          <ResumePaidEdit paymentId={outcome.paymentId} token={outcome.token} />
           <h1 className="text-3xl font-bold tracking-tight">Payment received</h1>
           <p className="mt-3 text-slate-700 dark:text-slate-300">
             You paid {outcome.display} for <strong>{outcome.serviceId}</strong>. Here is your payment token.{" "}

@@ -93,7 +93,7 @@ function Code({ children, label }: { children: string; label: string }) {
   return (
     <figure className="mt-3">
       <figcaption className="sr-only">{label}</figcaption>
-      <pre className="overflow-x-auto rounded-xl bg-slate-900 p-4 text-[13px] leading-relaxed text-slate-100 ring-1 ring-slate-800">
+      <pre tabIndex={0} className="overflow-x-auto rounded-xl bg-slate-900 p-4 text-[13px] leading-relaxed text-slate-100 ring-1 ring-slate-800">
         <code>{children}</code>
       </pre>
     </figure>
