@@ -1,7 +1,7 @@
 import nextCoreWebVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
-export default [
+const config = [
   { ignores: ["node_modules/**", ".next/**", "generated/**", "data/**", ".cache/**", "test-results/**", "playwright-report/**", "eval/out/**", "bench/out/**", "next-env.d.ts"] },
   ...nextCoreWebVitals,
   ...nextTypescript,
@@ -12,3 +12,5 @@ export default [
     },
   },
 ];
+
+export default config;

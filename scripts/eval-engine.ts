@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import sharp, { type OverlayOptions } from "sharp";
-import { MATTING_REFERENCE, type Photo, SKY_PHOTOS, SUBJECT_PHOTOS, photoPath } from "../lib/image/dev/debian-photos";
+import { MATTING_REFERENCE, SKY_PHOTOS, SUBJECT_PHOTOS, photoPath } from "../lib/image/dev/debian-photos";
 import { changeBackground, replaceSky } from "../lib/image/engine";
 import { mulberry32, renderScene } from "../lib/image/procedural";
 import { BACKGROUND_PRESETS, SKY_PRESETS } from "../lib/image/presets";

@@ -186,7 +186,7 @@ function renderBackgroundBase(spec: BackgroundSpec, w: number, h: number): Uint8
     for (let x = 0; x < w; x++) {
       const u = x / (w - 1 || 1);
       let t = 0;
-      let base: Colour = c0;
+      const base: Colour = c0;
       let other: Colour = c1;
       switch (spec.style) {
         case "solid":

@@ -45,10 +45,22 @@ function dropSmallComponents(p: Plane, minFraction: number): { largest: number }
       const i = stack.pop()!;
       size++;
       const x = i % w;
-      if (x > 0 && label[i - 1]! < 0 && data[i - 1]! > 0.5) (label[i - 1] = id), stack.push(i - 1);
-      if (x < w - 1 && label[i + 1]! < 0 && data[i + 1]! > 0.5) (label[i + 1] = id), stack.push(i + 1);
-      if (i >= w && label[i - w]! < 0 && data[i - w]! > 0.5) (label[i - w] = id), stack.push(i - w);
-      if (i + w < n && label[i + w]! < 0 && data[i + w]! > 0.5) (label[i + w] = id), stack.push(i + w);
+      if (x > 0 && label[i - 1]! < 0 && data[i - 1]! > 0.5) {
+        label[i - 1] = id;
+        stack.push(i - 1);
+      }
+      if (x < w - 1 && label[i + 1]! < 0 && data[i + 1]! > 0.5) {
+        label[i + 1] = id;
+        stack.push(i + 1);
+      }
+      if (i >= w && label[i - w]! < 0 && data[i - w]! > 0.5) {
+        label[i - w] = id;
+        stack.push(i - w);
+      }
+      if (i + w < n && label[i + w]! < 0 && data[i + w]! > 0.5) {
+        label[i + w] = id;
+        stack.push(i + w);
+      }
     }
     sizes.push(size);
   }
