@@ -7,7 +7,7 @@ import { authorizePaymentForJob, reservePaymentToken } from "@/lib/billing/payme
 import { hashPaymentToken, isWellFormedToken } from "@/lib/billing/tokens";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { isWellFormedId, newId } from "@/lib/ids";
 import { notifyJobQueued } from "@/lib/jobs/events";
 import { absoluteUrl } from "@/lib/net/base-url";
@@ -136,7 +136,7 @@ export async function createBatch(params: { input: CreateBatchInput; ownerId?: s
       try {
         await getAssetOrThrow(input.imageAssetId);
       } catch (error) {
-        if (error instanceof AppError) throw new AppError(error.code, `Item ${index + 1}: ${error.message}`, { details: { index } });
+        if (isAppError(error)) throw new AppError(error.code, `Item ${index + 1}: ${error.message}`, { details: { index } });
         throw error;
       }
     }
@@ -363,7 +363,7 @@ export async function createBatchZip(batchId: string): Promise<{ stream: Readabl
           yield { name: file, data, modified: job.finishedAt ?? undefined };
         } catch (error) {
           status = "result_deleted";
-          errorCode = error instanceof AppError ? error.code : "asset_gone";
+          errorCode = isAppError(error) ? error.code : "asset_gone";
           errorMessage = "The result file has been deleted (retention or an admin).";
         }
       } else if (job.status === "succeeded") {

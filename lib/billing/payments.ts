@@ -3,7 +3,7 @@ import type { Payment, Prisma } from "@/generated/prisma/client";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { isWellFormedId, newId } from "@/lib/ids";
 import { formatPrice } from "@/lib/utils";
 import { appendLedgerEntry } from "./ledger";
@@ -114,7 +114,7 @@ export async function createPayment(params: {
     return toPublicPayment(payment);
   } catch (error) {
     await db.payment.update({ where: { id }, data: { status: "canceled" } });
-    if (error instanceof AppError) throw error;
+    if (isAppError(error)) throw error;
     throw new AppError("provider_unavailable", "The card payment provider could not be reached; try again shortly.", { cause: error, retryable: true });
   }
 }

@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { AppError } from "../errors";
+import { AppError, isAppError } from "../errors";
 import { MAX_INPUT_PIXELS, MAX_LONG_SIDE } from "./limits";
 
 /** Interleaved 8-bit sRGB pixels. */
@@ -33,7 +33,7 @@ export async function decodeRgb(bytes: Buffer | Uint8Array, opts: { maxSide?: nu
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (error) {
-    if (error instanceof AppError) throw error;
+    if (isAppError(error)) throw error;
     throw new AppError("image_corrupt", "The image could not be decoded.", { cause: error });
   }
 }

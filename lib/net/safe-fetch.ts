@@ -4,7 +4,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { getEnv } from "@/lib/env";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { validateImage, type ValidatedImage } from "@/lib/image/validate";
 import { MAX_UPLOAD_BYTES } from "@/lib/image/limits";
 import { isPublicAddress } from "./ip";
@@ -140,7 +140,7 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions = {}):
     try {
       result = await requestOnce({ ...target, maxBytes, signal });
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      if (isAppError(error)) throw error;
       if (timeout.aborted) throw new AppError("url_fetch_failed", "The image URL did not answer within 15 seconds.", { retryable: false });
       throw new AppError("url_fetch_failed", `The image URL could not be fetched (${(error as NodeJS.ErrnoException).code ?? "network error"}).`, { cause: error });
     }

@@ -1,7 +1,7 @@
 import "server-only";
 import sharp from "sharp";
 import type { ServiceId } from "@/lib/catalog/services";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import type { ImageInput, ImageProvider, ProviderContext, ProviderResult } from "./types";
 
 /**
@@ -82,7 +82,7 @@ export async function fetchWithTimeout(params: {
     if (body.length > maxBytes) throw new AppError("provider_failed", `${params.provider} answered with more than ${maxBytes} bytes.`);
     return { status: res.status, headers: res.headers, body, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    if (error instanceof AppError) throw error;
+    if (isAppError(error)) throw error;
     if (params.signal.aborted) throw new AppError("job_canceled", "The job was canceled.", { cause: error });
     const timedOut = timeout.aborted;
     throw new AppError(
@@ -181,7 +181,7 @@ export function errorForStatus(provider: string, status: number, message: string
 }
 
 export function httpStatusOf(error: unknown): number | undefined {
-  if (error instanceof AppError && error.details && typeof error.details === "object") {
+  if (isAppError(error) && error.details && typeof error.details === "object") {
     const status = (error.details as { httpStatus?: unknown }).httpStatus;
     return typeof status === "number" ? status : undefined;
   }
@@ -225,7 +225,7 @@ export async function downloadResult(params: {
   try {
     result = await fetchWithTimeout({ provider: params.provider, url: params.url, timeoutMs: params.timeoutMs, signal: params.ctx.signal, maxBytes: 64 * 1024 * 1024 });
   } catch (error) {
-    await recordHttp(params.ctx, { provider: params.provider, action: "download", ok: false, latencyMs: 0, requestId: params.requestId, errorCode: error instanceof AppError ? error.code : "provider_unavailable", errorMessage: String((error as Error).message) });
+    await recordHttp(params.ctx, { provider: params.provider, action: "download", ok: false, latencyMs: 0, requestId: params.requestId, errorCode: isAppError(error) ? error.code : "provider_unavailable", errorMessage: String((error as Error).message) });
     throw error;
   }
   const ok = result.status >= 200 && result.status < 300 && result.body.length > 0;

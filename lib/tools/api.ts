@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { getServiceOrThrow, type CatalogService } from "@/lib/catalog/catalog";
 import { SERVICES, isServiceId, type ServiceId } from "@/lib/catalog/services";
 import { getEnv } from "@/lib/env";
-import { AppError, ERROR_STATUS, type ErrorCode, normalizeError } from "@/lib/errors";
+import { AppError, ERROR_STATUS, type ErrorCode, normalizeError, isAppError } from "@/lib/errors";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { toPublicJob, type PublicJob } from "@/lib/jobs/public";
 import { logger } from "@/lib/logger";
@@ -88,7 +88,7 @@ function errorOutcome(params: { code: ErrorCode | string; message: string; detai
 /** Any thrown error as the tool envelope (same codes as the `{ error }` envelope elsewhere). */
 export function toolErrorOutcome(caught: unknown, requestId: string, data?: Record<string, unknown> | null): ToolOutcome {
   const error = normalizeError(caught);
-  if (error instanceof AppError) return errorOutcome({ code: error.code, message: error.message, details: error.details, requestId, data });
+  if (isAppError(error)) return errorOutcome({ code: error.code, message: error.message, details: error.details, requestId, data });
   if (error instanceof ZodError) {
     return errorOutcome({ code: "validation_failed", message: "The input does not match the tool's schema.", details: error.issues, requestId, data });
   }
@@ -147,8 +147,8 @@ export async function callPaidTool(params: {
     jobId = job.id;
   } catch (error) {
     const outcome = toolErrorOutcome(error, params.requestId, { Action: action });
-    if (error instanceof AppError && outcome.status === 402) outcome.body.payment = paymentInstructions(service, params.origin);
-    if (error instanceof AppError && (outcome.status === 402 || error.code === "x402_replayed")) attachX402Required(outcome, x402Resource); // issue 9
+    if (isAppError(error) && outcome.status === 402) outcome.body.payment = paymentInstructions(service, params.origin);
+    if (isAppError(error) && (outcome.status === 402 || error.code === "x402_replayed")) attachX402Required(outcome, x402Resource); // issue 9
     return outcome;
   }
   const waitMs = params.waitMs ?? getEnv().API_WAIT_SECONDS * 1000;

@@ -1,7 +1,7 @@
 import "server-only";
 import sharp from "sharp";
 import type { ServiceId } from "@/lib/catalog/services";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import {
   cutoutFromMask,
   downloadResult,
@@ -129,7 +129,7 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
         if (!id) throw providerFailed(SELLERPIC_PROVIDER_ID, `${action} answered without data.id`);
         return id;
       } catch (error) {
-        const concurrency = error instanceof AppError && (error.details as { concurrency?: boolean } | undefined)?.concurrency;
+        const concurrency = isAppError(error) && (error.details as { concurrency?: boolean } | undefined)?.concurrency;
         if (!concurrency) throw error;
         if (Date.now() + concurrencyWaitMs > deadline) throw providerTimeout(SELLERPIC_PROVIDER_ID, "no free task slot before the deadline (code 30003)");
         await sleep(concurrencyWaitMs, ctx.signal);
@@ -167,7 +167,7 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
         return await downloadResult({ provider: SELLERPIC_PROVIDER_ID, url: fileUrl, ctx, timeoutMs, costMinor, requestId });
       } catch (error) {
         lastError = error;
-        if (!(error instanceof AppError && error.code === "provider_failed")) throw error;
+        if (!(isAppError(error) && error.code === "provider_failed")) throw error;
       }
     }
     throw lastError;
