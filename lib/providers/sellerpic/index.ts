@@ -1,7 +1,7 @@
 import "server-only";
 import sharp from "sharp";
 import type { ServiceId } from "@/lib/catalog/services";
-import { AppError, isAppError } from "@/lib/errors";
+import { type AppError, isAppError } from "@/lib/errors";
 import {
   cutoutFromMask,
   downloadResult,
