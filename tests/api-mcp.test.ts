@@ -6,9 +6,9 @@ import { GET as mcpGet, POST as mcpPost } from "@/app/api/mcp/route";
 import { storeAsset } from "@/lib/assets/assets";
 import { createPayment } from "@/lib/billing/payments";
 import { getDb } from "@/lib/db";
-import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
+import type { WorkerHandle } from "@/lib/jobs/worker";
 import { makeJpeg } from "./helpers/images";
-import { BASE, prepareScratchEnv } from "./helpers/paid-api";
+import { BASE, prepareScratchEnv, startStubWorkers } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox" });
@@ -36,12 +36,7 @@ describe.each(testDbTargets())("MCP tools on $name", (target) => {
     ({ dispose } = await useTestDb(target));
     const jpeg = await makeJpeg({ width: 64, height: 48 });
     photoId = (await storeAsset({ kind: "upload", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48 })).id;
-    workers = startWorkers({
-      concurrency: 1,
-      leaseSeconds: 10,
-      pollMs: 50,
-      execute: async () => ({ resultAssetId: (await storeAsset({ kind: "result", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48 })).id, provider: "stub" }),
-    });
+    workers = startStubWorkers({ bytes: jpeg, width: 64, height: 48 });
   });
   afterAll(async () => {
     await workers.stop();

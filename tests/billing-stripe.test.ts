@@ -9,10 +9,10 @@ import { storeAsset } from "@/lib/assets/assets";
 import { refundPayment } from "@/lib/billing/payments";
 import { fulfillCheckoutSession, revealCheckoutToken } from "@/lib/billing/stripe";
 import { getDb } from "@/lib/db";
-import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
+import type { WorkerHandle } from "@/lib/jobs/worker";
 import { startFakeStripe, type FakeStripe } from "@/e2e/fakes/stripe-server";
 import { makeJpeg } from "./helpers/images";
-import { BASE, jsonRequest, params, prepareScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, prepareScratchEnv, startStubWorkers } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 const SECRET_KEY = "sk_test_backdrop_fake";
@@ -45,12 +45,7 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     ({ dispose } = await useTestDb(target));
     const jpeg = await makeJpeg({ width: 64, height: 48 });
     photoId = (await storeAsset({ kind: "upload", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48 })).id;
-    workers = startWorkers({
-      concurrency: 1,
-      leaseSeconds: 10,
-      pollMs: 50,
-      execute: async () => ({ resultAssetId: (await storeAsset({ kind: "result", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48 })).id, provider: "stub" }),
-    });
+    workers = startStubWorkers({ bytes: jpeg, width: 64, height: 48 });
   });
   afterAll(async () => {
     await workers.stop();

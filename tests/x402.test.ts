@@ -30,7 +30,7 @@ import {
   verifyX402Payment,
 } from "@/lib/billing/x402";
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "@/lib/billing/x402/verify";
-import { BASE, jsonRequest, params, startHttpServer, useScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, startHttpServer, prepareScratchEnv } from "./helpers/paid-api";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { POST as mcpPost } from "@/app/api/mcp/route";
@@ -51,7 +51,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   chain = await startLocalChain({ mint: 10_000_000n });
-  dataDir = await useScratchEnv({
+  dataDir = await prepareScratchEnv({
     PAYMENTS_MODE: "sandbox",
     X402_ENABLED: "true",
     X402_NETWORK: "eip155:31337",

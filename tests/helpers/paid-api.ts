@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import http from "node:http";
+import { storeAsset } from "@/lib/assets/assets";
 import { resetEnvCache } from "@/lib/env";
+import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 
 /** A fresh DATA_DIR (assets, signing secret) and env for a paid-API test file. */
 export async function prepareScratchEnv(extra: Record<string, string> = {}): Promise<string> {
@@ -51,4 +53,19 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
 }
 
 /** Old name (eslint's hooks rule mistakes `use…` for a React hook); prefer prepareScratchEnv. */
-export const useScratchEnv = prepareScratchEnv;
+
+/**
+ * Workers whose "edit" stores a copy of `bytes` as the result: for tests about payments and
+ * transports, where the image engine's work is beside the point.
+ */
+export function startStubWorkers(params: { bytes: Buffer; width: number; height: number }): WorkerHandle {
+  return startWorkers({
+    concurrency: 1,
+    leaseSeconds: 10,
+    pollMs: 50,
+    execute: async () => ({
+      resultAssetId: (await storeAsset({ kind: "result", bytes: params.bytes, mime: "image/jpeg", width: params.width, height: params.height })).id,
+      provider: "stub",
+    }),
+  });
+}

@@ -1,13 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { formatBytesShort, formatDateTime, formatDuration, formatMoney } from "@/components/admin/format";
 import { JobActions } from "@/components/admin/job-actions";
 import { Badge, Card, DefinitionList, EmptyRow, PageHeader, StatusBadge, TableWrap, td, th } from "@/components/admin/ui";
 import { getAdminJobDetail, type AdminAssetView } from "@/lib/admin/jobs";
-import { requireAdminPage } from "@/lib/admin/page-auth";
+import { loadOrNotFound, requireAdminPage } from "@/lib/admin/page-auth";
 import { SERVICES } from "@/lib/catalog/services";
-import { isAppError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Job" };
@@ -34,13 +32,7 @@ function AssetFigure({ label, asset }: { label: string; asset: AdminAssetView | 
 export default async function AdminJobPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdminPage();
   const { id } = await params;
-  let detail;
-  try {
-    detail = await getAdminJobDetail(id);
-  } catch (error) {
-    if (isAppError(error) && error.code === "job_not_found") notFound();
-    throw error;
-  }
+  const detail = await loadOrNotFound(() => getAdminJobDetail(id), "job_not_found");
   const { job, payment, ledger, providerCalls } = detail;
   const liveAssets = [detail.input, detail.result, detail.mask].filter((asset) => asset && !asset.deleted).length;
   const service = SERVICES[job.serviceId as keyof typeof SERVICES];

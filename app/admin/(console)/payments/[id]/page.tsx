@@ -1,12 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { formatDateTime, formatMoney } from "@/components/admin/format";
 import { Card, DefinitionList, EmptyRow, PageHeader, Stat, StatusBadge, TableWrap, td, th } from "@/components/admin/ui";
-import { requireAdminPage } from "@/lib/admin/page-auth";
+import { loadOrNotFound, requireAdminPage } from "@/lib/admin/page-auth";
 import { getAdminPaymentDetail } from "@/lib/admin/payments";
 import { SERVICES } from "@/lib/catalog/services";
-import { isAppError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payment" };
@@ -14,13 +12,7 @@ export const metadata: Metadata = { title: "Payment" };
 export default async function AdminPaymentPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdminPage();
   const { id } = await params;
-  let detail;
-  try {
-    detail = await getAdminPaymentDetail(id);
-  } catch (error) {
-    if (isAppError(error) && error.code === "payment_not_found") notFound();
-    throw error;
-  }
+  const detail = await loadOrNotFound(() => getAdminPaymentDetail(id), "payment_not_found");
   const { payment, jobs, ledger, totals } = detail;
   const c = payment.currency;
   return (
