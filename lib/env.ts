@@ -70,6 +70,14 @@ const envSchema = z
     WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
     ENGINE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
     ENGINE_SUBJECT_MODEL: optionalString,
+    /** ISNet inference side for the bundled model: a multiple of 128 from 256 to 1024. */
+    ENGINE_SUBJECT_SIDE: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .max(1024)
+      .refine((side) => side % 128 === 0, "must be a multiple of 128")
+      .default(768),
     ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     /** How long POST /api/tools/{service} waits for the result before answering 202 with the job URL. */
     API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),

