@@ -152,6 +152,9 @@ describe("sky replacement", () => {
     const res = await replaceSky({ image: big, sky: { kind: "preset", presetId: "sunset-orange" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" });
     expect([res.width, res.height]).toEqual([2048, 2048]);
     expect(res.meta?.skyConfidence).toBeGreaterThan(0.3);
+    // A daylight photo: the suggested skies are daylight ones.
+    expect(res.meta?.photoLight).toMatchObject({ timeOfDay: "day" });
+    expect(res.meta?.matchingSkies).toEqual(expect.arrayContaining(["clear-blue"]));
     const { data } = await rawOf(res.bytes);
     // The old sky is grey; the new one (top-left) is coloured.
     const i = (60 * 2048 + 60) * 3;

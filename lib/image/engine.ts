@@ -1,3 +1,4 @@
+import { skiesForLight } from "./light";
 import sharp from "sharp";
 import { AppError } from "../errors";
 import type {
@@ -372,6 +373,9 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   return result(enc, {
     ...skyImg.meta,
     skyConfidence: Number(matte.confidence.toFixed(3)),
+    photoLight: matte.light,
+    // Skies whose time of day suits the photo's light, best first.
+    matchingSkies: skiesForLight(matte.light.timeOfDay).slice(0, 4),
     skyCoverage: Number(matte.coverage.toFixed(4)),
     warnings: matte.warnings,
     usedHints: Boolean(req.hints),

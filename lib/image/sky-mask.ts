@@ -1,3 +1,4 @@
+import { type PhotoLight, estimateLight } from "./light";
 import { AppError } from "../errors";
 import {
   type Plane,
@@ -34,6 +35,8 @@ export type SkyMatte = {
   reasons: string[];
   /** Things the user should know even though the sky was replaced (e.g. a sun glare that stays). */
   warnings: string[];
+  /** The photo's light, read from its old sky and ground, to suggest skies of the same time of day. */
+  light: PhotoLight;
 };
 
 type Floats = { R: Float32Array; G: Float32Array; B: Float32Array; L: Float32Array };
@@ -557,7 +560,7 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
   const warnings: string[] = [];
   {
     const rd = refineRgb.data;
-    const hardSky = Float32Array.from(refineAlpha, (a) => (a > 0.5 ? 1 : 0));
+    const hardSky = refineAlpha.map((a) => (a > 0.5 ? 1 : 0));
     const near = boxBlur(hardSky, refineRgb.width, refineRgb.height, Math.max(3, Math.round(refineRgb.width / 60)));
     let glare = 0;
     let skyPx = 0;
@@ -586,6 +589,7 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
     refine: { rgb: refineRgb, alpha: refineAlpha },
     skyBottom,
     reasons: det.reasons,
+    light: estimateLight(refineRgb, refineAlpha),
     warnings,
   };
 }
