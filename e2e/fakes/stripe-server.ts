@@ -108,7 +108,12 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
         const intent = body.payment_intent ?? "";
         const session = [...sessions.values()].find((candidate) => candidate.payment_intent === intent);
         if (!session) return stripeError(res, 404, `No such payment_intent: '${intent}'`);
-        const refund = { id: id("re"), object: "refund", status: "succeeded", payment_intent: intent, amount: session.amount_total };
+        // Like Stripe: `amount` refunds part of the payment (default: what is left); never more than is left.
+        const left = session.amount_total - refunds.filter((candidate) => candidate.payment_intent === intent).reduce((sum, candidate) => sum + candidate.amount, 0);
+        const amount = body.amount === undefined ? left : Number(body.amount);
+        if (left <= 0) return stripeError(res, 400, `Charge for ${intent} has already been refunded.`);
+        if (!Number.isInteger(amount) || amount < 1 || amount > left) return stripeError(res, 400, `Refund amount (${amount}) is greater than unrefunded amount on charge (${left}).`);
+        const refund = { id: id("re"), object: "refund", status: "succeeded", payment_intent: intent, amount };
         refunds.push(refund);
         return send(refund);
       }
