@@ -187,6 +187,7 @@ export async function getAdminJobDetail(jobId: string) {
     captured,
     refunded,
     refundable: Boolean(payment) && captured && !refunded,
+    paymentRefundedMinor: ledger.filter((entry) => entry.kind === "refund").reduce((sum, entry) => sum + entry.amountMinor, 0),
     timings: {
       queueMs: job.startedAt ? job.startedAt.getTime() - job.queuedAt.getTime() : null,
       runMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : null,
