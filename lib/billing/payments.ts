@@ -223,12 +223,18 @@ export async function releasePaymentForJob(tx: Tx, params: { paymentId: string; 
 
 export type RefundState = "none" | "partial" | "full";
 
+/** Refunds are per edit, so a multi-edit payment can be partly refunded; `full` once all of it is. */
+export function refundStateOf(params: { amountMinor: number; refundedMinor: number }): RefundState {
+  if (params.refundedMinor <= 0) return "none";
+  return params.refundedMinor >= params.amountMinor ? "full" : "partial";
+}
+
 /** Money captured and refunded on a payment, as ledger sums. `full` once the whole amount paid is refunded. */
 export async function getPaymentRefundTotals(tx: Tx, payment: Payment): Promise<{ capturedMinor: number; refundedMinor: number; state: RefundState }> {
   const sums = await tx.ledgerEntry.groupBy({ by: ["kind"], where: { paymentId: payment.id, kind: { in: ["capture", "refund"] } }, _sum: { amountMinor: true } });
   const sum = (kind: string) => sums.find((row) => row.kind === kind)?._sum.amountMinor ?? 0;
   const refundedMinor = sum("refund");
-  return { capturedMinor: sum("capture"), refundedMinor, state: refundedMinor <= 0 ? "none" : refundedMinor >= payment.amountMinor ? "full" : "partial" };
+  return { capturedMinor: sum("capture"), refundedMinor, state: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor }) };
 }
 
 export type JobRefund = {
