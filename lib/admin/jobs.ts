@@ -239,7 +239,8 @@ export async function refundJob(params: { jobId: string; actor: string; reason?:
   });
   const amount = formatPrice(result.amountMinor, payment.currency);
   const rest = result.state === "full" ? "" : ` (${formatPrice(result.refundedMinor, payment.currency)} of ${formatPrice(payment.amountMinor, payment.currency)} refunded so far)`;
-  return { ...outcome, message: `Refunded ${amount}${payment.method === "stripe" ? " to the card" : " (sandbox)"}${rest}.` };
+  const where = payment.method === "stripe" ? " to the card" : payment.method === "sandbox" ? " (sandbox)" : ` in the ledger (send the ${payment.method} payer the money yourself)`;
+  return { ...outcome, message: `Refunded ${amount}${where}${rest}.` };
 }
 
 /** Runs a job again for free with the same parameters (the stored upload instead of re-fetching a URL). */
