@@ -261,9 +261,9 @@ export async function refundJobCharge(params: { jobId: string; reason?: string }
   if (!capture) throw new AppError("payment_not_refundable", "This job was never charged (its payment was released), so there is nothing to refund.");
   const payment = await getPaymentOrThrow(capture.paymentId);
   const already = async () => {
-    const totals = await getPaymentRefundTotals(db, payment);
+    const current = await getPaymentOrThrow(payment.id);
     const own = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `refund:${params.jobId}` } });
-    return { applied: false, payment, amountMinor: own?.amountMinor ?? capture.amountMinor, ...totals };
+    return { applied: false, payment: current, amountMinor: own?.amountMinor ?? capture.amountMinor, ...(await getPaymentRefundTotals(db, current)) };
   };
   // Before per-job refunds, a refund returned the whole payment (`refund:<paymentId>`): its jobs are all refunded.
   const prior = await db.ledgerEntry.findFirst({ where: { kind: "refund", idempotencyKey: { in: [`refund:${params.jobId}`, `refund:${payment.id}`] } } });
