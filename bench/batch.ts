@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const { POST: batchRoute } = await import("@/app/api/batches/route");
   const { GET: batchStatus } = await import("@/app/api/batches/[id]/route");
   const { GET: batchZip } = await import("@/app/api/batches/[id]/zip/route");
-  const { getDbHandle } = await import("@/lib/db");
+  const { getDb, getDbHandle } = await import("@/lib/db");
   const { getEnv } = await import("@/lib/env");
   const { startEmbeddedWorkers } = await import("@/lib/jobs/worker");
   const { closeEnginePool } = await import("@/lib/image/pool");
@@ -107,6 +107,15 @@ async function main(): Promise<void> {
   const tZip = performance.now();
   const entries = readZip(archive);
 
+  // Per item: how long each job ran (the engine's work) and how long it waited in the queue.
+  const timed = await (await getDb()).job.findMany({ where: { batchId: id, startedAt: { not: null }, finishedAt: { not: null } }, select: { queuedAt: true, startedAt: true, finishedAt: true } });
+  const quantile = (values: number[], q: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  };
+  const runMs = timed.map((job) => job.finishedAt!.getTime() - job.startedAt!.getTime());
+  const waitMs = timed.map((job) => job.startedAt!.getTime() - job.queuedAt.getTime());
+
   await workers?.stop();
   await closeEnginePool();
   clearInterval(sampler);
@@ -126,6 +135,7 @@ async function main(): Promise<void> {
     `| stream the ZIP (${(archive.length / 1024 / 1024).toFixed(1)} MB, ${entries.length} entries) | ${seconds(tZip - tDone)} s |`,
     `| **total** | **${seconds(tZip - t0)} s** |`,
     "",
+    `Per item (one job each): runs p50 ${seconds(quantile(runMs, 0.5))} s, p95 ${seconds(quantile(runMs, 0.95))} s, max ${seconds(Math.max(0, ...runMs))} s; waited in the queue up to ${seconds(Math.max(0, ...waitMs))} s.`,
     `Outcome: ${view.counts.succeeded} succeeded, ${view.counts.failed} failed${errors.length ? ` (${[...new Set(errors)].join(", ")})` : ""}; charged ${view.charged.edits} edits (${view.charged.display}).`,
     `Peak RSS of the process: ${(peakRss / 1024 / 1024).toFixed(0)} MB.`,
     "",

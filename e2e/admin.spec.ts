@@ -97,3 +97,37 @@ test("an admin filters the jobs, opens a paid job and refunds it exactly once", 
   expect(job.payment.status).toBe("refunded");
   expect(job.charged).toBe(false);
 });
+
+test("refunding one photo of a batch refunds that edit only, and the payment shows it is partly refunded", async ({ page, request }) => {
+  test.setTimeout(360_000);
+  const assetIds: string[] = [];
+  for (const name of ["camera.jpg", "coffee.jpg"]) {
+    const upload = await request.post("/api/assets", { multipart: { file: { name, mimeType: "image/jpeg", buffer: readFileSync(path.resolve("e2e/fixtures/files", name)) } } });
+    expect(upload.status()).toBe(201);
+    assetIds.push(((await upload.json()) as { id: string }).id);
+  }
+  const payment = await request.post("/api/payments", { data: { serviceId: "background-change", units: 2 } });
+  const { token, paymentId } = (await payment.json()) as { token: string; paymentId: string };
+  const created = await request.post("/api/batches", { data: { items: assetIds.map((imageAssetId) => ({ imageAssetId })), look: { backgroundColor: "#ffffff" }, paymentToken: token } });
+  expect(created.status()).toBe(201);
+  const batchId = ((await created.json()) as { id: string }).id;
+  await expect
+    .poll(async () => ((await (await request.get(`/api/batches/${batchId}`)).json()) as { counts: { succeeded: number } }).counts.succeeded, { timeout: 240_000, intervals: [2000] })
+    .toBe(2);
+  const batch = (await (await request.get(`/api/batches/${batchId}`)).json()) as { items: Array<{ jobId: string }> };
+
+  await signIn(page);
+  await page.goto(`/admin/jobs/${batch.items[0]!.jobId}`);
+  await page.getByRole("button", { name: "Refund this edit (1 of 2)" }).click();
+  await expect(page.getByTestId("job-action-message")).toContainText("Refunded $0.20 (sandbox) ($0.20 of $0.40 refunded so far).");
+  await expect(page.getByTestId("ledger-body").getByText("refund", { exact: true })).toHaveCount(1);
+  await page.getByRole("button", { name: "Refunded" }).click();
+  await expect(page.getByTestId("job-action-message")).toContainText("Already refunded — nothing was done this time.");
+
+  await page.goto(`/admin/payments/${paymentId}`);
+  await expect(page.getByText("partly refunded")).toBeVisible();
+  await expect(page.getByText("partly: refunds are per edit")).toBeVisible();
+  const after = (await (await request.get(`/api/batches/${batchId}`)).json()) as { charged: { edits: number }; items: Array<{ charged: boolean }> };
+  expect(after.charged.edits).toBe(1);
+  expect(after.items.map((item) => item.charged)).toEqual([false, true]);
+});

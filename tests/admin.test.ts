@@ -2,6 +2,8 @@ import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PUT as updateCatalog } from "@/app/api/admin/catalog/[serviceId]/route";
 import { GET as exportRoute } from "@/app/api/admin/export/route";
+import { GET as getBatchRoute } from "@/app/api/batches/[id]/route";
+import { POST as createBatchRoute } from "@/app/api/batches/route";
 import { POST as refundRoute } from "@/app/api/admin/jobs/[id]/refund/route";
 import { POST as rerunRoute } from "@/app/api/admin/jobs/[id]/rerun/route";
 import { DELETE as deleteAssetsRoute } from "@/app/api/admin/jobs/[id]/assets/route";
@@ -13,15 +15,17 @@ import { POST as retentionRoute } from "@/app/api/admin/retention/route";
 import { ensureBootstrapAdmin, resetLoginRateLimit } from "@/lib/admin/auth";
 import { csvCell } from "@/lib/admin/csv";
 import { hashPassword, verifyPassword } from "@/lib/admin/password";
+import { getAdminPaymentDetail } from "@/lib/admin/payments";
 import { getAssetOrThrow, storeAsset } from "@/lib/assets/assets";
 import { runRetention } from "@/lib/assets/retention";
 import { createPayment } from "@/lib/billing/payments";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
+import { getPublicJob } from "@/lib/jobs/public";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { makeJpeg } from "./helpers/images";
-import { BASE, params, prepareScratchEnv } from "./helpers/paid-api";
+import { BASE, jsonRequest, params, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 const PASSWORD = "correct horse battery staple";
@@ -182,6 +186,49 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     expect(bg.refundsMinor).toBe(refunded._sum.amountMinor);
     expect(bg.providerCostMinor).toBe(cost._sum.providerCostMinor);
     expect(bg.marginMinor).toBe(bg.revenueMinor - bg.refundsMinor - bg.providerCostMinor);
+  });
+
+  it("refunds one photo of a batch: exactly that edit, once; the payment is refunded in full only when every edit is", async () => {
+    const session = await signIn();
+    const payment = await createPayment({ serviceId: "background-change", units: 3, origin: BASE });
+    const created = await createBatchRoute(
+      jsonRequest("/api/batches", { items: [1, 2, 3].map(() => ({ imageAssetId: photoId })), look: { backgroundColor: "#ffffff" }, paymentToken: payment.token }),
+      params({}),
+    );
+    expect(created.status).toBe(201);
+    const { id: batchId, items } = (await created.json()) as { id: string; items: Array<{ jobId: string }> };
+    const jobIds = items.map((item) => item.jobId);
+    for (const jobId of jobIds) expect((await waitForJob(jobId, 20_000)).status).toBe("succeeded");
+    const refund = async (jobId: string) =>
+      (await (await refundRoute(request(`/api/admin/jobs/${jobId}/refund`, { method: "POST", body: {}, session }), params({ id: jobId }))).json()) as Record<string, unknown>;
+    const [first, second, third] = jobIds as [string, string, string];
+
+    expect(await refund(first)).toMatchObject({ alreadyRefunded: false, amountMinor: 20, refundedMinor: 20, refund: "partial", status: "captured", message: "Refunded $0.20 (sandbox) ($0.20 of $0.60 refunded so far)." });
+    expect(await refund(first)).toMatchObject({ alreadyRefunded: true, amountMinor: 20, refundedMinor: 20, refund: "partial" });
+    const db = await getDb();
+    const refunds = () => db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId, kind: "refund" }, orderBy: { createdAt: "asc" }, select: { jobId: true, amountMinor: true } });
+    expect(await refunds()).toEqual([{ jobId: first, amountMinor: 20 }]);
+    expect(await db.auditLog.count({ where: { action: "job.refund", targetId: first } })).toBe(1);
+
+    // The buyer sees one photo refunded and the other two still charged.
+    const batch = (await (await getBatchRoute(new Request(`${BASE}/api/batches/${batchId}`), params({ id: batchId }))).json()) as {
+      charged: { edits: number; amountMinor: number };
+      refunded: { edits: number };
+      items: Array<{ charged: boolean }>;
+    };
+    expect(batch).toMatchObject({ charged: { edits: 2, amountMinor: 40 }, refunded: { edits: 1 } });
+    expect(batch.items.map((item) => item.charged)).toEqual([false, true, true]);
+    expect((await getPublicJob(first, BASE)).charged).toBe(false);
+    expect((await getPublicJob(second, BASE)).charged).toBe(true);
+
+    // The other two at once: each refunds its own edit, and together they complete the refund.
+    const rest = await Promise.all([refund(second), refund(third)]);
+    expect(rest.map((outcome) => outcome.amountMinor)).toEqual([20, 20]);
+    expect(rest.map((outcome) => outcome.refund).sort()).toEqual(["full", "partial"]);
+    expect((await refunds()).map((entry) => entry.amountMinor)).toEqual([20, 20, 20]);
+    expect(await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).toMatchObject({ status: "refunded", usesLeft: 0 });
+    expect((await getAdminPaymentDetail(payment.paymentId)).totals).toMatchObject({ captured: 60, refunded: 60, net: 0 });
+    expect(await refund(third)).toMatchObject({ alreadyRefunded: true, status: "refunded", refund: "full" });
   });
 
   it("re-runs a job for free and deletes a job's files while keeping the rows", async () => {

@@ -10,6 +10,7 @@ import { POST as createBatchRoute } from "@/app/api/batches/route";
 import { POST as createPaymentRoute } from "@/app/api/payments/route";
 import { POST as callTool } from "@/app/api/tools/[serviceId]/route";
 import { createUploadAsset } from "@/lib/assets/assets";
+import type { BatchView } from "@/lib/batches/batches";
 import { createPayment } from "@/lib/billing/payments";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
@@ -59,16 +60,8 @@ const standIn: ImageProvider = {
 };
 registerProvider(standIn);
 
-type BatchBody = {
-  id: string;
-  done: boolean;
-  itemCount: number;
-  counts: Record<string, number>;
-  charged: { edits: number; amountMinor: number };
-  released: { edits: number };
-  items: Array<{ index: number; name: string; status: string; charged: boolean; attempts: number; error: { code: string } | null; result: { url: string } | null }>;
-  error?: { code: string; message: string; details?: Record<string, unknown> };
-};
+/** The wire shape of GET /api/batches/{id} (and, on refusals, the error envelope). */
+type BatchBody = BatchView & { error?: { code: string; message: string; details?: Record<string, unknown> } };
 
 async function readBatch(id: string): Promise<BatchBody> {
   return (await (await getBatch(new Request(`${BASE}/api/batches/${id}`), params({ id }))).json()) as BatchBody;

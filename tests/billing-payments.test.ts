@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getPayment } from "@/app/api/payments/[id]/route";
 import { POST as createPaymentRoute } from "@/app/api/payments/route";
 import { POST as callTool } from "@/app/api/tools/[serviceId]/route";
-import { createPayment, refundPayment, reservePaymentToken } from "@/lib/billing/payments";
+import { createPayment, refundJobCharge, reservePaymentToken } from "@/lib/billing/payments";
 import { hashPaymentToken } from "@/lib/billing/tokens";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { newId } from "@/lib/ids";
 import { storeAsset } from "@/lib/assets/assets";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 import { makeJpeg } from "./helpers/images";
@@ -135,14 +136,20 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("paid");
   });
 
-  it("refunds a captured sandbox payment once, with one refund ledger entry", async () => {
+  it("refunds a job's captured edit once, with one refund ledger entry, and refuses a job that was never charged", async () => {
     const db = await getDb();
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
-    await db.payment.update({ where: { id: payment.paymentId }, data: { status: "captured", usesLeft: 0 } });
-    const first = await refundPayment({ paymentId: payment.paymentId, reason: "bad cut-out" });
-    const second = await refundPayment({ paymentId: payment.paymentId });
-    expect(first.status).toBe("refunded");
-    expect(second.status).toBe("refunded");
-    expect(await db.ledgerEntry.count({ where: { paymentId: payment.paymentId, kind: "refund" } })).toBe(1);
+    const edit = await callTool(jsonRequest("/api/tools/background-removal", { imageAssetId: photoAssetId }, { "X-Payment-Token": payment.token!, Prefer: "wait=20" }), params({ serviceId: "background-removal" }));
+    const jobId = ((await edit.json()) as { data: { JobId: string } }).data.JobId;
+    const [first, second] = await Promise.all([refundJobCharge({ jobId, reason: "bad cut-out" }), refundJobCharge({ jobId })]);
+    expect([first.applied, second.applied].sort()).toEqual([false, true]);
+    for (const outcome of [first, second]) expect(outcome).toMatchObject({ amountMinor: 10, refundedMinor: 10, state: "full" });
+    expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("refunded");
+    expect(await db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId, kind: "refund" }, select: { jobId: true, amountMinor: true } })).toEqual([{ jobId, amountMinor: 10 }]);
+
+    const unpaid = await createPayment({ serviceId: "background-removal", origin: BASE });
+    const job = await db.job.create({ data: { id: newId("job"), serviceId: "background-removal", status: "failed", params: {}, paymentId: unpaid.paymentId } });
+    await expect(refundJobCharge({ jobId: job.id })).rejects.toMatchObject({ code: "payment_not_refundable" });
+    expect(await db.ledgerEntry.count({ where: { paymentId: unpaid.paymentId } })).toBe(0);
   });
 });

@@ -2,13 +2,15 @@ import { rm } from "node:fs/promises";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getPayment } from "@/app/api/payments/[id]/route";
+import { POST as createBatchRoute } from "@/app/api/batches/route";
 import { POST as createPaymentRoute } from "@/app/api/payments/route";
 import { POST as callTool } from "@/app/api/tools/[serviceId]/route";
 import { POST as webhook } from "@/app/api/webhooks/stripe/route";
 import { storeAsset } from "@/lib/assets/assets";
-import { refundPayment } from "@/lib/billing/payments";
+import { refundJobCharge } from "@/lib/billing/payments";
 import { fulfillCheckoutSession, revealCheckoutToken } from "@/lib/billing/stripe";
 import { getDb } from "@/lib/db";
+import { waitForJob } from "@/lib/jobs/queue";
 import type { WorkerHandle } from "@/lib/jobs/worker";
 import { startFakeStripe, type FakeStripe } from "@/e2e/fakes/stripe-server";
 import { makeJpeg } from "./helpers/images";
@@ -126,15 +128,48 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
 
     const edit = await callTool(jsonRequest("/api/tools/background-removal", { imageAssetId: photoId }, { "X-Payment-Token": revealed.token! }), params({ serviceId: "background-removal" }));
     expect(edit.status).toBe(200);
+    const jobId = ((await edit.json()) as { data: { JobId: string } }).data.JobId;
     expect((await readPayment(payment.paymentId)).status).toBe("captured");
 
-    await refundPayment({ paymentId: payment.paymentId, reason: "customer unhappy" });
-    await refundPayment({ paymentId: payment.paymentId });
+    expect(await refundJobCharge({ jobId, reason: "customer unhappy" })).toMatchObject({ applied: true, amountMinor: 10, state: "full" });
+    expect(await refundJobCharge({ jobId })).toMatchObject({ applied: false, amountMinor: 10 });
     const session = fake.sessions.get(sessionId)!;
-    expect(fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent)).toHaveLength(1);
-    const refundRequest = fake.requests.find((request) => request.path === "/v1/refunds" && request.body.payment_intent === session.payment_intent)!;
-    expect(refundRequest.idempotencyKey).toBe(`refund:${payment.paymentId}`);
+    expect(fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent).map((refund) => refund.amount)).toEqual([10]);
+    const refundRequests = fake.requests.filter((request) => request.path === "/v1/refunds" && request.body.payment_intent === session.payment_intent);
+    expect(refundRequests.map((request) => [request.idempotencyKey, request.body.amount])).toEqual([[`refund:${jobId}`, "10"]]);
     expect((await readPayment(payment.paymentId)).status).toBe("refunded");
     expect(await (await getDb()).ledgerEntry.count({ where: { paymentId: payment.paymentId, kind: "refund" } })).toBe(1);
+  });
+
+  it("starts a batch paid at Checkout with the token revealed on return; refunding one photo refunds that photo's price at Stripe", async () => {
+    const created = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", units: 3 }), params({}));
+    const payment = (await created.json()) as PaymentBody & { amountMinor: number };
+    expect(payment).toMatchObject({ status: "pending", amountMinor: 60 });
+    const session = [...fake.sessions.values()].find((candidate) => candidate.client_reference_id === payment.paymentId)!;
+    expect(session.amount_total).toBe(60);
+    // The buyer pays and comes back: the success page reveals the token once, and the browser starts the batch with it.
+    fake.completeSession(session.id);
+    const { token } = await revealCheckoutToken(session.id);
+    expect(token).toMatch(/^bdp_/);
+    const body = { items: [1, 2, 3].map(() => ({ imageAssetId: photoId })), look: { backgroundColor: "#ffffff" }, paymentToken: token };
+    const batchResponse = await createBatchRoute(jsonRequest("/api/batches", body), params({}));
+    expect(batchResponse.status).toBe(201);
+    const batch = (await batchResponse.json()) as { id: string; items: Array<{ jobId: string }> };
+    const replay = await createBatchRoute(jsonRequest("/api/batches", body), params({}));
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe("token_invalid");
+    const jobIds = batch.items.map((item) => item.jobId);
+    for (const jobId of jobIds) expect((await waitForJob(jobId, 20_000)).status).toBe("succeeded");
+    expect((await readPayment(payment.paymentId)).status).toBe("captured");
+
+    expect(await refundJobCharge({ jobId: jobIds[0]! })).toMatchObject({ applied: true, amountMinor: 20, refundedMinor: 20, state: "partial" });
+    expect(await refundJobCharge({ jobId: jobIds[0]! })).toMatchObject({ applied: false, refundedMinor: 20 });
+    const refunds = () => fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent).map((refund) => refund.amount);
+    expect(refunds()).toEqual([20]);
+    expect((await readPayment(payment.paymentId)).status).toBe("captured");
+
+    await refundJobCharge({ jobId: jobIds[1]! });
+    expect(await refundJobCharge({ jobId: jobIds[2]! })).toMatchObject({ applied: true, refundedMinor: 60, state: "full" });
+    expect(refunds()).toEqual([20, 20, 20]);
+    expect((await readPayment(payment.paymentId)).status).toBe("refunded");
   });
 });

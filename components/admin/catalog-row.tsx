@@ -6,7 +6,8 @@ import { ApiError } from "@/lib/api-client";
 import { buttonStyles } from "@/components/ui/button";
 import { useAdminMutation } from "./admin-session";
 import { formatMoney } from "./format";
-import { inputStyles, td } from "./ui";
+import { cellStyles as td } from "./data-table";
+import { inputStyles } from "./ui";
 
 export function CatalogRow(props: { service: { id: string; name: string; priceMinor: number; currency: string; enabled: boolean; updatedAt: string } }) {
   const { service } = props;

@@ -51,7 +51,7 @@ export function JobActions(props: { jobId: string; refundable: boolean; refunded
       <div className="flex flex-wrap gap-2">
         {props.hasPayment ? (
           <button type="button" className={buttonStyles({ variant: "danger", size: "sm" })} disabled={busy !== null} onClick={() => void refund()}>
-            {busy === "refund" ? "Refunding…" : props.refunded ? "Refunded" : props.units > 1 ? `Refund payment (${props.units} edits)` : "Refund"}
+            {busy === "refund" ? "Refunding…" : props.refunded ? "Refunded" : props.units > 1 ? `Refund this edit (1 of ${props.units})` : "Refund"}
           </button>
         ) : null}
         <button type="button" className={buttonStyles({ variant: "secondary", size: "sm" })} disabled={busy !== null} onClick={() => void rerun()}>

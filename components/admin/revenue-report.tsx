@@ -1,8 +1,32 @@
 import { SERVICES } from "@/lib/catalog/services";
-import type { RevenueReport } from "@/lib/admin/payments";
+import type { ReportRow, RevenueReport } from "@/lib/admin/payments";
 import { BarChart } from "./bar-chart";
 import { formatMoney } from "./format";
-import { Card, Stat, TableWrap, td, th } from "./ui";
+import { DataTable, type Column } from "./data-table";
+import { Card, Stat } from "./ui";
+
+const serviceName = (serviceId: string) => SERVICES[serviceId as keyof typeof SERVICES]?.name ?? serviceId;
+
+function serviceColumns(currency: string): Array<Column<RevenueReport["byService"][number]>> {
+  return [
+    { key: "service", header: "Service", rowHeader: true, cell: (row) => serviceName(row.serviceId) },
+    { key: "captures", header: "Captured edits", className: "tabular-nums", cell: (row) => row.captures },
+    { key: "failed", header: "Failed jobs", className: "tabular-nums", cell: (row) => row.jobsFailed },
+    { key: "revenue", header: "Revenue", className: "tabular-nums", cell: (row) => formatMoney(row.revenueMinor, currency) },
+    { key: "refunds", header: "Refunds", className: "tabular-nums", cell: (row) => formatMoney(row.refundsMinor, currency) },
+    { key: "cost", header: "Provider cost", className: "tabular-nums", cell: (row) => formatMoney(row.providerCostMinor, currency) },
+    { key: "margin", header: "Margin", className: "tabular-nums font-medium", cell: (row) => formatMoney(row.marginMinor, currency) },
+  ];
+}
+
+const DAY_COLUMNS: Array<Column<ReportRow>> = [
+  { key: "day", header: "Day", className: "tabular-nums", cell: (row) => row.day },
+  { key: "service", header: "Service", cell: (row) => serviceName(row.serviceId) },
+  { key: "revenue", header: "Revenue", className: "tabular-nums", cell: (row) => formatMoney(row.revenueMinor, row.currency) },
+  { key: "refunds", header: "Refunds", className: "tabular-nums", cell: (row) => formatMoney(row.refundsMinor, row.currency) },
+  { key: "cost", header: "Provider cost", className: "tabular-nums", cell: (row) => formatMoney(row.providerCostMinor, row.currency) },
+  { key: "margin", header: "Margin", className: "tabular-nums", cell: (row) => formatMoney(row.marginMinor, row.currency) },
+];
 
 const SERIES = [
   { key: "revenueMinor", label: "Revenue (captured)", color: "#1f5ae0" },
@@ -24,67 +48,12 @@ export function RevenueReportView({ report, showDays = true }: { report: Revenue
       <Card title={`Per day, ${report.from} to ${report.to}`}>
         <BarChart title="Revenue, refunds, provider cost and margin per day" labels={report.byDay.map((d) => d.day)} series={SERIES} values={report.byDay.map(({ day: _day, ...values }) => values)} currency={c} />
       </Card>
-      <TableWrap label="Per service">
-        <caption className="px-3 pt-3 text-left text-sm font-semibold">Per service</caption>
-        <thead className="bg-slate-50 dark:bg-slate-950">
-          <tr>
-            <th scope="col" className={th}>Service</th>
-            <th scope="col" className={th}>Captured edits</th>
-            <th scope="col" className={th}>Failed jobs</th>
-            <th scope="col" className={th}>Revenue</th>
-            <th scope="col" className={th}>Refunds</th>
-            <th scope="col" className={th}>Provider cost</th>
-            <th scope="col" className={th}>Margin</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-          {report.byService.map((row) => (
-            <tr key={row.serviceId}>
-              <th scope="row" className={`${td} text-left font-medium`}>{SERVICES[row.serviceId as keyof typeof SERVICES]?.name ?? row.serviceId}</th>
-              <td className={`${td} tabular-nums`}>{row.captures}</td>
-              <td className={`${td} tabular-nums`}>{row.jobsFailed}</td>
-              <td className={`${td} tabular-nums`}>{formatMoney(row.revenueMinor, c)}</td>
-              <td className={`${td} tabular-nums`}>{formatMoney(row.refundsMinor, c)}</td>
-              <td className={`${td} tabular-nums`}>{formatMoney(row.providerCostMinor, c)}</td>
-              <td className={`${td} tabular-nums font-medium`}>{formatMoney(row.marginMinor, c)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </TableWrap>
+      <DataTable label="Per service" caption="Per service" columns={serviceColumns(c)} rows={report.byService} rowKey={(row) => row.serviceId} />
       {showDays ? (
         <details className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
           <summary className="cursor-pointer text-sm font-semibold">Per day and service (table)</summary>
           <div className="mt-3">
-            <TableWrap label="Per day and service">
-              <thead className="bg-slate-50 dark:bg-slate-950">
-                <tr>
-                  <th scope="col" className={th}>Day</th>
-                  <th scope="col" className={th}>Service</th>
-                  <th scope="col" className={th}>Revenue</th>
-                  <th scope="col" className={th}>Refunds</th>
-                  <th scope="col" className={th}>Provider cost</th>
-                  <th scope="col" className={th}>Margin</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {report.rows.length === 0 ? (
-                  <tr>
-                    <td colSpan={6} className="px-3 py-6 text-center text-slate-500">No money moved in this range.</td>
-                  </tr>
-                ) : (
-                  report.rows.map((row) => (
-                    <tr key={`${row.day}-${row.serviceId}`}>
-                      <td className={`${td} tabular-nums`}>{row.day}</td>
-                      <td className={td}>{SERVICES[row.serviceId as keyof typeof SERVICES]?.name ?? row.serviceId}</td>
-                      <td className={`${td} tabular-nums`}>{formatMoney(row.revenueMinor, row.currency)}</td>
-                      <td className={`${td} tabular-nums`}>{formatMoney(row.refundsMinor, row.currency)}</td>
-                      <td className={`${td} tabular-nums`}>{formatMoney(row.providerCostMinor, row.currency)}</td>
-                      <td className={`${td} tabular-nums`}>{formatMoney(row.marginMinor, row.currency)}</td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </TableWrap>
+            <DataTable label="Per day and service" columns={DAY_COLUMNS} rows={report.rows} rowKey={(row) => `${row.day}-${row.serviceId}`} empty="No money moved in this range." />
           </div>
         </details>
       ) : null}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { cn } from "@/lib/utils";
+import { shortId } from "./format";
 
 const TONES = {
   green: "bg-emerald-50 text-emerald-700 ring-emerald-600/20 dark:bg-emerald-950 dark:text-emerald-300",
@@ -42,6 +43,26 @@ export function StatusBadge({ status }: { status: string | null | undefined }) {
   return <Badge tone={STATUS_TONE[status] ?? "slate"}>{status}</Badge>;
 }
 
+/** A row's id as the link to its page: shortened, the whole id on hover. */
+export function IdLink({ href, id, short = true }: { href: string; id: string; short?: boolean }) {
+  return (
+    <Link href={href} className="font-mono text-xs font-medium text-brand-700 hover:underline dark:text-brand-300" title={id}>
+      {short ? shortId(id) : id}
+    </Link>
+  );
+}
+
+/** A payment's status, plus "partly refunded" when some of its edits were refunded (refunds are per edit). */
+export function PaymentStatusBadges({ status, amountMinor, refundedMinor }: { status: string; amountMinor: number; refundedMinor: number }) {
+  const partly = refundedMinor > 0 && refundedMinor < amountMinor;
+  return (
+    <span className="inline-flex flex-wrap items-center gap-1">
+      <StatusBadge status={status} />
+      {partly ? <Badge tone="violet">partly refunded</Badge> : null}
+    </span>
+  );
+}
+
 export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
@@ -75,28 +96,6 @@ export function Stat({ label, value, hint }: { label: string; value: ReactNode; 
       <dd className="mt-1 text-2xl font-semibold tabular-nums">{value}</dd>
       {hint ? <dd className="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</dd> : null}
     </div>
-  );
-}
-
-/** A table that scrolls sideways on small screens instead of overflowing the page. */
-export function TableWrap({ children, label }: { children: ReactNode; label: string }) {
-  return (
-    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900" role="region" aria-label={label} tabIndex={0}>
-      <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">{children}</table>
-    </div>
-  );
-}
-
-export const th = "whitespace-nowrap px-3 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
-export const td = "whitespace-nowrap px-3 py-2.5 align-top";
-
-export function EmptyRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
-  return (
-    <tr>
-      <td colSpan={colSpan} className="px-3 py-10 text-center text-slate-500 dark:text-slate-400">
-        {children}
-      </td>
-    </tr>
   );
 }
 

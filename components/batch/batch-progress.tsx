@@ -4,34 +4,12 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { buttonStyles } from "@/components/ui/button";
 import { ApiError, apiClient } from "@/lib/api-client";
+import { batchQueryOptions } from "@/lib/queries/batches";
+import { queryKeys } from "@/lib/queries/keys";
+import type { BatchItemView, BatchView } from "@/lib/queries/types";
 import { cn } from "@/lib/utils";
 
-type Item = {
-  index: number;
-  name: string;
-  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
-  progress: number;
-  jobId: string;
-  attempts: number;
-  charged: boolean;
-  error: { code: string; message: string } | null;
-  input: { url: string } | null;
-  result: { url: string; downloadUrl: string; width: number | null; height: number | null } | null;
-};
-
-type Batch = {
-  id: string;
-  itemCount: number;
-  done: boolean;
-  counts: { queued: number; running: number; succeeded: number; failed: number; canceled: number };
-  charged: { edits: number; display: string };
-  released: { edits: number };
-  payment: { method: string } | null;
-  zipUrl: string;
-  items: Item[];
-};
-
-const STATUS_STYLE: Record<Item["status"], string> = {
+const STATUS_STYLE: Record<BatchItemView["status"], string> = {
   queued: "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
   running: "bg-brand-50 text-brand-700 dark:bg-brand-900/40 dark:text-brand-200",
   succeeded: "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300",
@@ -41,12 +19,7 @@ const STATUS_STYLE: Record<Item["status"], string> = {
 
 export function BatchProgress({ batchId }: { batchId: string }) {
   const queryClient = useQueryClient();
-  const key = ["batches", batchId] as const;
-  const query = useQuery({
-    queryKey: key,
-    queryFn: () => apiClient.get<Batch>(`/api/batches/${batchId}`),
-    refetchInterval: (state) => (state.state.data?.done ? false : 1500),
-  });
+  const query = useQuery(batchQueryOptions(batchId));
   const [retrying, setRetrying] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
@@ -66,8 +39,8 @@ export function BatchProgress({ batchId }: { batchId: string }) {
     setRetrying(true);
     setMessage(null);
     try {
-      const result = await apiClient.post<{ retried: number; batch: Batch }>(`/api/batches/${batchId}/retry`, {});
-      queryClient.setQueryData(key, result.batch);
+      const result = await apiClient.post<{ retried: number; batch: BatchView }>(`/api/batches/${batchId}/retry`, {});
+      queryClient.setQueryData(queryKeys.batch(batchId), result.batch);
       setMessage(`Retrying ${result.retried} photo${result.retried === 1 ? "" : "s"} — on the edits you already paid for.`);
     } catch (error) {
       setMessage(error instanceof ApiError ? error.message : "Could not retry.");
@@ -87,6 +60,7 @@ export function BatchProgress({ batchId }: { batchId: string }) {
             <p className="text-sm text-slate-600 dark:text-slate-400">
               {batch.counts.succeeded} succeeded · {failed} failed · charged {batch.charged.display} for {batch.charged.edits} photo{batch.charged.edits === 1 ? "" : "s"}
               {batch.released.edits ? ` · ${batch.released.edits} not charged` : ""}
+              {batch.refunded.edits ? ` · ${batch.refunded.edits} refunded` : ""}
               {batch.payment?.method === "sandbox" ? " (sandbox)" : ""}
             </p>
           </div>

@@ -3,9 +3,11 @@
 import { useRouter } from "next/navigation";
 import { useCallback, useMemo, useRef, useState } from "react";
 import { useDropzone, type FileRejection } from "react-dropzone";
+import { savePendingEdit } from "@/components/checkout/pending-edit";
 import { buttonStyles } from "@/components/ui/button";
 import { ApiError, apiClient, uploadWithProgress } from "@/lib/api-client";
 import { ACCEPTED_IMAGE_TYPES, ACCEPTED_LABEL, MAX_LONG_SIDE, MAX_UPLOAD_BYTES, formatBytes } from "@/lib/image/limits";
+import { useCreateBatchMutation } from "@/lib/queries/batches";
 import { useCatalogQuery } from "@/lib/queries/catalog";
 import { usePresetsQuery } from "@/lib/queries/presets";
 import { cn, formatPrice } from "@/lib/utils";
@@ -49,6 +51,7 @@ export function BatchWorkbench() {
   const router = useRouter();
   const catalog = useCatalogQuery();
   const presets = usePresetsQuery("background");
+  const createBatch = useCreateBatchMutation();
   const [items, setItems] = useState<Item[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const [mode, setMode] = useState<BackgroundMode>("color");
@@ -141,20 +144,17 @@ export function BatchWorkbench() {
     if (!look || ready.length === 0) return;
     setSubmitting(true);
     setSubmitError(null);
+    const batchItems = ready.map((item) => ({ imageAssetId: item.assetId }));
     try {
       const payment = await apiClient.post<{ paymentId: string; token?: string; checkoutUrl: string | null }>("/api/payments", { serviceId: "background-change", units: ready.length });
       if (!payment.token) {
-        if (payment.checkoutUrl) {
-          setSubmitError("Card payments for batches open Stripe Checkout; come back here after paying and start the batch with your payment token.");
-          window.open(payment.checkoutUrl, "_blank", "noopener");
-        }
+        if (!payment.checkoutUrl) throw new ApiError(500, "payment_incomplete", "The payment did not return a token.");
+        // Stripe Checkout: the success page starts this batch with the payment's token (ResumePaidEdit).
+        savePendingEdit({ kind: "batch", paymentId: payment.paymentId, items: batchItems, look, label: `${ready.length} photos`, savedAt: Date.now() });
+        window.location.assign(payment.checkoutUrl);
         return;
       }
-      const batch = await apiClient.post<{ id: string }>("/api/batches", {
-        items: ready.map((item) => ({ imageAssetId: item.assetId })),
-        look,
-        paymentToken: payment.token,
-      });
+      const batch = await createBatch.mutateAsync({ items: batchItems, look, paymentToken: payment.token });
       router.push(`/batch/${batch.id}`);
     } catch (error) {
       setSubmitError(error instanceof ApiError ? error.message : "Could not start the batch; try again.");
@@ -363,6 +363,7 @@ export function BatchWorkbench() {
           </p>
           <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">A photo that fails is never charged; you can retry failures at no extra cost.</p>
           {sandbox ? <p className="mt-2 inline-flex rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">Sandbox payments: no money moves</p> : null}
+          {catalog.data && !sandbox ? <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">You pay on Stripe Checkout; the batch starts by itself when you come back.</p> : null}
           <button type="button" className={buttonStyles({ size: "lg", className: "mt-4 w-full" })} disabled={!look || ready.length === 0 || uploading || submitting} onClick={() => void start()}>
             {submitting ? "Starting…" : uploading ? "Waiting for uploads…" : ready.length === 0 ? "Add photos to start" : !look ? "Choose a background" : `Pay and process ${ready.length} photo${ready.length === 1 ? "" : "s"}`}
           </button>

@@ -1,12 +1,15 @@
 import type { ServiceId } from "@/lib/catalog/services";
 
 /** An edit waiting for a card payment to finish (Stripe mode): kept in this browser while the user is on Stripe. */
-export type PendingEdit = { paymentId: string; serviceId: ServiceId; input: Record<string, unknown>; label: string; savedAt: number };
+export type PendingEdit = { kind?: "edit"; paymentId: string; serviceId: ServiceId; input: Record<string, unknown>; label: string; savedAt: number };
+/** A batch waiting for its card payment: the uploaded photos and the look, started on return with the payment's token. */
+export type PendingBatch = { kind: "batch"; paymentId: string; items: Array<Record<string, unknown>>; look: Record<string, unknown>; label: string; savedAt: number };
+export type PendingCheckout = PendingEdit | PendingBatch;
 
 const KEY = "bd:pending-edit";
 const MAX_AGE_MS = 24 * 3600 * 1000;
 
-export function savePendingEdit(edit: PendingEdit): void {
+export function savePendingEdit(edit: PendingCheckout): void {
   try {
     localStorage.setItem(KEY, JSON.stringify(edit));
   } catch {
@@ -14,11 +17,11 @@ export function savePendingEdit(edit: PendingEdit): void {
   }
 }
 
-export function readPendingEdit(paymentId?: string): PendingEdit | null {
+export function readPendingEdit(paymentId?: string): PendingCheckout | null {
   try {
     const raw = localStorage.getItem(KEY);
     if (!raw) return null;
-    const edit = JSON.parse(raw) as PendingEdit;
+    const edit = JSON.parse(raw) as PendingCheckout;
     if (Date.now() - edit.savedAt > MAX_AGE_MS) return null;
     if (paymentId && edit.paymentId !== paymentId) return null;
     return edit;

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A small stand-in for the Stripe API (only what Backdrop calls): Checkout Sessions create and
- * retrieve, and refunds. Speaks Stripe's wire format (form-encoded bodies, JSON answers,
+ * retrieve, refunds, and the hosted Checkout page (it pays at once and sends the buyer to the
+ * success URL). Speaks Stripe's wire format (form-encoded bodies, JSON answers,
  * Idempotency-Key replay) so the real `stripe` SDK can be pointed at it with host/port/protocol.
  */
 export type FakeSession = {
@@ -52,6 +53,16 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
   const replay = new Map<string, string>();
   let origin = "";
 
+  function completeSession(sessionId: string): FakeSession {
+    const session = sessions.get(sessionId);
+    if (!session) throw new Error(`unknown session ${sessionId}`);
+    session.status = "complete";
+    session.payment_status = "paid";
+    session.payment_intent ??= id("pi");
+    session.customer_details = { email: "buyer@example.com" };
+    return session;
+  }
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -60,7 +71,8 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
       const path = (req.url ?? "").split("?")[0] ?? "";
       const idempotencyKey = (req.headers["idempotency-key"] as string | undefined) ?? null;
       requests.push({ method: req.method ?? "", path, idempotencyKey, body });
-      if (options.secretKey && req.headers.authorization !== `Bearer ${options.secretKey}`) return stripeError(res, 401, "Invalid API Key provided");
+      const isApi = path.startsWith("/v1/");
+      if (isApi && options.secretKey && req.headers.authorization !== `Bearer ${options.secretKey}`) return stripeError(res, 401, "Invalid API Key provided");
       const replayKey = idempotencyKey && req.method === "POST" ? `${path}:${idempotencyKey}` : null;
       if (replayKey && replay.has(replayKey)) {
         return void res.writeHead(200, { "content-type": "application/json", "idempotent-replayed": "true" }).end(replay.get(replayKey));
@@ -99,6 +111,14 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
         sessions.set(sessionId, session);
         return send(session);
       }
+      // The hosted Checkout page (session.url): the buyer pays at once and is sent to success_url, as Stripe does.
+      const pay = /^\/pay\/([^/]+)$/.exec(path);
+      if (req.method === "GET" && pay?.[1]) {
+        const session = sessions.get(pay[1]);
+        if (!session) return stripeError(res, 404, `No such checkout.session: '${pay[1]}'`);
+        completeSession(session.id);
+        return void res.writeHead(303, { location: session.success_url }).end();
+      }
       const retrieve = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
       if (req.method === "GET" && retrieve?.[1]) {
         const session = sessions.get(retrieve[1]);
@@ -108,7 +128,12 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
         const intent = body.payment_intent ?? "";
         const session = [...sessions.values()].find((candidate) => candidate.payment_intent === intent);
         if (!session) return stripeError(res, 404, `No such payment_intent: '${intent}'`);
-        const refund = { id: id("re"), object: "refund", status: "succeeded", payment_intent: intent, amount: session.amount_total };
+        // Like Stripe: `amount` refunds part of the payment (default: what is left); never more than is left.
+        const left = session.amount_total - refunds.filter((candidate) => candidate.payment_intent === intent).reduce((sum, candidate) => sum + candidate.amount, 0);
+        const amount = body.amount === undefined ? left : Number(body.amount);
+        if (left <= 0) return stripeError(res, 400, `Charge for ${intent} has already been refunded.`);
+        if (!Number.isInteger(amount) || amount < 1 || amount > left) return stripeError(res, 400, `Refund amount (${amount}) is greater than unrefunded amount on charge (${left}).`);
+        const refund = { id: id("re"), object: "refund", status: "succeeded", payment_intent: intent, amount };
         refunds.push(refund);
         return send(refund);
       }
@@ -125,15 +150,7 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
     sessions,
     refunds,
     requests,
-    completeSession(sessionId) {
-      const session = sessions.get(sessionId);
-      if (!session) throw new Error(`unknown session ${sessionId}`);
-      session.status = "complete";
-      session.payment_status = "paid";
-      session.payment_intent ??= id("pi");
-      session.customer_details = { email: "buyer@example.com" };
-      return session;
-    },
+    completeSession,
     event(type, session) {
       return JSON.stringify({
         id: id("evt"),

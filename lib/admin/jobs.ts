@@ -2,12 +2,13 @@ import "server-only";
 import { z } from "zod";
 import { Prisma, type Asset, type JobStatus, type LedgerEntry, type Payment, type ProviderCall } from "@/generated/prisma/client";
 import { deleteAssetBytes, toPublicAsset } from "@/lib/assets/assets";
-import { refundPayment } from "@/lib/billing/payments";
+import { refundJobCharge } from "@/lib/billing/payments";
 import { SERVICE_IDS, isServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isWellFormedId } from "@/lib/ids";
 import { enqueuePaidJob, getJobOrThrow } from "@/lib/jobs/queue";
+import { formatPrice } from "@/lib/utils";
 import { listAudit, recordAudit } from "./audit";
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const satisfies readonly JobStatus[];
@@ -171,7 +172,8 @@ export async function getAdminJobDetail(jobId: string) {
   const byId = new Map(assets.map((asset) => [asset.id, asset]));
   const pick = (id: string | null | undefined) => (id && byId.get(id) ? assetView(byId.get(id)!) : null);
   const captured = ledger.some((entry) => entry.kind === "capture" && entry.jobId === job.id);
-  const refunded = ledger.some((entry) => entry.kind === "refund");
+  // This job's own refund, or a whole-payment refund booked before refunds were per job.
+  const refunded = ledger.some((entry) => entry.kind === "refund" && (entry.jobId === job.id || entry.idempotencyKey === `refund:${entry.paymentId}`));
   return {
     job,
     input: pick(job.inputAssetIds[0]),
@@ -185,6 +187,7 @@ export async function getAdminJobDetail(jobId: string) {
     captured,
     refunded,
     refundable: Boolean(payment) && captured && !refunded,
+    paymentRefundedMinor: ledger.filter((entry) => entry.kind === "refund").reduce((sum, entry) => sum + entry.amountMinor, 0),
     timings: {
       queueMs: job.startedAt ? job.startedAt.getTime() - job.queuedAt.getTime() : null,
       runMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : null,
@@ -193,47 +196,51 @@ export async function getAdminJobDetail(jobId: string) {
   };
 }
 
-export type RefundOutcome = { alreadyRefunded: boolean; paymentId: string; status: string; amountMinor: number; currency: string; message: string };
+export type RefundOutcome = {
+  alreadyRefunded: boolean;
+  paymentId: string;
+  /** The payment's status afterwards: `refunded` only once every edit it paid for is refunded. */
+  status: string;
+  /** This job's refund: one edit, not the whole payment. */
+  amountMinor: number;
+  currency: string;
+  /** The payment's refunds so far (ledger sum) and whether they cover all of it. */
+  refundedMinor: number;
+  refund: "partial" | "full";
+  message: string;
+};
 
 /**
- * Refunds the payment behind a job (issue 4's refundPayment: a Stripe refund in Stripe mode, a
- * `refund` ledger entry either way). Idempotent: a second call changes nothing and says so.
+ * Refunds the edit a job was charged for (a Stripe partial refund in Stripe mode, a `refund`
+ * ledger entry for that job either way). Idempotent per job: a second call changes nothing and says so.
  */
 export async function refundJob(params: { jobId: string; actor: string; reason?: string }): Promise<RefundOutcome> {
-  const db = await getDb();
   const job = await getJobOrThrow(params.jobId);
   if (!job.paymentId) throw new AppError("payment_not_refundable", "This job was free: there is nothing to refund.");
-  const before = await db.payment.findUniqueOrThrow({ where: { id: job.paymentId } });
-  const priorRefund = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `refund:${before.id}` } });
-  if (before.status === "refunded" || priorRefund) {
-    return {
-      alreadyRefunded: true,
-      paymentId: before.id,
-      status: before.status,
-      amountMinor: priorRefund?.amountMinor ?? before.amountMinor,
-      currency: before.currency,
-      message: "Already refunded — nothing was done this time.",
-    };
-  }
-  const captured = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `capture:${job.id}` } });
-  if (!captured) throw new AppError("payment_not_refundable", "This job was never charged (its payment was released), so there is nothing to refund.");
-  const after = await refundPayment({ paymentId: before.id, reason: params.reason ?? `admin refund of ${job.id}` });
+  const result = await refundJobCharge({ jobId: job.id, reason: params.reason ?? `admin refund of ${job.id}` });
+  const { payment } = result;
+  const outcome = {
+    alreadyRefunded: !result.applied,
+    paymentId: payment.id,
+    status: payment.status,
+    amountMinor: result.amountMinor,
+    currency: payment.currency,
+    refundedMinor: result.refundedMinor,
+    refund: result.state === "full" ? "full" : "partial",
+  } as const;
+  if (!result.applied) return { ...outcome, message: "Already refunded — nothing was done this time." };
   await recordAudit({
     actor: params.actor,
     action: "job.refund",
     targetType: "job",
     targetId: job.id,
-    before: { paymentId: before.id, status: before.status, amountMinor: before.amountMinor, method: before.method },
-    after: { paymentId: after.paymentId, status: after.status, reason: params.reason ?? null },
+    before: { paymentId: payment.id, method: payment.method, units: payment.units },
+    after: { paymentId: payment.id, status: payment.status, amountMinor: result.amountMinor, refundedMinor: result.refundedMinor, reason: params.reason ?? null },
   });
-  return {
-    alreadyRefunded: false,
-    paymentId: after.paymentId,
-    status: after.status,
-    amountMinor: after.amountMinor,
-    currency: after.currency,
-    message: `Refunded ${after.display}${after.method === "stripe" ? " to the card" : " (sandbox)"}.`,
-  };
+  const amount = formatPrice(result.amountMinor, payment.currency);
+  const rest = result.state === "full" ? "" : ` (${formatPrice(result.refundedMinor, payment.currency)} of ${formatPrice(payment.amountMinor, payment.currency)} refunded so far)`;
+  const where = payment.method === "stripe" ? " to the card" : payment.method === "sandbox" ? " (sandbox)" : ` in the ledger (send the ${payment.method} payer the money yourself)`;
+  return { ...outcome, message: `Refunded ${amount}${where}${rest}.` };
 }
 
 /** Runs a job again for free with the same parameters (the stored upload instead of re-fetching a URL). */

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { PaymentMethod, PaymentStatus, Prisma } from "@/generated/prisma/client";
+import { refundStateOf } from "@/lib/billing/payments";
 import { SERVICE_IDS } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
@@ -56,8 +57,20 @@ export async function listAdminPayments(filters: PaymentFilters) {
     }),
     db.payment.count({ where }),
   ]);
-  return { rows, total, page: filters.page, pageSize: filters.pageSize, pages: Math.max(1, Math.ceil(total / filters.pageSize)) };
+  const refunds = rows.length
+    ? await db.ledgerEntry.groupBy({ by: ["paymentId"], where: { paymentId: { in: rows.map((row) => row.id) }, kind: "refund" }, _sum: { amountMinor: true } })
+    : [];
+  const refunded = new Map(refunds.map((entry) => [entry.paymentId, entry._sum.amountMinor ?? 0]));
+  return {
+    rows: rows.map((row) => ({ ...row, refundedMinor: refunded.get(row.id) ?? 0 })),
+    total,
+    page: filters.page,
+    pageSize: filters.pageSize,
+    pages: Math.max(1, Math.ceil(total / filters.pageSize)),
+  };
 }
+
+export type AdminPaymentRow = Awaited<ReturnType<typeof listAdminPayments>>["rows"][number];
 
 export async function getAdminPaymentDetail(paymentId: string) {
   const db = await getDb();
@@ -69,7 +82,8 @@ export async function getAdminPaymentDetail(paymentId: string) {
     listAudit({ targetType: "payment", targetId: paymentId }),
   ]);
   const sum = (kind: string) => ledger.filter((entry) => entry.kind === kind).reduce((total, entry) => total + entry.amountMinor, 0);
-  return { payment, jobs, ledger, audit, totals: { captured: sum("capture"), released: sum("release"), refunded: sum("refund"), net: sum("capture") - sum("refund") } };
+  const totals = { captured: sum("capture"), released: sum("release"), refunded: sum("refund"), net: sum("capture") - sum("refund") };
+  return { payment, jobs, ledger, audit, totals, refundState: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor: totals.refunded }) };
 }
 
 export type ReportRow = {

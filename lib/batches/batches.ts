@@ -43,6 +43,8 @@ export type BatchView = {
   counts: { queued: number; running: number; succeeded: number; failed: number; canceled: number };
   charged: { edits: number; amountMinor: number; currency: string; display: string };
   released: { edits: number; amountMinor: number };
+  /** Edits refunded by an admin after they were charged (one per job). */
+  refunded: { edits: number; amountMinor: number };
   payment: { paymentId: string; units: number; amountMinor: number; currency: string; method: Payment["method"]; status: Payment["status"] } | null;
   zipUrl: string;
   statusUrl: string;
@@ -261,7 +263,16 @@ function zipName(index: number, source: string, mime: string): string {
   return `${String(index + 1).padStart(3, "0")}-${stem}.${extensionFor(mime)}`;
 }
 
-type Loaded = { batch: Awaited<ReturnType<typeof getBatchRowOrThrow>>; jobs: Job[]; latest: Map<number, Job>; assets: Map<string, Asset>; captured: Set<string>; released: Set<string> };
+type Loaded = {
+  batch: Awaited<ReturnType<typeof getBatchRowOrThrow>>;
+  jobs: Job[];
+  latest: Map<number, Job>;
+  assets: Map<string, Asset>;
+  /** Jobs charged and not refunded. */
+  captured: Set<string>;
+  released: Set<string>;
+  refunded: Set<string>;
+};
 
 async function loadBatch(batchId: string): Promise<Loaded> {
   const db = await getDb();
@@ -271,21 +282,24 @@ async function loadBatch(batchId: string): Promise<Loaded> {
   const assetIds = [...latest.values()].flatMap((job) => [job.inputAssetIds[0], job.resultAssetId]).filter((id): id is string => Boolean(id));
   const [assets, ledger] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([] as Asset[]),
-    jobs.length ? db.ledgerEntry.findMany({ where: { jobId: { in: jobs.map((job) => job.id) }, kind: { in: ["capture", "release"] } }, select: { jobId: true, kind: true } }) : Promise.resolve([]),
+    jobs.length ? db.ledgerEntry.findMany({ where: { jobId: { in: jobs.map((job) => job.id) }, kind: { in: ["capture", "release", "refund"] } }, select: { jobId: true, kind: true } }) : Promise.resolve([]),
   ]);
+  const jobsOf = (kind: string) => new Set(ledger.filter((entry) => entry.kind === kind && entry.jobId).map((entry) => entry.jobId!));
+  const refunded = jobsOf("refund");
   return {
     batch,
     jobs,
     latest,
     assets: new Map(assets.map((asset) => [asset.id, asset])),
-    captured: new Set(ledger.filter((entry) => entry.kind === "capture").map((entry) => entry.jobId ?? "")),
-    released: new Set(ledger.filter((entry) => entry.kind === "release").map((entry) => entry.jobId ?? "")),
+    captured: new Set([...jobsOf("capture")].filter((jobId) => !refunded.has(jobId))),
+    released: jobsOf("release"),
+    refunded,
   };
 }
 
 /** Counts, money and every item's latest state, with signed absolute URLs. */
 export async function getBatchView(params: { batchId: string; origin: string }): Promise<BatchView> {
-  const { batch, jobs, latest, assets, captured, released } = await loadBatch(params.batchId);
+  const { batch, jobs, latest, assets, captured, released, refunded } = await loadBatch(params.batchId);
   const db = await getDb();
   const service = await getServiceOrThrow(batch.serviceId, { requireEnabled: false });
   const payment = batch.paymentId ? await db.payment.findUnique({ where: { id: batch.paymentId } }) : null;
@@ -318,6 +332,7 @@ export async function getBatchView(params: { batchId: string; origin: string }):
   const unitPrice = payment ? payment.amountMinor / Math.max(1, payment.units) : service.priceMinor;
   const chargedEdits = jobs.filter((job) => captured.has(job.id)).length;
   const releasedEdits = jobs.filter((job) => released.has(job.id)).length;
+  const refundedEdits = jobs.filter((job) => refunded.has(job.id)).length;
   const currency = payment?.currency ?? service.currency;
   return {
     id: batch.id,
@@ -329,6 +344,7 @@ export async function getBatchView(params: { batchId: string; origin: string }):
     counts,
     charged: { edits: chargedEdits, amountMinor: Math.round(chargedEdits * unitPrice), currency, display: formatPrice(Math.round(chargedEdits * unitPrice), currency) },
     released: { edits: releasedEdits, amountMinor: Math.round(releasedEdits * unitPrice) },
+    refunded: { edits: refundedEdits, amountMinor: Math.round(refundedEdits * unitPrice) },
     payment: payment ? { paymentId: payment.id, units: payment.units, amountMinor: payment.amountMinor, currency: payment.currency, method: payment.method, status: payment.status } : null,
     zipUrl: `${params.origin}/api/batches/${batch.id}/zip`,
     statusUrl: `${params.origin}/api/batches/${batch.id}`,

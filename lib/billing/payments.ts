@@ -221,31 +221,74 @@ export async function releasePaymentForJob(tx: Tx, params: { paymentId: string; 
   }
 }
 
+export type RefundState = "none" | "partial" | "full";
+
+/** Refunds are per edit, so a multi-edit payment can be partly refunded; `full` once all of it is. */
+export function refundStateOf(params: { amountMinor: number; refundedMinor: number }): RefundState {
+  if (params.refundedMinor <= 0) return "none";
+  return params.refundedMinor >= params.amountMinor ? "full" : "partial";
+}
+
+/** Money captured and refunded on a payment, as ledger sums. `full` once the whole amount paid is refunded. */
+export async function getPaymentRefundTotals(tx: Tx, payment: Payment): Promise<{ capturedMinor: number; refundedMinor: number; state: RefundState }> {
+  const sums = await tx.ledgerEntry.groupBy({ by: ["kind"], where: { paymentId: payment.id, kind: { in: ["capture", "refund"] } }, _sum: { amountMinor: true } });
+  const sum = (kind: string) => sums.find((row) => row.kind === kind)?._sum.amountMinor ?? 0;
+  const refundedMinor = sum("refund");
+  return { capturedMinor: sum("capture"), refundedMinor, state: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor }) };
+}
+
+export type JobRefund = {
+  /** False when this job's edit had already been refunded (nothing was done this time). */
+  applied: boolean;
+  payment: Payment;
+  /** What this job's refund returned (its own capture), not the payment's total. */
+  amountMinor: number;
+  refundedMinor: number;
+  capturedMinor: number;
+  state: RefundState;
+};
+
 /**
- * Refunds a captured payment in full (admin action after a bad result). Stripe payments are
- * refunded at Stripe first (idempotency key `refund:<paymentId>`), then the ledger records it.
+ * Refunds the one edit a job was charged for: exactly the amount of its `capture:<jobId>` entry,
+ * so refunding one photo of a 100-edit batch returns one edit. Stripe payments get a partial
+ * refund of that amount first (idempotency key `refund:<jobId>`, safe to repeat); the ledger entry
+ * has the same key, so a second call for the job changes nothing and says so (`applied: false`).
+ * The payment becomes `refunded` only when everything it paid for has been refunded.
  */
-export async function refundPayment(params: { paymentId: string; reason?: string }): Promise<PublicPayment> {
-  const payment = await getPaymentOrThrow(params.paymentId);
-  if (payment.status === "refunded") return toPublicPayment(payment);
-  if (payment.status !== "captured" && payment.status !== "paid" && payment.status !== "released") {
-    throw new AppError("payment_not_refundable", `A ${payment.status} payment cannot be refunded.`);
-  }
+export async function refundJobCharge(params: { jobId: string; reason?: string }): Promise<JobRefund> {
+  const db = await getDb();
+  const capture = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `capture:${params.jobId}` } });
+  if (!capture) throw new AppError("payment_not_refundable", "This job was never charged (its payment was released), so there is nothing to refund.");
+  const payment = await getPaymentOrThrow(capture.paymentId);
+  const already = async () => {
+    const current = await getPaymentOrThrow(payment.id);
+    const own = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `refund:${params.jobId}` } });
+    return { applied: false, payment: current, amountMinor: own?.amountMinor ?? capture.amountMinor, ...(await getPaymentRefundTotals(db, current)) };
+  };
+  // Before per-job refunds, a refund returned the whole payment (`refund:<paymentId>`): its jobs are all refunded.
+  const prior = await db.ledgerEntry.findFirst({ where: { kind: "refund", idempotencyKey: { in: [`refund:${params.jobId}`, `refund:${payment.id}`] } } });
+  if (prior) return already();
   if (payment.method === "stripe") {
     if (!payment.externalRef) throw new AppError("payment_not_refundable", "This card payment has no Stripe session.");
-    await refundStripePayment({ paymentId: payment.id, sessionId: payment.externalRef });
+    await refundStripePayment({ sessionId: payment.externalRef, amountMinor: capture.amountMinor, idempotencyKey: `refund:${params.jobId}` });
   }
-  const db = await getDb();
-  const updated = await db.$transaction(async (tx) => {
-    await appendLedgerEntry(tx, {
+  const outcome = await db.$transaction(async (tx) => {
+    // Serialises refunds of one payment, so the full-refund check below sees every earlier refund.
+    await tx.$queryRaw`SELECT id FROM "Payment" WHERE id = ${payment.id} FOR UPDATE`;
+    const applied = await appendLedgerEntry(tx, {
       paymentId: payment.id,
+      jobId: params.jobId,
       kind: "refund",
-      amountMinor: payment.amountMinor,
-      currency: payment.currency,
-      idempotencyKey: `refund:${payment.id}`,
+      amountMinor: capture.amountMinor,
+      currency: capture.currency,
+      idempotencyKey: `refund:${params.jobId}`,
       note: params.reason?.slice(0, 200),
     });
-    return tx.payment.update({ where: { id: payment.id }, data: { status: "refunded", usesLeft: 0 } });
+    const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id } });
+    const totals = await getPaymentRefundTotals(tx, current);
+    const updated = applied && totals.state === "full" ? await tx.payment.update({ where: { id: payment.id }, data: { status: "refunded", usesLeft: 0 } }) : current;
+    return { applied, payment: updated, ...totals };
   });
-  return toPublicPayment(updated);
+  if (!outcome.applied) return already();
+  return { ...outcome, amountMinor: capture.amountMinor };
 }

@@ -137,11 +137,21 @@ export async function handleStripeWebhook(params: { rawBody: string; signature: 
   }
 }
 
-/** Refunds the Checkout Session's payment intent in full (idempotent per payment). */
-export async function refundStripePayment(params: { paymentId: string; sessionId: string }): Promise<void> {
+/**
+ * Refunds `amountMinor` of the Checkout Session's payment intent (a partial refund for one edit of
+ * a multi-edit payment). The caller's idempotency key makes a repeat return the same refund.
+ */
+export async function refundStripePayment(params: { sessionId: string; amountMinor: number; idempotencyKey: string }): Promise<void> {
   const stripe = getStripe();
   const session = await stripe.checkout.sessions.retrieve(params.sessionId);
   const intent = typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
   if (!intent) throw new AppError("payment_not_refundable", "Stripe has no payment for this session.");
-  await stripe.refunds.create({ payment_intent: intent }, { idempotencyKey: `refund:${params.paymentId}` });
+  try {
+    await stripe.refunds.create({ payment_intent: intent, amount: params.amountMinor }, { idempotencyKey: params.idempotencyKey });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      throw new AppError("payment_not_refundable", `Stripe refused the refund: ${error.message}`, { cause: error });
+    }
+    throw new AppError("provider_unavailable", "Stripe could not be reached for the refund; try again shortly.", { cause: error, retryable: true });
+  }
 }

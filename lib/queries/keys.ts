@@ -3,5 +3,6 @@ export const queryKeys = {
   catalog: () => ["catalog"] as const,
   presets: (kind: "sky" | "background") => ["presets", kind] as const,
   job: (id: string) => ["jobs", id] as const,
+  batch: (id: string) => ["batches", id] as const,
   history: () => ["history"] as const,
 };

@@ -77,3 +77,29 @@ export type HistoryItem = {
 export function isFinished(status: JobStatus): boolean {
   return status === "succeeded" || status === "failed" || status === "canceled";
 }
+
+export type BatchItemView = {
+  index: number;
+  name: string;
+  status: JobStatus;
+  progress: number;
+  jobId: string;
+  attempts: number;
+  charged: boolean;
+  error: { code: string; message: string } | null;
+  input: { url: string } | null;
+  result: { url: string; downloadUrl: string; width: number | null; height: number | null } | null;
+};
+
+export type BatchView = {
+  id: string;
+  itemCount: number;
+  done: boolean;
+  counts: Record<JobStatus, number>;
+  charged: { edits: number; display: string };
+  released: { edits: number };
+  refunded: { edits: number };
+  payment: { method: string } | null;
+  zipUrl: string;
+  items: BatchItemView[];
+};

@@ -1,12 +1,40 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { DataTable, type Column } from "@/components/admin/data-table";
 import { formatDateTime } from "@/components/admin/format";
-import { PageHeader, TableWrap, td, th } from "@/components/admin/ui";
+import { PageHeader } from "@/components/admin/ui";
 import { listAudit } from "@/lib/admin/audit";
 import { requireAdminPage } from "@/lib/admin/page-auth";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit log" };
+
+type AuditEntry = Awaited<ReturnType<typeof listAudit>>[number];
+
+function Json({ value }: { value: unknown }) {
+  return value ? <span title={JSON.stringify(value)}>{JSON.stringify(value)}</span> : null;
+}
+
+const AUDIT_COLUMNS: Array<Column<AuditEntry>> = [
+  { key: "when", header: "When", className: "tabular-nums", cell: (entry) => formatDateTime(entry.createdAt) },
+  { key: "who", header: "Who", cell: (entry) => entry.actor },
+  { key: "action", header: "Action", cell: (entry) => entry.action },
+  {
+    key: "target",
+    header: "Target",
+    className: "font-mono text-xs",
+    cell: (entry) =>
+      entry.targetType === "job" && entry.targetId ? (
+        <Link className="hover:underline" href={`/admin/jobs/${entry.targetId}`}>
+          {entry.targetId}
+        </Link>
+      ) : (
+        `${entry.targetType} ${entry.targetId ?? ""}`
+      ),
+  },
+  { key: "before", header: "Before", className: "max-w-64 truncate font-mono text-xs", cell: (entry) => <Json value={entry.before} /> },
+  { key: "after", header: "After", className: "max-w-64 truncate font-mono text-xs", cell: (entry) => <Json value={entry.after} /> },
+];
 
 export default async function AdminAuditPage() {
   await requireAdminPage();
@@ -14,36 +42,7 @@ export default async function AdminAuditPage() {
   return (
     <>
       <PageHeader title="Audit log" description="Every change made from the console: who, what, before and after." />
-      <TableWrap label="Audit log">
-        <thead className="bg-slate-50 dark:bg-slate-950">
-          <tr>
-            <th scope="col" className={th}>When</th>
-            <th scope="col" className={th}>Who</th>
-            <th scope="col" className={th}>Action</th>
-            <th scope="col" className={th}>Target</th>
-            <th scope="col" className={th}>Before</th>
-            <th scope="col" className={th}>After</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-          {entries.length === 0 ? (
-            <tr><td colSpan={6} className="px-3 py-6 text-center text-slate-500">Nothing yet.</td></tr>
-          ) : (
-            entries.map((entry) => (
-              <tr key={entry.id}>
-                <td className={`${td} tabular-nums`}>{formatDateTime(entry.createdAt)}</td>
-                <td className={td}>{entry.actor}</td>
-                <td className={td}>{entry.action}</td>
-                <td className={`${td} font-mono text-xs`}>
-                  {entry.targetType === "job" && entry.targetId ? <Link className="hover:underline" href={`/admin/jobs/${entry.targetId}`}>{entry.targetId}</Link> : `${entry.targetType} ${entry.targetId ?? ""}`}
-                </td>
-                <td className={`${td} max-w-64 truncate font-mono text-xs`} title={JSON.stringify(entry.before)}>{entry.before ? JSON.stringify(entry.before) : ""}</td>
-                <td className={`${td} max-w-64 truncate font-mono text-xs`} title={JSON.stringify(entry.after)}>{entry.after ? JSON.stringify(entry.after) : ""}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </TableWrap>
+      <DataTable label="Audit log" columns={AUDIT_COLUMNS} rows={entries} rowKey={(entry) => entry.id} empty="Nothing yet." />
     </>
   );
 }

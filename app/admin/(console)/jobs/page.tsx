@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { formatDateTime, formatDuration, formatMoney, shortId } from "@/components/admin/format";
-import { EmptyRow, PageHeader, Pagination, StatusBadge, TableWrap, inputStyles, labelStyles, td, th } from "@/components/admin/ui";
+import { formatDateTime, formatDuration, formatMoney } from "@/components/admin/format";
+import { DataTable, type Column, type ColumnSort } from "@/components/admin/data-table";
+import { IdLink, PageHeader, Pagination, StatusBadge, inputStyles, labelStyles } from "@/components/admin/ui";
 import { buttonStyles } from "@/components/ui/button";
-import { JOB_STATUSES, listAdminJobs, listJobProviders, parseJobFilters, type JobFilters } from "@/lib/admin/jobs";
+import { JOB_STATUSES, listAdminJobs, listJobProviders, parseJobFilters, type AdminJobRow, type JobFilters } from "@/lib/admin/jobs";
 import { requireAdminPage } from "@/lib/admin/page-auth";
 import { SERVICES, SERVICE_IDS } from "@/lib/catalog/services";
 
@@ -25,18 +26,39 @@ function hrefWith(filters: JobFilters, patch: Partial<JobFilters>): string {
   return `/admin/jobs${text ? `?${text}` : ""}`;
 }
 
-function SortHeader({ filters, sort, label }: { filters: JobFilters; sort: "time" | "duration"; label: string }) {
-  const active = filters.sort === sort;
-  const nextDir = active && filters.dir === "desc" ? "asc" : "desc";
-  return (
-    <th scope="col" className={th} aria-sort={active ? (filters.dir === "asc" ? "ascending" : "descending") : "none"}>
-      <Link href={hrefWith(filters, { sort, dir: nextDir, page: 1 })} className="inline-flex items-center gap-1 hover:text-slate-900 dark:hover:text-white">
-        {label}
-        <span aria-hidden>{active ? (filters.dir === "asc" ? "▲" : "▼") : "↕"}</span>
-        <span className="sr-only">, sort {nextDir === "asc" ? "ascending" : "descending"}</span>
-      </Link>
-    </th>
-  );
+function sortBy(filters: JobFilters, sort: JobFilters["sort"]): ColumnSort {
+  const current = filters.sort === sort ? filters.dir : null;
+  const next = current === "desc" ? "asc" : "desc";
+  return { href: hrefWith(filters, { sort, dir: next, page: 1 }), current, next };
+}
+
+function jobColumns(filters: JobFilters): Array<Column<AdminJobRow>> {
+  return [
+    {
+      key: "job",
+      header: "Job",
+      cell: (row) => (
+        <>
+          <IdLink href={`/admin/jobs/${row.id}`} id={row.id} />
+          {row.rerunOfJobId ? <span className="ml-1 text-xs text-violet-600">re-run</span> : null}
+          {row.batchId ? <span className="ml-1 text-xs text-slate-500">batch</span> : null}
+        </>
+      ),
+    },
+    { key: "service", header: "Service", cell: (row) => SERVICES[row.serviceId as keyof typeof SERVICES]?.name ?? row.serviceId },
+    { key: "status", header: "Status", cell: (row) => <StatusBadge status={row.status} /> },
+    { key: "provider", header: "Provider", cell: (row) => row.provider ?? "—" },
+    { key: "queued", header: "Queued", sort: sortBy(filters, "time"), className: "tabular-nums", cell: (row) => formatDateTime(row.queuedAt) },
+    { key: "duration", header: "Duration", sort: sortBy(filters, "duration"), className: "tabular-nums", cell: (row) => formatDuration(row.durationMs) },
+    { key: "price", header: "Price", className: "tabular-nums", cell: (row) => (row.priceMinor === null ? "free" : formatMoney(row.priceMinor, row.currency ?? "USD")) },
+    { key: "payment", header: "Payment", cell: (row) => (row.paymentStatus ? <StatusBadge status={row.paymentStatus} /> : "—") },
+    {
+      key: "error",
+      header: "Error",
+      className: "max-w-48 truncate text-xs text-red-700 dark:text-red-300",
+      cell: (row) => <span title={row.errorCode ?? undefined}>{row.errorCode ?? ""}</span>,
+    },
+  ];
 }
 
 export default async function AdminJobsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -118,64 +140,7 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Pr
         </div>
       </form>
 
-      <TableWrap label="Jobs">
-        <thead className="bg-slate-50 dark:bg-slate-950">
-          <tr>
-            <th scope="col" className={th}>
-              Job
-            </th>
-            <th scope="col" className={th}>
-              Service
-            </th>
-            <th scope="col" className={th}>
-              Status
-            </th>
-            <th scope="col" className={th}>
-              Provider
-            </th>
-            <SortHeader filters={filters} sort="time" label="Queued" />
-            <SortHeader filters={filters} sort="duration" label="Duration" />
-            <th scope="col" className={th}>
-              Price
-            </th>
-            <th scope="col" className={th}>
-              Payment
-            </th>
-            <th scope="col" className={th}>
-              Error
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="jobs-table-body">
-          {result.rows.length === 0 ? (
-            <EmptyRow colSpan={9}>No jobs match these filters.</EmptyRow>
-          ) : (
-            result.rows.map((row) => (
-              <tr key={row.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/50">
-                <td className={td}>
-                  <Link href={`/admin/jobs/${row.id}`} className="font-mono text-xs font-medium text-brand-700 hover:underline dark:text-brand-300" title={row.id}>
-                    {shortId(row.id)}
-                  </Link>
-                  {row.rerunOfJobId ? <span className="ml-1 text-xs text-violet-600">re-run</span> : null}
-                  {row.batchId ? <span className="ml-1 text-xs text-slate-500">batch</span> : null}
-                </td>
-                <td className={td}>{SERVICES[row.serviceId as keyof typeof SERVICES]?.name ?? row.serviceId}</td>
-                <td className={td}>
-                  <StatusBadge status={row.status} />
-                </td>
-                <td className={td}>{row.provider ?? "—"}</td>
-                <td className={`${td} tabular-nums`}>{formatDateTime(row.queuedAt)}</td>
-                <td className={`${td} tabular-nums`}>{formatDuration(row.durationMs)}</td>
-                <td className={`${td} tabular-nums`}>{row.priceMinor === null ? "free" : formatMoney(row.priceMinor, row.currency ?? "USD")}</td>
-                <td className={td}>{row.paymentStatus ? <StatusBadge status={row.paymentStatus} /> : "—"}</td>
-                <td className={`${td} max-w-48 truncate text-xs text-red-700 dark:text-red-300`} title={row.errorCode ?? undefined}>
-                  {row.errorCode ?? ""}
-                </td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </TableWrap>
+      <DataTable label="Jobs" columns={jobColumns(filters)} rows={result.rows} rowKey={(row) => row.id} empty="No jobs match these filters." bodyTestId="jobs-table-body" />
       <Pagination page={result.page} pages={result.pages} total={result.total} hrefFor={(page) => hrefWith(filters, { page })} />
     </>
   );

@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { formatDateTime, formatMoney, shortId } from "@/components/admin/format";
+import { formatDateTime, formatMoney } from "@/components/admin/format";
 import { RevenueReportView } from "@/components/admin/revenue-report";
-import { Card, EmptyRow, PageHeader, Pagination, StatusBadge, TableWrap, inputStyles, labelStyles, td, th } from "@/components/admin/ui";
+import { DataTable, type Column } from "@/components/admin/data-table";
+import { Card, IdLink, PageHeader, Pagination, PaymentStatusBadges, inputStyles, labelStyles } from "@/components/admin/ui";
 import { buttonStyles } from "@/components/ui/button";
 import { requireAdminPage } from "@/lib/admin/page-auth";
-import { PAYMENT_METHODS, PAYMENT_STATUSES, defaultRange, getRevenueReport, listAdminPayments, parsePaymentFilters, type PaymentFilters } from "@/lib/admin/payments";
+import { PAYMENT_METHODS, PAYMENT_STATUSES, defaultRange, getRevenueReport, listAdminPayments, parsePaymentFilters, type AdminPaymentRow, type PaymentFilters } from "@/lib/admin/payments";
 import { SERVICES, SERVICE_IDS } from "@/lib/catalog/services";
 import { isAppError } from "@/lib/errors";
 
@@ -22,6 +23,18 @@ function hrefWith(filters: PaymentFilters, patch: Partial<PaymentFilters>, repor
   query.set("rto", report.to);
   return `/admin/payments?${query.toString()}`;
 }
+
+const PAYMENT_COLUMNS: Array<Column<AdminPaymentRow>> = [
+  { key: "payment", header: "Payment", cell: (p) => <IdLink href={`/admin/payments/${p.id}`} id={p.id} /> },
+  { key: "created", header: "Created", className: "tabular-nums", cell: (p) => formatDateTime(p.createdAt) },
+  { key: "service", header: "Service", cell: (p) => SERVICES[p.serviceId as keyof typeof SERVICES]?.name ?? p.serviceId },
+  { key: "method", header: "Method", cell: (p) => p.method },
+  { key: "status", header: "Status", cell: (p) => <PaymentStatusBadges status={p.status} amountMinor={p.amountMinor} refundedMinor={p.refundedMinor} /> },
+  { key: "amount", header: "Amount", className: "tabular-nums", cell: (p) => formatMoney(p.amountMinor, p.currency) },
+  { key: "refunded", header: "Refunded", className: "tabular-nums", cell: (p) => (p.refundedMinor ? formatMoney(p.refundedMinor, p.currency) : "—") },
+  { key: "edits", header: "Edits", className: "tabular-nums", cell: (p) => `${p.units - p.usesLeft} / ${p.units}` },
+  { key: "jobs", header: "Jobs", className: "tabular-nums", cell: (p) => p._count.jobs },
+];
 
 export default async function AdminPaymentsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireAdminPage();
@@ -112,42 +125,7 @@ export default async function AdminPaymentsPage({ searchParams }: { searchParams
           <Link href="/admin/payments" className={buttonStyles({ size: "sm", variant: "ghost" })}>Clear</Link>
         </div>
       </form>
-      <TableWrap label="Payments">
-        <thead className="bg-slate-50 dark:bg-slate-950">
-          <tr>
-            <th scope="col" className={th}>Payment</th>
-            <th scope="col" className={th}>Created</th>
-            <th scope="col" className={th}>Service</th>
-            <th scope="col" className={th}>Method</th>
-            <th scope="col" className={th}>Status</th>
-            <th scope="col" className={th}>Amount</th>
-            <th scope="col" className={th}>Edits</th>
-            <th scope="col" className={th}>Jobs</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-          {result.rows.length === 0 ? (
-            <EmptyRow colSpan={8}>No payments match.</EmptyRow>
-          ) : (
-            result.rows.map((p) => (
-              <tr key={p.id} className="hover:bg-slate-50 dark:hover:bg-slate-800/50">
-                <td className={td}>
-                  <Link href={`/admin/payments/${p.id}`} className="font-mono text-xs font-medium text-brand-700 hover:underline dark:text-brand-300" title={p.id}>
-                    {shortId(p.id)}
-                  </Link>
-                </td>
-                <td className={`${td} tabular-nums`}>{formatDateTime(p.createdAt)}</td>
-                <td className={td}>{SERVICES[p.serviceId as keyof typeof SERVICES]?.name ?? p.serviceId}</td>
-                <td className={td}>{p.method}</td>
-                <td className={td}><StatusBadge status={p.status} /></td>
-                <td className={`${td} tabular-nums`}>{formatMoney(p.amountMinor, p.currency)}</td>
-                <td className={`${td} tabular-nums`}>{p.units - p.usesLeft} / {p.units}</td>
-                <td className={`${td} tabular-nums`}>{p._count.jobs}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </TableWrap>
+      <DataTable label="Payments" columns={PAYMENT_COLUMNS} rows={result.rows} rowKey={(p) => p.id} empty="No payments match." />
       <Pagination page={result.page} pages={result.pages} total={result.total} hrefFor={(page) => hrefWith(filters, { page }, report)} />
     </>
   );

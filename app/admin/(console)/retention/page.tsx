@@ -1,12 +1,24 @@
 import type { Metadata } from "next";
 import { formatBytesShort, formatDateTime } from "@/components/admin/format";
 import { RetentionRunButton } from "@/components/admin/retention-run-button";
-import { Card, PageHeader, Stat, TableWrap, td, th } from "@/components/admin/ui";
+import { DataTable, type Column } from "@/components/admin/data-table";
+import { Card, PageHeader, Stat } from "@/components/admin/ui";
 import { requireAdminPage } from "@/lib/admin/page-auth";
 import { getRetentionStatus, listRetentionRuns } from "@/lib/assets/retention";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Retention" };
+
+type Run = Awaited<ReturnType<typeof listRetentionRuns>>[number];
+
+const RUN_COLUMNS: Array<Column<Run>> = [
+  { key: "started", header: "Started", className: "tabular-nums", cell: (run) => formatDateTime(run.startedAt) },
+  { key: "trigger", header: "Trigger", cell: (run) => run.trigger },
+  { key: "cutoff", header: "Cutoff", className: "tabular-nums", cell: (run) => formatDateTime(run.cutoff) },
+  { key: "deleted", header: "Files deleted", className: "tabular-nums", cell: (run) => run.assetsDeleted },
+  { key: "freed", header: "Freed", className: "tabular-nums", cell: (run) => formatBytesShort(run.bytesFreed) },
+  { key: "result", header: "Result", className: "text-xs", cell: (run) => (run.error ? <span className="text-red-700">{run.error}</span> : run.finishedAt ? "ok" : "running") },
+];
 
 export default async function AdminRetentionPage() {
   await requireAdminPage();
@@ -27,34 +39,7 @@ export default async function AdminRetentionPage() {
         <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Only one process runs retention at a time (a Postgres advisory lock); a second request waits for nothing and says so.</p>
         <RetentionRunButton />
       </Card>
-      <TableWrap label="Recent runs">
-        <thead className="bg-slate-50 dark:bg-slate-950">
-          <tr>
-            <th scope="col" className={th}>Started</th>
-            <th scope="col" className={th}>Trigger</th>
-            <th scope="col" className={th}>Cutoff</th>
-            <th scope="col" className={th}>Files deleted</th>
-            <th scope="col" className={th}>Freed</th>
-            <th scope="col" className={th}>Result</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="retention-runs">
-          {runs.length === 0 ? (
-            <tr><td colSpan={6} className="px-3 py-6 text-center text-slate-500">No run yet.</td></tr>
-          ) : (
-            runs.map((run) => (
-              <tr key={run.id}>
-                <td className={`${td} tabular-nums`}>{formatDateTime(run.startedAt)}</td>
-                <td className={td}>{run.trigger}</td>
-                <td className={`${td} tabular-nums`}>{formatDateTime(run.cutoff)}</td>
-                <td className={`${td} tabular-nums`}>{run.assetsDeleted}</td>
-                <td className={`${td} tabular-nums`}>{formatBytesShort(run.bytesFreed)}</td>
-                <td className={`${td} text-xs`}>{run.error ? <span className="text-red-700">{run.error}</span> : run.finishedAt ? "ok" : "running"}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </TableWrap>
+      <DataTable label="Recent runs" columns={RUN_COLUMNS} rows={runs} rowKey={(run) => run.id} empty="No run yet." bodyTestId="retention-runs" />
     </>
   );
 }

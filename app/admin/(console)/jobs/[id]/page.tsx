@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { formatBytesShort, formatDateTime, formatDuration, formatMoney } from "@/components/admin/format";
 import { JobActions } from "@/components/admin/job-actions";
-import { Badge, Card, DefinitionList, EmptyRow, PageHeader, StatusBadge, TableWrap, td, th } from "@/components/admin/ui";
-import { getAdminJobDetail, type AdminAssetView } from "@/lib/admin/jobs";
+import { DataTable, type Column } from "@/components/admin/data-table";
+import { Badge, Card, DefinitionList, PageHeader, PaymentStatusBadges, StatusBadge } from "@/components/admin/ui";
+import { getAdminJobDetail, type AdminAssetView, type AdminJobDetail } from "@/lib/admin/jobs";
 import { loadOrNotFound, requireAdminPage } from "@/lib/admin/page-auth";
 import { SERVICES } from "@/lib/catalog/services";
 
@@ -27,6 +28,35 @@ function AssetFigure({ label, asset }: { label: string; asset: AdminAssetView | 
       </figcaption>
     </figure>
   );
+}
+
+const CALL_COLUMNS: Array<Column<AdminJobDetail["providerCalls"][number]>> = [
+  { key: "when", header: "When", className: "tabular-nums", cell: (call) => formatDateTime(call.createdAt) },
+  { key: "provider", header: "Provider", cell: (call) => call.provider },
+  {
+    key: "status",
+    header: "Status",
+    cell: (call) => (
+      <>
+        <Badge tone={call.ok ? "green" : "red"}>{call.ok ? "ok" : "failed"}</Badge>
+        {call.httpStatus ? <span className="ml-1 text-xs text-slate-500">HTTP {call.httpStatus}</span> : null}
+      </>
+    ),
+  },
+  { key: "latency", header: "Latency", className: "tabular-nums", cell: (call) => formatDuration(call.latencyMs) },
+  { key: "request", header: "Request id", className: "font-mono text-xs", cell: (call) => call.requestId ?? "—" },
+  { key: "cost", header: "Cost", className: "tabular-nums", cell: (call) => formatMoney(call.costMinor) },
+  { key: "error", header: "Error", className: "whitespace-normal text-xs text-red-700 dark:text-red-300", cell: (call) => (call.errorCode ? `${call.errorCode}: ${call.errorMessage ?? ""}` : "") },
+];
+
+function ledgerColumns(jobId: string): Array<Column<AdminJobDetail["ledger"][number]>> {
+  return [
+    { key: "when", header: "When", className: "tabular-nums", cell: (entry) => formatDateTime(entry.createdAt) },
+    { key: "kind", header: "Kind", cell: (entry) => <StatusBadge status={entry.kind} /> },
+    { key: "amount", header: "Amount", className: "tabular-nums", cell: (entry) => formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency) },
+    { key: "job", header: "Job", className: "font-mono text-xs", cell: (entry) => (entry.jobId ? (entry.jobId === jobId ? "this job" : `${entry.jobId.slice(0, 12)}…`) : "payment") },
+    { key: "note", header: "Note", className: "whitespace-normal text-xs", cell: (entry) => entry.note ?? "" },
+  ];
 }
 
 export default async function AdminJobPage({ params }: { params: Promise<{ id: string }> }) {
@@ -73,39 +103,7 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
           </Card>
 
           <Card title="Provider calls">
-            <TableWrap label="Provider calls">
-              <thead className="bg-slate-50 dark:bg-slate-950">
-                <tr>
-                  <th scope="col" className={th}>When</th>
-                  <th scope="col" className={th}>Provider</th>
-                  <th scope="col" className={th}>Status</th>
-                  <th scope="col" className={th}>Latency</th>
-                  <th scope="col" className={th}>Request id</th>
-                  <th scope="col" className={th}>Cost</th>
-                  <th scope="col" className={th}>Error</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-                {providerCalls.length === 0 ? (
-                  <EmptyRow colSpan={7}>No provider call was made.</EmptyRow>
-                ) : (
-                  providerCalls.map((call) => (
-                    <tr key={call.id}>
-                      <td className={`${td} tabular-nums`}>{formatDateTime(call.createdAt)}</td>
-                      <td className={td}>{call.provider}</td>
-                      <td className={td}>
-                        <Badge tone={call.ok ? "green" : "red"}>{call.ok ? "ok" : "failed"}</Badge>
-                        {call.httpStatus ? <span className="ml-1 text-xs text-slate-500">HTTP {call.httpStatus}</span> : null}
-                      </td>
-                      <td className={`${td} tabular-nums`}>{formatDuration(call.latencyMs)}</td>
-                      <td className={`${td} font-mono text-xs`}>{call.requestId ?? "—"}</td>
-                      <td className={`${td} tabular-nums`}>{formatMoney(call.costMinor)}</td>
-                      <td className={`${td} whitespace-normal text-xs text-red-700 dark:text-red-300`}>{call.errorCode ? `${call.errorCode}: ${call.errorMessage ?? ""}` : ""}</td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </TableWrap>
+            <DataTable label="Provider calls" columns={CALL_COLUMNS} rows={providerCalls} rowKey={(call) => call.id} empty="No provider call was made." />
           </Card>
 
           <Card title="Payment and ledger">
@@ -114,7 +112,7 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
                 <DefinitionList
                   items={[
                     ["Payment", <Link key="p" href={`/admin/payments/${payment.id}`} className="font-mono text-xs text-brand-700 hover:underline dark:text-brand-300">{payment.id}</Link>],
-                    ["Status", <StatusBadge key="s" status={payment.status} />],
+                    ["Status", <PaymentStatusBadges key="s" status={payment.status} amountMinor={payment.amountMinor} refundedMinor={detail.paymentRefundedMinor} />],
                     ["Method", payment.method === "sandbox" ? "sandbox (no money moves)" : payment.method],
                     ["Amount", `${formatMoney(payment.amountMinor, payment.currency)}${payment.units > 1 ? ` for ${payment.units} edits` : ""}`],
                     ["External reference", payment.externalRef ?? "—"],
@@ -122,34 +120,15 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
                   ]}
                 />
                 <div className="mt-4">
-                  <TableWrap label="Ledger entries">
-                    <thead className="bg-slate-50 dark:bg-slate-950">
-                      <tr>
-                        <th scope="col" className={th}>When</th>
-                        <th scope="col" className={th}>Kind</th>
-                        <th scope="col" className={th}>Amount</th>
-                        <th scope="col" className={th}>Job</th>
-                        <th scope="col" className={th}>Note</th>
-                      </tr>
-                    </thead>
-                    <tbody className="divide-y divide-slate-100 dark:divide-slate-800" data-testid="ledger-body">
-                      {ledger.length === 0 ? (
-                        <EmptyRow colSpan={5}>No ledger entries.</EmptyRow>
-                      ) : (
-                        ledger.map((entry) => (
-                          <tr key={entry.id} className={entry.jobId && entry.jobId !== job.id ? "text-slate-400" : undefined}>
-                            <td className={`${td} tabular-nums`}>{formatDateTime(entry.createdAt)}</td>
-                            <td className={td}>
-                              <StatusBadge status={entry.kind} />
-                            </td>
-                            <td className={`${td} tabular-nums`}>{formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency)}</td>
-                            <td className={`${td} font-mono text-xs`}>{entry.jobId ? (entry.jobId === job.id ? "this job" : `${entry.jobId.slice(0, 12)}…`) : "payment"}</td>
-                            <td className={`${td} whitespace-normal text-xs`}>{entry.note ?? ""}</td>
-                          </tr>
-                        ))
-                      )}
-                    </tbody>
-                  </TableWrap>
+                  <DataTable
+                    label="Ledger entries"
+                    columns={ledgerColumns(job.id)}
+                    rows={ledger}
+                    rowKey={(entry) => entry.id}
+                    empty="No ledger entries."
+                    bodyTestId="ledger-body"
+                    rowClassName={(entry) => (entry.jobId && entry.jobId !== job.id ? "text-slate-400" : undefined)}
+                  />
                 </div>
               </>
             ) : (

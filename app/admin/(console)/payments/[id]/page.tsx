@@ -1,13 +1,43 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatDateTime, formatMoney } from "@/components/admin/format";
-import { Card, DefinitionList, EmptyRow, PageHeader, Stat, StatusBadge, TableWrap, td, th } from "@/components/admin/ui";
+import { DataTable, type Column } from "@/components/admin/data-table";
+import { Card, DefinitionList, IdLink, PageHeader, PaymentStatusBadges, Stat, StatusBadge } from "@/components/admin/ui";
 import { loadOrNotFound, requireAdminPage } from "@/lib/admin/page-auth";
 import { getAdminPaymentDetail } from "@/lib/admin/payments";
 import { SERVICES } from "@/lib/catalog/services";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payment" };
+
+type Detail = Awaited<ReturnType<typeof getAdminPaymentDetail>>;
+
+const JOB_COLUMNS: Array<Column<Detail["jobs"][number]>> = [
+  { key: "job", header: "Job", cell: (job) => <IdLink href={`/admin/jobs/${job.id}`} id={job.id} short={false} /> },
+  { key: "status", header: "Status", cell: (job) => <StatusBadge status={job.status} /> },
+  { key: "queued", header: "Queued", className: "tabular-nums", cell: (job) => formatDateTime(job.queuedAt) },
+  { key: "error", header: "Error", className: "text-xs text-red-700 dark:text-red-300", cell: (job) => job.errorCode ?? "" },
+];
+
+const LEDGER_COLUMNS: Array<Column<Detail["ledger"][number]>> = [
+  { key: "when", header: "When", className: "tabular-nums", cell: (entry) => formatDateTime(entry.createdAt) },
+  { key: "kind", header: "Kind", cell: (entry) => <StatusBadge status={entry.kind} /> },
+  { key: "amount", header: "Amount", className: "tabular-nums", cell: (entry) => formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency) },
+  {
+    key: "job",
+    header: "Job",
+    className: "font-mono text-xs",
+    cell: (entry) =>
+      entry.jobId ? (
+        <Link href={`/admin/jobs/${entry.jobId}`} className="hover:underline">
+          {entry.jobId.slice(0, 12)}…
+        </Link>
+      ) : (
+        "—"
+      ),
+  },
+  { key: "key", header: "Idempotency key", className: "font-mono text-xs", cell: (entry) => entry.idempotencyKey },
+];
 
 export default async function AdminPaymentPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdminPage();
@@ -20,12 +50,12 @@ export default async function AdminPaymentPage({ params }: { params: Promise<{ i
       <nav aria-label="Breadcrumb" className="mb-2 text-sm">
         <Link href="/admin/payments" className="text-brand-700 hover:underline dark:text-brand-300">← Payments</Link>
       </nav>
-      <PageHeader title="Payment" description={<span className="inline-flex items-center gap-2"><code className="font-mono text-xs">{payment.id}</code><StatusBadge status={payment.status} /></span>} />
+      <PageHeader title="Payment" description={<span className="inline-flex items-center gap-2"><code className="font-mono text-xs">{payment.id}</code><PaymentStatusBadges status={payment.status} amountMinor={payment.amountMinor} refundedMinor={totals.refunded} /></span>} />
       <dl className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat label="Paid" value={formatMoney(payment.amountMinor, c)} hint={`${payment.units} edit${payment.units === 1 ? "" : "s"}`} />
         <Stat label="Captured" value={formatMoney(totals.captured, c)} />
         <Stat label="Released" value={formatMoney(totals.released, c)} hint="not charged (failed or canceled)" />
-        <Stat label="Refunded" value={formatMoney(totals.refunded, c)} />
+        <Stat label="Refunded" value={formatMoney(totals.refunded, c)} hint={detail.refundState === "partial" ? "partly: refunds are per edit" : detail.refundState === "full" ? "in full" : undefined} />
       </dl>
       <div className="grid gap-6 xl:grid-cols-3">
         <Card title="Details">
@@ -43,50 +73,8 @@ export default async function AdminPaymentPage({ params }: { params: Promise<{ i
           />
         </Card>
         <div className="space-y-6 xl:col-span-2">
-          <TableWrap label="Jobs">
-            <caption className="px-3 pt-3 text-left text-sm font-semibold">Jobs</caption>
-            <thead className="bg-slate-50 dark:bg-slate-950">
-              <tr>
-                <th scope="col" className={th}>Job</th>
-                <th scope="col" className={th}>Status</th>
-                <th scope="col" className={th}>Queued</th>
-                <th scope="col" className={th}>Error</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-              {jobs.length === 0 ? <EmptyRow colSpan={4}>No job used this payment yet.</EmptyRow> : jobs.map((job) => (
-                <tr key={job.id}>
-                  <td className={td}><Link href={`/admin/jobs/${job.id}`} className="font-mono text-xs text-brand-700 hover:underline dark:text-brand-300">{job.id}</Link></td>
-                  <td className={td}><StatusBadge status={job.status} /></td>
-                  <td className={`${td} tabular-nums`}>{formatDateTime(job.queuedAt)}</td>
-                  <td className={`${td} text-xs text-red-700 dark:text-red-300`}>{job.errorCode ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </TableWrap>
-          <TableWrap label="Ledger">
-            <caption className="px-3 pt-3 text-left text-sm font-semibold">Ledger</caption>
-            <thead className="bg-slate-50 dark:bg-slate-950">
-              <tr>
-                <th scope="col" className={th}>When</th>
-                <th scope="col" className={th}>Kind</th>
-                <th scope="col" className={th}>Amount</th>
-                <th scope="col" className={th}>Job</th>
-                <th scope="col" className={th}>Idempotency key</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-              {ledger.length === 0 ? <EmptyRow colSpan={5}>No entries.</EmptyRow> : ledger.map((entry) => (
-                <tr key={entry.id}>
-                  <td className={`${td} tabular-nums`}>{formatDateTime(entry.createdAt)}</td>
-                  <td className={td}><StatusBadge status={entry.kind} /></td>
-                  <td className={`${td} tabular-nums`}>{formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency)}</td>
-                  <td className={`${td} font-mono text-xs`}>{entry.jobId ? <Link href={`/admin/jobs/${entry.jobId}`} className="hover:underline">{entry.jobId.slice(0, 12)}…</Link> : "—"}</td>
-                  <td className={`${td} font-mono text-xs`}>{entry.idempotencyKey}</td>
-                </tr>
-              ))}
-            </tbody>
-          </TableWrap>
+          <DataTable label="Jobs" caption="Jobs" columns={JOB_COLUMNS} rows={jobs} rowKey={(job) => job.id} empty="No job used this payment yet." />
+          <DataTable label="Ledger" caption="Ledger" columns={LEDGER_COLUMNS} rows={ledger} rowKey={(entry) => entry.id} empty="No entries." />
         </div>
       </div>
     </>
