@@ -75,6 +75,18 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     expect((await readPayment(payment.paymentId, `?session_id=${sessionId}`)).token).toBeUndefined();
   });
 
+  it("sends a cancelled Checkout back to the page that started it, and only to a path on this site", async () => {
+    const response = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", units: 3, returnPath: "/batch" }), params({}));
+    const payment = (await response.json()) as PaymentBody;
+    const sent = fake.requests.find((request) => request.path === "/v1/checkout/sessions" && request.body.client_reference_id === payment.paymentId)!;
+    expect(sent.body.cancel_url).toBe(`${BASE}/batch?checkout=canceled`);
+    for (const returnPath of ["//evil.example/x", "https://evil.example", "/studio?x=1"]) {
+      const refused = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", returnPath }), params({}));
+      expect(refused.status).toBe(422);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("validation_failed");
+    }
+  });
+
   it("refuses a tampered or unsigned webhook with 400 and changes nothing", async () => {
     const { payment, sessionId } = await startCheckout();
     const session = fake.completeSession(sessionId);

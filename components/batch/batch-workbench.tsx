@@ -146,7 +146,11 @@ export function BatchWorkbench() {
     setSubmitError(null);
     const batchItems = ready.map((item) => ({ imageAssetId: item.assetId }));
     try {
-      const payment = await apiClient.post<{ paymentId: string; token?: string; checkoutUrl: string | null }>("/api/payments", { serviceId: "background-change", units: ready.length });
+      const payment = await apiClient.post<{ paymentId: string; token?: string; checkoutUrl: string | null }>("/api/payments", {
+        serviceId: "background-change",
+        units: ready.length,
+        returnPath: "/batch",
+      });
       if (!payment.token) {
         if (!payment.checkoutUrl) throw new ApiError(500, "payment_incomplete", "The payment did not return a token.");
         // Stripe Checkout: the success page starts this batch with the payment's token (ResumePaidEdit).

@@ -71,6 +71,8 @@ export async function createPayment(params: {
   units?: number;
   ownerId?: string | null;
   origin: string;
+  /** Same-site path Checkout's cancel link returns to (validated by the route). */
+  returnPath?: string;
 }): Promise<PublicPayment> {
   const service = await getServiceOrThrow(params.serviceId);
   const units = params.units ?? 1;
@@ -109,6 +111,7 @@ export async function createPayment(params: {
       units,
       currency: service.currency,
       origin: params.origin,
+      returnPath: params.returnPath,
     });
     const payment = await db.payment.update({ where: { id }, data: { externalRef: session.id, checkoutUrl: session.url } });
     return toPublicPayment(payment);

@@ -34,6 +34,7 @@ export async function createCheckoutSession(params: {
   units: number;
   currency: string;
   origin: string;
+  returnPath?: string;
 }): Promise<{ id: string; url: string }> {
   const session = await getStripe().checkout.sessions.create(
     {
@@ -51,7 +52,7 @@ export async function createCheckoutSession(params: {
       client_reference_id: params.paymentId,
       metadata: { paymentId: params.paymentId, serviceId: params.serviceId },
       success_url: `${params.origin}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${params.origin}/docs/api?checkout=canceled`,
+      cancel_url: `${params.origin}${params.returnPath ?? "/docs/api"}?checkout=canceled`,
     },
     { idempotencyKey: `checkout:${params.paymentId}` },
   );

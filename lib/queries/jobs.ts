@@ -22,8 +22,9 @@ export function useJobQuery(id: string) {
   return useQuery(jobQueryOptions(id));
 }
 
+/** A payment for one studio edit; a cancelled card Checkout comes back to the studio. */
 export function createPayment(serviceId: ServiceId): Promise<PaymentCreated> {
-  return apiClient.post<PaymentCreated>("/api/payments", { serviceId });
+  return apiClient.post<PaymentCreated>("/api/payments", { serviceId, returnPath: "/studio" });
 }
 
 /** Starts a paid job with a payment token, and seeds the job's query so the progress view shows at once. */

@@ -14,6 +14,12 @@ const createPaymentSchema = z.object({
   serviceId: z.string().min(1).max(64),
   units: z.number().int().min(1).max(100).optional(),
   providerId: z.string().max(64).optional(),
+  /** Where Checkout's "back" link returns (a path on this site, e.g. /studio); the API guide otherwise. */
+  returnPath: z
+    .string()
+    .max(200)
+    .regex(/^\/(?!\/)[A-Za-z0-9/_-]*$/, "returnPath must be a path on this site, such as /studio")
+    .optional(),
 });
 
 const globalForLimiter = globalThis as unknown as { backdropPaymentLimiter?: ReturnType<typeof createRateLimiter> };
@@ -33,6 +39,7 @@ export const POST = route(async ({ req }) => {
     units: body.units,
     ownerId: existingOwnerId(req),
     origin: publicOrigin(req),
+    returnPath: body.returnPath,
   });
   return Response.json(payment, { status: 201, headers: { "Cache-Control": "no-store" } });
 });
