@@ -73,7 +73,7 @@ export function buildOpenApi(params: { origin: string; services: CatalogService[
       tags: ["payments"],
       requestBody: {
         required: true,
-        content: { "application/json": { schema: { type: "object", required: ["serviceId"], properties: { serviceId: { type: "string", enum: [...SERVICE_IDS] }, units: { type: "integer", minimum: 1, maximum: 100 } } } } },
+        content: { "application/json": { schema: { type: "object", required: ["serviceId"], properties: { serviceId: { type: "string", enum: [...SERVICE_IDS] }, units: { type: "integer", minimum: 1, maximum: 100 }, returnPath: { type: "string", pattern: "^/(?!/)[A-Za-z0-9/_-]*$", description: "Stripe mode: the path on this site a cancelled Checkout returns to." } } } } },
       },
       responses: {
         "201": { description: "Created. Sandbox: paid, with `token` (shown once). Stripe: pending, with `checkoutUrl`.", content: { "application/json": { schema: { $ref: "#/components/schemas/Payment" } } } },
