@@ -32,8 +32,8 @@ test("a batch paid by card starts by itself when the buyer comes back from Strip
   const dataDir = path.resolve(".cache", "e2e-data-stripe");
   rmSync(dataDir, { recursive: true, force: true });
   const server = spawn(process.execPath, [createRequire(import.meta.url).resolve("next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    // PUBLIC_BASE_URL: Checkout must send the buyer back to the origin the page (and its saved batch) lives on.
-    env: { ...process.env, NODE_ENV: "production", DATA_DIR: dataDir, PUBLIC_BASE_URL: base, PAYMENTS_MODE: "stripe", STRIPE_SECRET_KEY: "sk_test_e2e_batch", STRIPE_WEBHOOK_SECRET: "whsec_e2e_batch", STRIPE_API_BASE: stripe.url },
+    // No PUBLIC_BASE_URL: Checkout must still send the buyer back to the origin the page (and its saved batch) lives on.
+    env: { ...process.env, NODE_ENV: "production", DATA_DIR: dataDir, PUBLIC_BASE_URL: "", PAYMENTS_MODE: "stripe", STRIPE_SECRET_KEY: "sk_test_e2e_batch", STRIPE_WEBHOOK_SECRET: "whsec_e2e_batch", STRIPE_API_BASE: stripe.url },
     stdio: "ignore",
   });
   try {
@@ -47,9 +47,13 @@ test("a batch paid by card starts by itself when the buyer comes back from Strip
     // Checkout (the fake pays at once) → the success page → the batch, without another click.
     await page.waitForURL(/\/batch\/bat_/, { timeout: 60_000 });
     const [session] = [...stripe.sessions.values()];
-    expect(session).toMatchObject({ amount_total: 40, payment_status: "paid" });
+    expect(session).toMatchObject({ amount_total: 40, payment_status: "paid", cancel_url: `${base}/batch?checkout=canceled` });
     await expect(page.getByTestId("batch-summary")).toContainText("Done · 2 of 2 finished", { timeout: 200_000 });
     await expect(page.getByTestId("batch-summary")).toContainText("charged $0.40 for 2 photos");
+
+    // Had the buyer cancelled instead, Checkout's back link lands here.
+    await page.goto(session!.cancel_url);
+    await expect(page.getByRole("status").filter({ hasText: "Checkout was cancelled, so you were not charged." })).toBeVisible();
   } finally {
     server.kill("SIGTERM");
     await stripe.close();
