@@ -35,12 +35,14 @@ export async function getPublicJob(jobId: string, origin: string): Promise<Publi
 export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> {
   const db = await getDb();
   const assetIds = [job.inputAssetIds[0], job.resultAssetId].filter((id): id is string => Boolean(id));
-  const [assets, payment, capture, refund] = await Promise.all([
+  const [assets, payment, entries] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([]),
     job.paymentId ? db.payment.findUnique({ where: { id: job.paymentId } }) : Promise.resolve(null),
-    db.ledgerEntry.findUnique({ where: { idempotencyKey: `capture:${job.id}` }, select: { id: true } }),
-    db.ledgerEntry.findUnique({ where: { idempotencyKey: `refund:${job.id}` }, select: { id: true } }),
+    db.ledgerEntry.findMany({ where: { idempotencyKey: { in: [`capture:${job.id}`, `refund:${job.id}`] } }, select: { idempotencyKey: true } }),
   ]);
+  const booked = new Set(entries.map((entry) => entry.idempotencyKey));
+  const capture = booked.has(`capture:${job.id}`);
+  const refund = booked.has(`refund:${job.id}`);
   const byId = new Map(assets.map((asset) => [asset.id, asset]));
   const input = liveAsset(job.inputAssetIds[0] ? byId.get(job.inputAssetIds[0]) : null);
   const result = liveAsset(job.resultAssetId ? byId.get(job.resultAssetId) : null);
@@ -53,7 +55,7 @@ export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> 
     attempts: job.attempts,
     error: job.status === "failed" || job.status === "canceled" ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" } : null,
     // Refunds are per job: one refunded photo of a batch does not make the others free.
-    charged: Boolean(capture) && !refund && payment?.status !== "refunded",
+    charged: capture && !refund && payment?.status !== "refunded",
     payment: payment
       ? { id: payment.id, status: payment.status, method: payment.method, amountMinor: payment.amountMinor, currency: payment.currency, sandbox: payment.method === "sandbox" }
       : null,
