@@ -22,7 +22,7 @@ export default async function LandingPage() {
     <>
       <section className="relative overflow-hidden">
         <div aria-hidden className="absolute inset-0 -z-10 bg-gradient-to-b from-sky-200 via-brand-50 to-white dark:from-slate-900 dark:via-slate-950 dark:to-slate-950" />
-        <div aria-hidden className="absolute -top-24 right-[-10%] -z-10 h-96 w-96 rounded-full bg-sunset-400/30 blur-3xl" />
+        <div aria-hidden className="absolute -top-24 right-[-10%] -z-10 h-96 w-96 bg-[radial-gradient(closest-side,rgb(251_146_60/0.3),transparent)]" />
         <div className="mx-auto grid max-w-6xl items-center gap-10 px-4 py-16 sm:py-24 lg:grid-cols-2">
           <div>
             <p className="mb-3 inline-flex rounded-full border border-brand-200 bg-white/70 px-3 py-1 text-xs font-medium text-brand-700 dark:border-brand-800 dark:bg-slate-900 dark:text-brand-300">
