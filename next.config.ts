@@ -20,10 +20,6 @@ const nextConfig: NextConfig = {
     "@imgly/background-removal-node",
     "stripe",
   ],
-  experimental: {
-    // The whole Tailwind sheet is ~10 KB gzipped: inline it so the first paint waits for no stylesheet request.
-    inlineCss: true,
-  },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },
