@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/layout/intent-link";
 import { listServices } from "@/lib/catalog/catalog";
 import { formatPrice } from "@/lib/utils";
 
@@ -36,15 +36,15 @@ export default async function LandingPage() {
               resolution. Preview every look free; pay only for the one you keep.
             </p>
             <div className="mt-8 flex flex-wrap gap-3">
-              <Link href="/studio" className="rounded-lg bg-brand-600 px-5 py-3 font-medium text-white shadow-sm hover:bg-brand-700">
+              <IntentLink href="/studio" className="rounded-lg bg-brand-600 px-5 py-3 font-medium text-white shadow-sm hover:bg-brand-700">
                 Open the studio
-              </Link>
-              <Link
+              </IntentLink>
+              <IntentLink
                 href="/docs/api"
                 className="rounded-lg border border-slate-300 bg-white px-5 py-3 font-medium text-slate-800 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800"
               >
                 API &amp; MCP for programs
-              </Link>
+              </IntentLink>
             </div>
           </div>
           <HeroIllustration />
