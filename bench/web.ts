@@ -92,9 +92,12 @@ async function startServer(): Promise<{ child: ChildProcess; dataDir: string }> 
 type NetworkItem = { url: string; resourceType?: string; transferSize?: number };
 
 /**
- * First-load JS: the <script src> tags of the page's HTML (what must load before it is interactive),
- * gzipped at level 9. Lighthouse's network log also holds scripts prefetched for other routes
- * (next/link prefetches visible links), reported separately as "all JS transferred".
+ * First-load JS: every chunk the page's HTML makes the browser load — its <script src> tags and the
+ * chunks named in its inline RSC payload (client components rendered on the page) — gzipped at
+ * level 9. `noModule` scripts (legacy polyfills) are left out: module-capable browsers never fetch
+ * them. Chunks loaded later on demand (next/dynamic after an upload) are not first-load. Lighthouse's
+ * network log also holds scripts prefetched for other routes (next/link prefetches visible links),
+ * reported separately as "all JS transferred".
  */
 async function scriptSizes(lhr: Result, pagePath: string): Promise<{ transferKb: number; gzipKb: number; count: number }> {
   const items = ((lhr.audits["network-requests"]?.details as { items?: NetworkItem[] } | undefined)?.items ?? []).filter(
@@ -102,7 +105,10 @@ async function scriptSizes(lhr: Result, pagePath: string): Promise<{ transferKb:
   );
   const transfer = items.reduce((sum, item) => sum + (item.transferSize ?? 0), 0);
   const html = await (await fetch(`${ORIGIN}${pagePath}`)).text();
-  const sources = [...new Set([...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((match) => match[1]!))];
+  const legacy = new Set([...html.matchAll(/<script[^>]+src="([^"]+)"[^>]*noModule/gi)].map((match) => match[1]!));
+  const tagged = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((match) => match[1]!);
+  const named = [...html.matchAll(/(?:\/_next\/)?(static\/chunks\/[\w.-]+\.js)/g)].map((match) => `/_next/${match[1]!}`);
+  const sources = [...new Set([...tagged, ...named])].filter((source) => !legacy.has(source));
   let gzip = 0;
   for (const source of sources) {
     const body = Buffer.from(await (await fetch(new URL(source, ORIGIN))).arrayBuffer());

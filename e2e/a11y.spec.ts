@@ -57,3 +57,30 @@ for (const scheme of ["light", "dark"] as const) {
     });
   });
 }
+
+test("the header links to the bulk page on desktop and in the mobile menu (keyboard too)", async ({ page }) => {
+  await page.goto("/studio");
+  const header = page.getByRole("banner");
+  await header.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Bulk" }).click();
+  await expect(page).toHaveURL(/\/batch$/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Bulk");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/studio");
+  const menu = header.getByText("Menu");
+  await expect(header.getByRole("link", { name: "Bulk" })).toBeHidden();
+  await menu.focus();
+  await page.keyboard.press("Enter");
+  const bulk = header.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Bulk" });
+  await expect(bulk).toBeVisible();
+  await expectNoSeriousViolations(page, "mobile menu");
+  await page.keyboard.press("Escape");
+  await expect(bulk).toBeHidden();
+  await expect(menu).toBeFocused();
+  await menu.click();
+  await expect(bulk).toBeVisible();
+  await snap(page, "16-mobile-menu-open");
+  await bulk.click();
+  await expect(page).toHaveURL(/\/batch$/);
+  await expect(bulk).toBeHidden();
+});

@@ -18,7 +18,9 @@ export async function snap(page: Page, name: string): Promise<void> {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: width > 600 ? 900 : 844 });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true, animations: "disabled" });
+    // A modal sits in the viewport: a full-page capture would show it off-centre over a stretched backdrop.
+    const hasModal = (await page.locator("dialog[open]").count()) > 0;
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: !hasModal, animations: "disabled" });
   }
   await page.setViewportSize(original);
 }

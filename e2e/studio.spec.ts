@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import sharp from "sharp";
 import { downloadResult, openTab, payInSandbox, previewLook, snap, uploadPhoto, waitForJob } from "./helpers";
 
 test.describe("studio", () => {
@@ -67,7 +68,7 @@ test.describe("studio", () => {
     await page.getByRole("button", { name: "Fix the sky mask" }).click();
     const brush = page.getByTestId("mask-brush");
     await expect(brush).toBeVisible();
-    const canvas = brush.getByRole("img", { name: /Sky brush canvas/ });
+    const canvas = brush.getByRole("application", { name: /Sky brush/ });
     await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     const stroke = async (y: number) => {
@@ -93,6 +94,87 @@ test.describe("studio", () => {
     expect(body.input.hintsAssetId).toBe(hints.id);
     await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(1, { timeout: 60_000 });
     await expect(page.getByText("Using your sky brush marks.")).toBeVisible();
+  });
+
+  test("sky brush by keyboard: paint sky and not sky, resize, undo → the hints mask changes the re-rendered preview", async ({ page }) => {
+    await page.goto("/studio");
+    await uploadPhoto(page, "camera.jpg");
+    await page.getByText("Clear blue", { exact: true }).click();
+    await previewLook(page, 1);
+    const looks = page.getByTestId("look-strip").getByRole("button");
+    const before = await looks.first().locator("img").getAttribute("src");
+
+    await page.getByRole("button", { name: "Fix the sky mask" }).click();
+    const brush = page.getByTestId("mask-brush");
+    await expect(brush.getByText(/Keyboard: Tab to the photo/)).toBeVisible();
+    const canvas = brush.getByRole("application", { name: /Sky brush/ });
+    await expect(canvas).toHaveAccessibleDescription(/arrow keys/);
+    await canvas.focus();
+    const status = brush.getByTestId("brush-status");
+    const press = async (key: string, times = 1) => {
+      for (let i = 0; i < times; i++) await page.keyboard.press(key);
+    };
+
+    // The camera photo is square; the brush starts in the middle. Steps: 2 % (arrows), 10 % (Shift).
+    await press("]", 5);
+    await expect(status).toHaveText("Sky brush · 10 % · pen up · 0 marks");
+    await expect(brush.getByTestId("brush-cursor")).toBeVisible();
+    await press("Shift+ArrowLeft", 4);
+    await press("Shift+ArrowUp", 4);
+    await press("Space");
+    await expect(status).toContainText("painting");
+    await press("Shift+ArrowRight");
+    await press("Space");
+    await expect(status).toHaveText("Sky brush · 10 % · pen up · 1 mark");
+
+    // Not sky over the top-right corner of the sky, then a stray stroke that is undone.
+    await press("n");
+    await press("Shift+ArrowRight", 5);
+    await press("Enter");
+    await press("Shift+ArrowRight", 3);
+    await press("Shift+ArrowDown");
+    await press("Shift+ArrowLeft", 3);
+    await press("Enter");
+    await expect(status).toHaveText("Not sky brush · 10 % · pen up · 2 marks");
+    await press("Space");
+    await press("ArrowDown", 10);
+    await press("Space");
+    await expect(status).toContainText("3 marks");
+    await press("Control+z");
+    await expect(status).toContainText("2 marks");
+    await expect(brush.getByRole("status")).toHaveText("Undone. 2 marks.");
+    await snap(page, "06b-sky-brush-keyboard");
+
+    const uploadResponse = page.waitForResponse((response) => response.url().endsWith("/api/assets") && response.request().method() === "POST");
+    const previewRequest = page.waitForRequest((request) => request.url().endsWith("/api/previews"));
+    await press("Tab");
+    await expect(brush.getByRole("button", { name: "Apply marks and preview" })).toBeFocused();
+    await press("Enter");
+
+    // The uploaded hints: white where sky was painted, black where "not sky" was, grey elsewhere.
+    const hints = (await (await uploadResponse).json()) as { id: string; url: string; width: number; height: number };
+    const hintsPixels = await sharp(await (await page.request.get(hints.url)).body()).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const hintAt = (x: number, y: number) => hintsPixels.data[Math.floor(y * hintsPixels.info.height) * hintsPixels.info.width + Math.floor(x * hintsPixels.info.width)]!;
+    expect(hintAt(0.15, 0.1)).toBeGreaterThan(200);
+    expect(hintAt(0.85, 0.1)).toBeLessThan(50);
+    expect(hintAt(0.5, 0.8)).toBeGreaterThan(100);
+    expect(hintAt(0.5, 0.8)).toBeLessThan(156);
+    expect(((await previewRequest).postDataJSON() as { input: { hintsAssetId?: string } }).input.hintsAssetId).toBe(hints.id);
+
+    // The re-rendered preview keeps the original sky where it was marked "not sky".
+    await expect(looks).toHaveCount(2, { timeout: 60_000 });
+    await expect(page.getByText("Using your sky brush marks.")).toBeVisible();
+    const after = await looks.first().locator("img").getAttribute("src");
+    expect(after).not.toBe(before);
+    const region = async (src: string | null) => {
+      const image = sharp(await (await page.request.get(src!)).body());
+      const { width, height } = await image.metadata();
+      return image.extract({ left: Math.round(width! * 0.72), top: Math.round(height! * 0.07), width: Math.round(width! * 0.2), height: Math.round(height! * 0.06) }).removeAlpha().raw().toBuffer();
+    };
+    const [regionBefore, regionAfter] = await Promise.all([region(before), region(after)]);
+    let difference = 0;
+    for (let i = 0; i < regionBefore.length; i++) difference += Math.abs(regionBefore[i]! - regionAfter[i]!);
+    expect(difference / regionBefore.length).toBeGreaterThan(15);
   });
 
   test("background change: colour, shadow → pay → full-resolution PNG", async ({ page }) => {

@@ -10,8 +10,11 @@ const nextBin = require.resolve("next/dist/bin/next");
 const dataDir = path.resolve(".cache", "e2e-data");
 rmSync(dataDir, { recursive: true, force: true });
 
-const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit" });
-if (build.status !== 0) process.exit(build.status ?? 1);
+// E2E_NO_BUILD=1 reuses an existing .next (a build just made by hand or by `npm run bench:web`).
+if (process.env.E2E_NO_BUILD !== "1") {
+  const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 const env = {
   ...process.env,

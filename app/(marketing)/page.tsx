@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/layout/intent-link";
 import { listServices } from "@/lib/catalog/catalog";
 import { formatPrice } from "@/lib/utils";
 
@@ -22,7 +22,7 @@ export default async function LandingPage() {
     <>
       <section className="relative overflow-hidden">
         <div aria-hidden className="absolute inset-0 -z-10 bg-gradient-to-b from-sky-200 via-brand-50 to-white dark:from-slate-900 dark:via-slate-950 dark:to-slate-950" />
-        <div aria-hidden className="absolute -top-24 right-[-10%] -z-10 h-96 w-96 rounded-full bg-sunset-400/30 blur-3xl" />
+        <div aria-hidden className="absolute -top-24 right-[-10%] -z-10 h-96 w-96 bg-[radial-gradient(closest-side,rgb(251_146_60/0.3),transparent)]" />
         <div className="mx-auto grid max-w-6xl items-center gap-10 px-4 py-16 sm:py-24 lg:grid-cols-2">
           <div>
             <p className="mb-3 inline-flex rounded-full border border-brand-200 bg-white/70 px-3 py-1 text-xs font-medium text-brand-700 dark:border-brand-800 dark:bg-slate-900 dark:text-brand-300">
@@ -36,15 +36,15 @@ export default async function LandingPage() {
               resolution. Preview every look free; pay only for the one you keep.
             </p>
             <div className="mt-8 flex flex-wrap gap-3">
-              <Link href="/studio" className="rounded-lg bg-brand-600 px-5 py-3 font-medium text-white shadow-sm hover:bg-brand-700">
+              <IntentLink href="/studio" className="rounded-lg bg-brand-600 px-5 py-3 font-medium text-white shadow-sm hover:bg-brand-700">
                 Open the studio
-              </Link>
-              <Link
+              </IntentLink>
+              <IntentLink
                 href="/docs/api"
                 className="rounded-lg border border-slate-300 bg-white px-5 py-3 font-medium text-slate-800 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800"
               >
                 API &amp; MCP for programs
-              </Link>
+              </IntentLink>
             </div>
           </div>
           <HeroIllustration />

@@ -18,6 +18,8 @@ export type UploadedAsset = {
 
 type Props = {
   onUploaded: (asset: UploadedAsset, localPreviewUrl: string) => void;
+  /** Called as soon as an accepted file starts uploading (e.g. to load what comes next meanwhile). */
+  onFileChosen?: () => void;
   compact?: boolean;
   label?: string;
 };
@@ -33,13 +35,14 @@ function rejectionMessage(rejection: FileRejection): string {
 }
 
 /** Drag and drop, click to choose, or paste a photo; checks limits locally, then uploads with progress. */
-export function UploadDropzone({ onUploaded, compact = false, label = "Drop a photo here" }: Props) {
+export function UploadDropzone({ onUploaded, onFileChosen, compact = false, label = "Drop a photo here" }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [pending, setPending] = useState<{ url: string; name: string } | null>(null);
 
   const upload = useCallback(
     async (file: File) => {
+      onFileChosen?.();
       setError(null);
       setProgress(0);
       const localPreviewUrl = URL.createObjectURL(file);
@@ -57,7 +60,7 @@ export function UploadDropzone({ onUploaded, compact = false, label = "Drop a ph
         setPending(null);
       }
     },
-    [onUploaded],
+    [onUploaded, onFileChosen],
   );
 
   const { getRootProps, getInputProps, isDragActive } = useDropzone({

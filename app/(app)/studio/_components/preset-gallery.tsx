@@ -82,7 +82,7 @@ export function PresetGallery({ kind, selectedId, onSelect }: Props) {
                     decoding="async"
                     className="block aspect-[8/5] w-full bg-slate-200 object-cover dark:bg-slate-800"
                   />
-                  <span className="block truncate bg-white px-1.5 py-1 text-xs dark:bg-slate-900">{preset.name}</span>
+                  <span className="line-clamp-2 bg-white px-1.5 py-1 text-xs leading-snug dark:bg-slate-900">{preset.name}</span>
                   {selected && (
                     <span aria-hidden className="absolute right-1 top-1 flex h-5 w-5 items-center justify-center rounded-full bg-brand-600 text-white">
                       <svg viewBox="0 0 20 20" className="h-3.5 w-3.5" fill="currentColor">
