@@ -5,7 +5,7 @@ import type { ServiceId } from "@/lib/catalog/services";
 import { cn } from "@/lib/utils";
 import { CANVAS_LABELS, type BackgroundOptions, type EditOptions, type MaskOptions, type RemovalOptions, type SkyOptions } from "./edit-model";
 import { ImagePicker } from "./image-picker";
-import { PresetGallery } from "./preset-gallery";
+import { PresetGallery, type SkySuggestion } from "./preset-gallery";
 
 export const TABS: { id: ServiceId; label: string }[] = [
   { id: "sky-replacement", label: "Sky" },
@@ -20,6 +20,7 @@ type Props = {
   options: EditOptions;
   onOptionsChange: <S extends ServiceId>(serviceId: S, patch: Partial<EditOptions[S]>) => void;
   onOpenBrush: () => void;
+  skySuggestion?: SkySuggestion | null;
 };
 
 const SKY_PROMPTS = ["golden hour with soft clouds", "dramatic storm clouds", "clear blue sky", "pink sunset", "starry night"];
@@ -93,7 +94,17 @@ function PromptField({ label, value, onChange, suggestions, placeholder }: { lab
   );
 }
 
-function SkyPanel({ options, set, onOpenBrush }: { options: SkyOptions; set: (patch: Partial<SkyOptions>) => void; onOpenBrush: () => void }) {
+function SkyPanel({
+  options,
+  set,
+  onOpenBrush,
+  suggestion,
+}: {
+  options: SkyOptions;
+  set: (patch: Partial<SkyOptions>) => void;
+  onOpenBrush: () => void;
+  suggestion?: SkySuggestion | null;
+}) {
   return (
     <div className="space-y-4">
       <Segmented
@@ -106,7 +117,7 @@ function SkyPanel({ options, set, onOpenBrush }: { options: SkyOptions; set: (pa
           { value: "prompt", label: "Describe it" },
         ]}
       />
-      {options.source === "preset" && <PresetGallery kind="sky" selectedId={options.presetId} onSelect={(preset) => set({ presetId: preset.id, presetName: preset.name })} />}
+      {options.source === "preset" && <PresetGallery kind="sky" selectedId={options.presetId} onSelect={(preset) => set({ presetId: preset.id, presetName: preset.name })} suggestion={suggestion} />}
       {options.source === "upload" && <ImagePicker label="Upload a sky photo" current={options.upload} onUploaded={(upload) => set({ upload })} />}
       {options.source === "prompt" && <PromptField label="Describe the sky" value={options.prompt} onChange={(prompt) => set({ prompt })} suggestions={SKY_PROMPTS} placeholder="e.g. golden hour with soft clouds" />}
       <Slider label="Blend the light" value={options.harmonize} min={0} max={1} step={0.05} onChange={(harmonize) => set({ harmonize })} describe={(v) => (v === 0 ? "Off" : `${Math.round(v * 100)} %`)} />
@@ -221,7 +232,7 @@ function MaskPanel({ options, set }: { options: MaskOptions; set: (patch: Partia
 }
 
 /** The four edits as tabs (WAI-ARIA tabs pattern: arrow keys move between tabs). */
-export function EditPanel({ tab, onTabChange, options, onOptionsChange, onOpenBrush }: Props) {
+export function EditPanel({ tab, onTabChange, options, onOptionsChange, onOpenBrush, skySuggestion }: Props) {
   const baseId = useId();
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -237,7 +248,7 @@ export function EditPanel({ tab, onTabChange, options, onOptionsChange, onOpenBr
   };
 
   let panel: ReactNode;
-  if (tab === "sky-replacement") panel = <SkyPanel options={options["sky-replacement"]} set={(patch) => onOptionsChange("sky-replacement", patch)} onOpenBrush={onOpenBrush} />;
+  if (tab === "sky-replacement") panel = <SkyPanel options={options["sky-replacement"]} set={(patch) => onOptionsChange("sky-replacement", patch)} onOpenBrush={onOpenBrush} suggestion={skySuggestion} />;
   else if (tab === "background-change") panel = <BackgroundPanel options={options["background-change"]} set={(patch) => onOptionsChange("background-change", patch)} />;
   else if (tab === "background-removal") panel = <RemovalPanel options={options["background-removal"]} set={(patch) => onOptionsChange("background-removal", patch)} />;
   else panel = <MaskPanel options={options["prompt-segmentation"]} set={(patch) => onOptionsChange("prompt-segmentation", patch)} />;

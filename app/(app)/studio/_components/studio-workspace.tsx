@@ -99,6 +99,12 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
   const service = catalog.data?.services.find((candidate) => candidate.id === tab);
   const selected = looks.find((look) => look.key === selectedKey) ?? null;
   const compareLook = looks.find((look) => look.key === compareKey) ?? null;
+  const skySuggestion = useMemo(() => {
+    const meta = looks.find((look) => look.serviceId === "sky-replacement")?.preview.meta;
+    const light = meta?.photoLight as { timeOfDay?: unknown } | undefined;
+    const ids = meta?.matchingSkies;
+    return typeof light?.timeOfDay === "string" && Array.isArray(ids) ? { timeOfDay: light.timeOfDay, ids: ids.filter((id): id is string => typeof id === "string") } : null;
+  }, [looks]);
 
   const runPreview = useCallback(
     (override?: EditOptions) => {
@@ -252,7 +258,7 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
 
       <aside className="space-y-4" aria-label="Edit settings">
         <div className="rounded-2xl border border-slate-200 p-4 dark:border-slate-800">
-          <EditPanel tab={tab} onTabChange={setTab} options={options} onOptionsChange={setServiceOptions} onOpenBrush={() => { setJobId(null); setBrushOpen(true); }} />
+          <EditPanel tab={tab} onTabChange={setTab} options={options} onOptionsChange={setServiceOptions} onOpenBrush={() => { setJobId(null); setBrushOpen(true); }} skySuggestion={skySuggestion} />
         </div>
 
         <div className="space-y-3 rounded-2xl border border-slate-200 p-4 dark:border-slate-800">
