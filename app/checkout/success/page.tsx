@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payment received · Backdrop", robots: { index: false } };
 
 type Outcome =
-  | { kind: "token"; token: string; paymentId: string; serviceId: string; display: string }
+  | { kind: "token"; token: string; paymentId: string; serviceId: string; display: string; units: number }
   | { kind: "shown"; serviceId: string }
   | { kind: "pending" }
   | { kind: "error"; message: string };
@@ -21,7 +21,7 @@ async function settle(sessionId: string | undefined): Promise<Outcome> {
     const { paymentId, token } = await revealCheckoutToken(sessionId);
     if (!paymentId) return { kind: "error", message: "We could not find a payment for this checkout." };
     const payment = toPublicPayment(await getPaymentOrThrow(paymentId));
-    if (token) return { kind: "token", token, paymentId, serviceId: payment.serviceId, display: payment.display };
+    if (token) return { kind: "token", token, paymentId, serviceId: payment.serviceId, display: payment.display, units: payment.units };
     if (payment.status === "pending") return { kind: "pending" };
     return { kind: "shown", serviceId: payment.serviceId };
   } catch (error) {
@@ -41,16 +41,25 @@ export default async function CheckoutSuccessPage({ searchParams }: { searchPara
           <ResumePaidEdit paymentId={outcome.paymentId} token={outcome.token} />
           <h1 className="text-3xl font-bold tracking-tight">Payment received</h1>
           <p className="mt-3 text-slate-700 dark:text-slate-300">
-            You paid {outcome.display} for <strong>{outcome.serviceId}</strong>. Here is your payment token.{" "}
+            You paid {outcome.display} for {outcome.units > 1 ? `${outcome.units} edits of ` : ""}
+            <strong>{outcome.serviceId}</strong>. Here is your payment token.{" "}
             <strong>Copy it now: it is shown only once.</strong>
           </p>
           <pre className="mt-6 overflow-x-auto rounded-xl bg-slate-900 p-4 text-sm text-slate-100" data-testid="payment-token">
             <code>{outcome.token}</code>
           </pre>
-          <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">
-            Send it as the <code>X-Payment-Token</code> header of your <code>POST /api/tools/{outcome.serviceId}</code> call, or as the{" "}
-            <code>paymentToken</code> argument of the MCP tool. It is charged only when the edit succeeds.
-          </p>
+          {outcome.units > 1 ? (
+            <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">
+              Send it as <code>paymentToken</code> in the body of <code>POST /api/batches</code> to process up to {outcome.units} photos, or as the{" "}
+              <code>X-Payment-Token</code> header of <code>POST /api/tools/{outcome.serviceId}</code> calls, one edit each. Each edit is charged only
+              when it succeeds.
+            </p>
+          ) : (
+            <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">
+              Send it as the <code>X-Payment-Token</code> header of your <code>POST /api/tools/{outcome.serviceId}</code> call, or as the{" "}
+              <code>paymentToken</code> argument of the MCP tool. It is charged only when the edit succeeds.
+            </p>
+          )}
         </>
       ) : outcome.kind === "shown" ? (
         <>
