@@ -108,6 +108,110 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
   return out;
 }
 
+/** Direct window reads per image pixel above which the sparse guided filter stops paying (measured). */
+const SPARSE_READS_PER_PIXEL = 2;
+
+/**
+ * Indices of the pixels within Chebyshev distance r of the listed ones (each once), or undefined
+ * once more than `limit` are found.
+ */
+function dilateList(list: Int32Array, w: number, h: number, r: number, limit: number): Int32Array | undefined {
+  const seen = new Uint8Array(w * h);
+  const out = new Int32Array(limit);
+  let count = 0;
+  for (const i of list) {
+    const x = i % w;
+    const y = (i - x) / w;
+    for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+      for (let xx = Math.max(0, x - r), j = yy * w + xx; xx <= Math.min(w - 1, x + r); xx++, j++) {
+        if (seen[j]) continue;
+        if (count === limit) return undefined;
+        seen[j] = 1;
+        out[count++] = j;
+      }
+    }
+  }
+  return out.subarray(0, count);
+}
+
+/**
+ * Windows of radius r that may hold more than one value of p: both ends of every differing
+ * neighbour pair, dilated by r (a superset). Undefined when they are too many for the sparse path.
+ */
+function varyingWindows(p: Float32Array, w: number, h: number, r: number): Int32Array | undefined {
+  const n = w * h;
+  const limit = Math.floor((SPARSE_READS_PER_PIXEL * n) / (2 * r + 1) ** 2);
+  const edges = new Int32Array(limit);
+  let count = 0;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      const v = p[i]!;
+      const differs = (x + 1 < w && p[i + 1] !== v) || (y + 1 < h && p[i + w] !== v) || (x > 0 && p[i - 1] !== v) || (y > 0 && p[i - w] !== v);
+      if (!differs) continue;
+      if (count === limit) return undefined;
+      edges[count++] = i;
+    }
+  }
+  return dilateList(edges.subarray(0, count), w, h, r, limit);
+}
+
+/**
+ * Guided filter coefficients where p is constant almost everywhere (a mask that is 0 or 1 except
+ * along its edges): a window of constant p has a = 0 and b = p, so only the windows that vary, and
+ * the pixels next to them, are computed, by direct sums (clamp-to-edge, like `boxBlur`).
+ */
+function sparseGuidedCoefficients(guide: Float32Array, p: Float32Array, w: number, h: number, opts: { r: number; eps: number; windows: Int32Array }) {
+  const { r, eps, windows } = opts;
+  const n = w * h;
+  const inv = 1 / (2 * r + 1) ** 2;
+  const a = new Float32Array(n);
+  const b = p.slice();
+  for (const i of windows) {
+    const x = i % w;
+    const y = (i - x) / w;
+    let sI = 0;
+    let sp = 0;
+    let sIp = 0;
+    let sII = 0;
+    for (let yy = y - r; yy <= y + r; yy++) {
+      const ro = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w;
+      for (let xx = x - r; xx <= x + r; xx++) {
+        const j = ro + (xx < 0 ? 0 : xx >= w ? w - 1 : xx);
+        const I = guide[j]!;
+        const v = p[j]!;
+        sI += I;
+        sp += v;
+        sIp += I * v;
+        sII += I * I;
+      }
+    }
+    const mI = sI * inv;
+    const mp = sp * inv;
+    const ai = (sIp * inv - mI * mp) / (sII * inv - mI * mI + eps);
+    a[i] = ai;
+    b[i] = mp - ai * mI;
+  }
+  const as = new Float32Array(n);
+  const bs = p.slice();
+  for (const i of dilateList(windows, w, h, r, n)!) {
+    const x = i % w;
+    const y = (i - x) / w;
+    let sa = 0;
+    let sb = 0;
+    for (let yy = y - r; yy <= y + r; yy++) {
+      const ro = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w;
+      for (let xx = x - r; xx <= x + r; xx++) {
+        const j = ro + (xx < 0 ? 0 : xx >= w ? w - 1 : xx);
+        sa += a[j]!;
+        sb += b[j]!;
+      }
+    }
+    as[i] = sa * inv;
+    bs[i] = sb * inv;
+  }
+  return { a: as, b: bs };
+}
+
 /** Guided filter coefficients (He et al.): q = a·I + b, smoothed. */
 export function guidedCoefficients(
   guide: Float32Array,
@@ -116,6 +220,8 @@ export function guidedCoefficients(
   h: number,
   opts: { r: number; eps: number },
 ): { a: Float32Array; b: Float32Array } {
+  const windows = varyingWindows(p, w, h, opts.r);
+  if (windows) return sparseGuidedCoefficients(guide, p, w, h, { ...opts, windows });
   const n = w * h;
   const ip = new Float32Array(n);
   const ii = new Float32Array(n);
@@ -247,17 +353,19 @@ export function poolPlane(src: Plane, f: number): Plane {
   const w = Math.max(1, Math.ceil(src.width / f));
   const h = Math.max(1, Math.ceil(src.height / f));
   const sum = new Float32Array(w * h);
-  const cnt = new Float32Array(w * h);
-  for (let y = 0; y < src.height; y++) {
+  const col = new Int32Array(src.width);
+  for (let x = 0; x < src.width; x++) col[x] = (x / f) | 0;
+  for (let y = 0, i = 0; y < src.height; y++) {
     const ro = ((y / f) | 0) * w;
-    const so = y * src.width;
-    for (let x = 0; x < src.width; x++) {
-      const j = ro + ((x / f) | 0);
-      sum[j]! += src.data[so + x]!;
-      cnt[j]! += 1;
-    }
+    for (let x = 0; x < src.width; x++, i++) sum[ro + col[x]!]! += src.data[i]!;
   }
-  for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! / cnt[i]!;
+  // Edge blocks may be partial.
+  const lastW = src.width - (w - 1) * f;
+  const lastH = src.height - (h - 1) * f;
+  for (let y = 0, j = 0; y < h; y++) {
+    const bh = y === h - 1 ? lastH : f;
+    for (let x = 0; x < w; x++, j++) sum[j] = sum[j]! / (bh * (x === w - 1 ? lastW : f));
+  }
   return { width: w, height: h, data: sum };
 }
 
@@ -284,21 +392,40 @@ export function planeToGrey(p: Float32Array): Uint8Array {
 }
 
 /**
- * Local mean colour of the pixels selected by `weight` (normalised convolution), computed on a small
- * raster: used as the "old background/sky colour" behind a soft edge. NaN where no pixel is near.
+ * Local mean colour of the pixels selected by `weight` (normalised convolution with a box of radius
+ * `r`): used as the "old background/sky colour" behind a soft edge. The means are smooth, so they are
+ * computed on a grid pooled by ≈ r/6 (one pass over the raster, then small blurs) and returned at that
+ * size: read them with `planeSampler`. NaN where no selected pixel is near.
  */
 export function localMeanColour(args: { rgb: Rgb; weight: Float32Array; r: number }): Plane[] {
   const { rgb, weight, r } = args;
-  const { width: w, height: h } = rgb;
-  const n = w * h;
-  const ws = boxBlur(weight, w, h, r);
-  const planes: Plane[] = [];
-  for (let k = 0; k < 3; k++) {
-    const t = new Float32Array(n);
-    for (let i = 0; i < n; i++) t[i] = (weight[i]! * rgb.data[3 * i + k]!) / 255;
-    const m = boxBlur(t, w, h, r);
-    for (let i = 0; i < n; i++) m[i] = ws[i]! > 1e-3 ? m[i]! / ws[i]! : Number.NaN;
-    planes.push({ width: w, height: h, data: m });
+  const { width: W, height: H, data } = rgb;
+  const f = Math.max(1, Math.round(r / 6));
+  const w = Math.ceil(W / f);
+  const h = Math.ceil(H / f);
+  const sums = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)] as const;
+  const [sw, sr, sg, sb] = sums;
+  const col = new Int32Array(W);
+  for (let x = 0; x < W; x++) col[x] = (x / f) | 0;
+  for (let y = 0, i = 0; y < H; y++) {
+    const ro = ((y / f) | 0) * w;
+    for (let x = 0; x < W; x++, i++) {
+      const wt = weight[i]!;
+      if (wt === 0) continue;
+      const j = ro + col[x]!;
+      sw[j]! += wt;
+      sr[j]! += wt * data[3 * i]!;
+      sg[j]! += wt * data[3 * i + 1]!;
+      sb[j]! += wt * data[3 * i + 2]!;
+    }
   }
-  return planes;
+  // Block sums, not means: partial edge blocks weigh less, as they cover fewer pixels.
+  const rl = Math.max(1, Math.round(r / f));
+  const ws = boxBlur(sw, w, h, rl);
+  const threshold = 1e-3 * f * f;
+  return [sr, sg, sb].map((s) => {
+    const m = boxBlur(s, w, h, rl);
+    for (let i = 0; i < m.length; i++) m[i] = ws[i]! > threshold ? m[i]! / (255 * ws[i]!) : Number.NaN;
+    return { width: w, height: h, data: m };
+  });
 }

@@ -7,6 +7,7 @@ import {
   clamp01,
   guidedFilter,
   guidedUpsample,
+  localMeanColour,
   luminance,
   planeSampler,
   poolPlane,
@@ -40,6 +41,7 @@ export type SkyMatte = {
 };
 
 type Floats = { R: Float32Array; G: Float32Array; B: Float32Array; L: Float32Array };
+type Sampler = (x: number, y: number) => number;
 
 function toFloats(rgb: Rgb): Floats {
   const n = rgb.width * rgb.height;
@@ -69,11 +71,21 @@ function sobel(L: Float32Array, w: number, h: number): Float32Array {
   return g;
 }
 
+/** Packed moment sums: [n, r, g, b, rr, rg, rb, gg, gb, bb]. */
+const MOMENT_SUMS = 10;
+
 /** Running first/second moments of RGB samples → mean and covariance (xx xy xz yy yz zz). */
 class Moments {
   n = 0;
   s = [0, 0, 0];
   ss = [0, 0, 0, 0, 0, 0];
+  static fromSums(v: Float64Array): Moments {
+    const m = new Moments();
+    m.n = v[0]!;
+    m.s = [v[1]!, v[2]!, v[3]!];
+    m.ss = [v[4]!, v[5]!, v[6]!, v[7]!, v[8]!, v[9]!];
+    return m;
+  }
   add(r: number, g: number, b: number): void {
     this.n++;
     this.s[0]! += r;
@@ -139,30 +151,51 @@ function inv3(c: number[]): number[] {
 function skyline(F: Floats, grad: Float32Array, w: number, h: number): { t: number; b: Int32Array } | undefined {
   let gmax = 0;
   for (let i = 0; i < grad.length; i++) if (grad[i]! > gmax) gmax = grad[i]!;
+  // The colour statistics are sampled every 2nd row and column. Per sampled column, prefix sums of
+  // the moments down the rows make any border's sky/ground split one lookup per column.
+  const cols = Math.ceil(w / 2);
+  const rows = Math.ceil(h / 2);
+  const stride = (rows + 1) * MOMENT_SUMS;
+  const prefix = new Float64Array(cols * stride);
+  for (let cx = 0; cx < cols; cx++) {
+    for (let ry = 0, o = cx * stride; ry < rows; ry++, o += MOMENT_SUMS) {
+      const i = 2 * ry * w + 2 * cx;
+      const r = F.R[i]!;
+      const g = F.G[i]!;
+      const b = F.B[i]!;
+      const sample = [1, r, g, b, r * r, r * g, r * b, g * g, g * b, b * b];
+      for (let k = 0; k < MOMENT_SUMS; k++) prefix[o + MOMENT_SUMS + k] = prefix[o + k]! + sample[k]!;
+    }
+  }
+  const total = new Float64Array(MOMENT_SUMS);
+  for (let cx = 0; cx < cols; cx++) for (let k = 0; k < MOMENT_SUMS; k++) total[k]! += prefix[cx * stride + rows * MOMENT_SUMS + k]!;
   let best: { J: number; t: number; b: Int32Array } | undefined;
+  // b(x) only moves down as t grows: each column is walked once over all thresholds.
+  const border = new Int32Array(w);
+  const skySums = new Float64Array(MOMENT_SUMS);
+  const groundSums = new Float64Array(MOMENT_SUMS);
   const nT = 36;
   for (let k = 1; k <= nT; k++) {
     const t = 0.02 + (k / nT) * Math.min(1.2, gmax) * 0.6;
-    const b = new Int32Array(w);
     for (let x = 0; x < w; x++) {
-      let y = 0;
+      let y = border[x]!;
       while (y < h && grad[y * w + x]! <= t) y++;
-      b[x] = y;
+      border[x] = y;
     }
-    const sky = new Moments();
-    const ground = new Moments();
-    for (let y = 0; y < h; y += 2) {
-      for (let x = 0; x < w; x += 2) {
-        const i = y * w + x;
-        (y < b[x]! ? sky : ground).add(F.R[i]!, F.G[i]!, F.B[i]!);
-      }
+    skySums.fill(0);
+    for (let cx = 0; cx < cols; cx++) {
+      const o = cx * stride + Math.ceil(border[2 * cx]! / 2) * MOMENT_SUMS;
+      for (let j = 0; j < MOMENT_SUMS; j++) skySums[j]! += prefix[o + j]!;
     }
+    for (let j = 0; j < MOMENT_SUMS; j++) groundSums[j] = total[j]! - skySums[j]!;
+    const sky = Moments.fromSums(skySums);
+    const ground = Moments.fromSums(groundSums);
     if (sky.n < 0.02 * ((w * h) / 4) || ground.n < 10) continue;
     const cs = sky.cov();
     const cg = ground.cov();
     const gamma = 2;
     const J = 1 / (gamma * Math.abs(det3(cs)) + Math.abs(det3(cg)) + gamma * maxEig3(cs) + maxEig3(cg) + 1e-12);
-    if (!best || J > best.J) best = { J, t, b };
+    if (!best || J > best.J) best = { J, t, b: border.slice() };
   }
   return best;
 }
@@ -235,14 +268,15 @@ function skyColourModel(F: Floats, args: { grad: Float32Array; w: number; h: num
   return comps;
 }
 
-function neighbours(i: number, w: number, n: number): number[] {
+/** Writes the 4-neighbours of pixel i into `out` (no allocation in flood fills); returns how many. */
+function neighbours(i: number, w: number, n: number, out: Int32Array): number {
   const x = i % w;
-  const out: number[] = [];
-  if (x > 0) out.push(i - 1);
-  if (x < w - 1) out.push(i + 1);
-  if (i >= w) out.push(i - w);
-  if (i + w < n) out.push(i + w);
-  return out;
+  let c = 0;
+  if (x > 0) out[c++] = i - 1;
+  if (x < w - 1) out[c++] = i + 1;
+  if (i >= w) out[c++] = i - w;
+  if (i + w < n) out[c++] = i + w;
+  return c;
 }
 
 type Detection = { mask: Float32Array; w: number; h: number; confidence: number; reasons: string[] };
@@ -252,6 +286,7 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
   const { width: w, height: h } = rgb;
   const n = w * h;
   const F = toFloats(rgb);
+  const nb = new Int32Array(4);
   const grad = sobel(boxBlur(F.L, w, h, 1), w, h);
   const reasons: string[] = [];
   const hints = opts.hints;
@@ -312,7 +347,8 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
     }
     while (stack.length) {
       const i = stack.pop()!;
-      for (const j of neighbours(i, w, n)) {
+      for (let q4 = 0, c4 = neighbours(i, w, n, nb); q4 < c4; q4++) {
+        const j = nb[q4]!;
         if (S[j]) continue;
         const y = (j / w) | 0;
         const x = j % w;
@@ -343,7 +379,8 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
         sumP += P[i]!;
         sumT += gradS[i]!;
         sumY += y;
-        for (const j of neighbours(i, w, n)) {
+        for (let q4 = 0, c4 = neighbours(i, w, n, nb); q4 < c4; q4++) {
+        const j = nb[q4]!;
           if (!S[j] && lab[j]! < 0 && P[j]! > 0.35) {
             lab[j] = nl;
             comp.push(j);
@@ -367,7 +404,8 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
         const x = i % w;
         const y = (i / w) | 0;
         if (x === 0 || x === w - 1 || y === h - 1) border = true;
-        for (const j of neighbours(i, w, n)) {
+        for (let q4 = 0, c4 = neighbours(i, w, n, nb); q4 < c4; q4++) {
+        const j = nb[q4]!;
           if (!S[j] && !seen[j]) {
             seen[j] = 1;
             comp.push(j);
@@ -458,9 +496,8 @@ function smooth(e0: number, e1: number, x: number): number {
  * A plain guided filter on the coarse mask left a visible halo band in the prototype.
  */
 function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
-  const { width: W, height: H } = rgb;
+  const { width: W, height: H, data } = rgb;
   const n = W * H;
-  const F = toFloats(rgb);
   const d = Math.max(3, Math.round(Math.max(W, H) / 90));
   const r2 = Math.max(4, Math.round(Math.max(W, H) / 40));
   const hard = new Float32Array(n);
@@ -472,35 +509,8 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
     sure[i] = u[i]! > 0.999 ? 1 : 0;
     fg[i] = u[i]! < 0.001 ? 1 : 0;
   }
-  // Local means are smooth (radius W/40): compute them on a 4× pooled grid and sample bilinearly.
-  const f = 4;
-  const rl = Math.max(2, Math.round(r2 / f));
-  const pooledSure = poolPlane({ width: W, height: H, data: sure }, f);
-  const pooledFg = poolPlane({ width: W, height: H, data: fg }, f);
-  const lw = pooledSure.width;
-  const lh = pooledSure.height;
-  const ws = boxBlur(pooledSure.data, lw, lh, rl);
-  const wf = boxBlur(pooledFg.data, lw, lh, rl);
-  const locS: ((x: number, y: number) => number)[] = [];
-  const locF: ((x: number, y: number) => number)[] = [];
-  for (const c of [F.R, F.G, F.B]) {
-    const a = new Float32Array(n);
-    const b = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      a[i] = c[i]! * sure[i]!;
-      b[i] = c[i]! * fg[i]!;
-    }
-    const A = boxBlur(poolPlane({ width: W, height: H, data: a }, f).data, lw, lh, rl);
-    const B = boxBlur(poolPlane({ width: W, height: H, data: b }, f).data, lw, lh, rl);
-    for (let i = 0; i < A.length; i++) {
-      A[i] = ws[i]! > 1e-3 ? A[i]! / ws[i]! : Number.NaN;
-      B[i] = wf[i]! > 1e-3 ? B[i]! / wf[i]! : Number.NaN;
-    }
-    locS.push(planeSampler({ width: lw, height: lh, data: A }, W, H));
-    locF.push(planeSampler({ width: lw, height: lh, data: B }, W, H));
-  }
-  const [sR, sG, sB] = locS as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
-  const [fR, fG, fB] = locF as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
+  const [sR, sG, sB] = localMeanColour({ rgb, weight: sure, r: r2 }).map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
+  const [fR, fG, fB] = localMeanColour({ rgb, weight: fg, r: r2 }).map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
   const alpha = new Float32Array(n);
   for (let y = 0, i = 0; y < H; y++) {
     for (let x = 0; x < W; x++, i++) {
@@ -524,10 +534,10 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
       const dz = s2 - f2;
       const dd = dx * dx + dy * dy + dz * dz;
       if (dd < 0.004) alpha[i] = u[i]!;
-      else alpha[i] = clamp01(((F.R[i]! - f0) * dx + (F.G[i]! - f1) * dy + (F.B[i]! - f2) * dz) / dd);
+      else alpha[i] = clamp01(((data[3 * i]! / 255 - f0) * dx + (data[3 * i + 1]! / 255 - f1) * dy + (data[3 * i + 2]! / 255 - f2) * dz) / dd);
     }
   }
-  return guidedFilter(F.L, alpha, W, H, { r: 1, eps: 1e-4 });
+  return guidedFilter(luminance(rgb), alpha, W, H, { r: 1, eps: 1e-4 });
 }
 
 /**
@@ -559,14 +569,21 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
   // A blown-out sun next to the sky mask stays in the photo (it is excluded as "not smooth").
   const warnings: string[] = [];
   {
-    const rd = refineRgb.data;
-    const hardSky = refineAlpha.map((a) => (a > 0.5 ? 1 : 0));
-    const near = boxBlur(hardSky, refineRgb.width, refineRgb.height, Math.max(3, Math.round(refineRgb.width / 60)));
+    const { width: rw, height: rh, data: rd } = refineRgb;
+    // "Next to the sky" is a coarse notion: measured on a 4× pooled grid.
+    const pooled = poolPlane({ width: rw, height: rh, data: refineAlpha.map((a) => (a > 0.5 ? 1 : 0)) }, 4);
+    const near = planeSampler(
+      { ...pooled, data: boxBlur(pooled.data, pooled.width, pooled.height, Math.max(1, Math.round(rw / 240))) },
+      rw,
+      rh,
+    );
     let glare = 0;
     let skyPx = 0;
-    for (let i = 0; i < refineAlpha.length; i++) {
-      if (hardSky[i]) skyPx++;
-      else if (near[i]! > 0.15 && rd[3 * i]! > 248 && rd[3 * i + 1]! > 238 && rd[3 * i + 2]! > 190) glare++;
+    for (let y = 0, i = 0; y < rh; y++) {
+      for (let x = 0; x < rw; x++, i++) {
+        if (refineAlpha[i]! > 0.5) skyPx++;
+        else if (rd[3 * i]! > 248 && rd[3 * i + 1]! > 238 && rd[3 * i + 2]! > 190 && near(x, y) > 0.15) glare++;
+      }
     }
     if (skyPx > 0 && glare > 0.004 * skyPx) warnings.push("sun-or-glare-kept");
   }
