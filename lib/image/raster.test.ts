@@ -45,7 +45,7 @@ describe("guidedFilter", () => {
       // Far from the edge the mask is left as it is; on the edge the guide's texture shows through.
       expect(q[5 * w + 10]).toBe(1);
       expect(q[390 * w + 10]).toBe(0);
-      const band = q.filter((v, i) => wavy[i] === 0.5);
+      const band = Array.from(q).filter((v, i) => wavy[i] === 0.5);
       expect(new Set(band.map((v) => v.toFixed(3))).size).toBeGreaterThan(10);
     });
 
