@@ -251,55 +251,151 @@ export function guidedFilter(guide: Float32Array, p: Float32Array, w: number, h:
   return q;
 }
 
+/** A mask upsampled by `guidedUpsample`, with where it can be soft. */
+export type UpsampledMask = {
+  alpha: Float32Array;
+  /**
+   * Full-resolution pixels of the coarse cells where the mask varies, and of the cells next to
+   * them. Every other pixel is exactly 0 or 1, like its neighbours.
+   */
+  band: Int32Array;
+  /** Sum of alpha outside the band, and the bounding box of its pixels above 0.5 (maxX < 0: none). */
+  outside: { sum: number; minX: number; minY: number; maxX: number; maxY: number };
+};
+
+/** Source position of each full-resolution pixel on a coarse axis: cell index and fraction. */
+function cellAxis(full: number, coarse: number): { cell: Int32Array; frac: Float32Array; start: Int32Array } {
+  const cells = Math.max(1, coarse - 1);
+  const cell = new Int32Array(full);
+  const frac = new Float32Array(full);
+  const start = new Int32Array(cells + 1).fill(full);
+  for (let x = full - 1; x >= 0; x--) {
+    const s = Math.min(coarse - 1, Math.max(0, ((x + 0.5) * coarse) / full - 0.5));
+    const c = coarse === 1 ? 0 : Math.min(coarse - 2, Math.floor(s));
+    cell[x] = c;
+    frac[x] = coarse === 1 ? 0 : s - c;
+    start[c] = x;
+  }
+  // Cells no pixel falls in start where the next one does.
+  for (let c = cells - 1; c >= 0; c--) start[c] = Math.min(start[c]!, start[c + 1]!);
+  return { cell, frac, start };
+}
+
 /**
  * Edge-aware upsampling ("fast guided filter", He & Sun 2015): the linear model a·I + b is fitted
  * on the small mask, its coefficients are interpolated bilinearly and applied to the full-resolution
- * guide, so mask edges snap to the real image edges instead of being blurred by a plain resize.
+ * guide (luminance of `full`), so mask edges snap to the real image edges instead of being blurred
+ * by a plain resize. Where a coarse cell's four coefficients say "constantly 0" or "constantly 1"
+ * (a = 0, b = 0 or 1), its pixels are filled without reading the photo: on a 16 MP photo most of a
+ * mask is such cells.
  */
-export function guidedUpsample(args: {
-  low: Plane;
-  lowGuide: Float32Array;
-  fullGuide: Float32Array;
-  width: number;
-  height: number;
-  r: number;
-  eps: number;
-}): Float32Array {
-  const { low, width: W, height: H } = args;
+export function guidedUpsample(args: { low: Plane; lowGuide: Float32Array; full: Rgb; r: number; eps: number }): UpsampledMask {
+  const { low, full } = args;
+  const { width: W, height: H, data: rgb } = full;
   const { a, b } = guidedCoefficients(args.lowGuide, low.data, low.width, low.height, { r: args.r, eps: args.eps });
-  const out = new Float32Array(W * H);
   const w = low.width;
   const h = low.height;
-  const sxs = new Float32Array(W);
-  const x0s = new Int32Array(W);
-  for (let x = 0; x < W; x++) {
-    const sx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / W - 0.5));
-    x0s[x] = Math.min(w - 2, Math.floor(sx));
-    sxs[x] = sx - x0s[x]!;
-    if (w === 1) {
-      x0s[x] = 0;
-      sxs[x] = 0;
+  const X = cellAxis(W, w);
+  const Y = cellAxis(H, h);
+  const cw = Math.max(1, w - 1);
+  const ch = Math.max(1, h - 1);
+  const x1of = (c: number) => (w === 1 ? c : c + 1);
+  const y1of = (c: number) => (h === 1 ? c : c + 1);
+  // Value of each cell that is constantly 0 or 1, NaN where the mask varies (or is constantly in between).
+  const flat = new Float32Array(cw * ch);
+  const tol = 1e-5;
+  for (let cy = 0; cy < ch; cy++) {
+    for (let cx = 0; cx < cw; cx++) {
+      const k0 = cy * w + cx;
+      const k1 = cy * w + x1of(cx);
+      const k2 = y1of(cy) * w + cx;
+      const k3 = y1of(cy) * w + x1of(cx);
+      const b0 = b[k0]!;
+      const constant =
+        Math.abs(a[k0]!) < tol &&
+        Math.abs(a[k1]!) < tol &&
+        Math.abs(a[k2]!) < tol &&
+        Math.abs(a[k3]!) < tol &&
+        Math.abs(b[k1]! - b0) < tol &&
+        Math.abs(b[k2]! - b0) < tol &&
+        Math.abs(b[k3]! - b0) < tol;
+      flat[cy * cw + cx] = !constant ? Number.NaN : Math.abs(b0) < tol ? 0 : Math.abs(b0 - 1) < tol ? 1 : Number.NaN;
     }
   }
+  const alpha = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
-    const sy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / H - 0.5));
-    const y0 = h === 1 ? 0 : Math.min(h - 2, Math.floor(sy));
-    const fy = h === 1 ? 0 : sy - y0;
-    const r0 = y0 * w;
-    const r1 = h === 1 ? r0 : r0 + w;
+    const cy = Y.cell[y]!;
+    const fy = Y.frac[y]!;
+    const r0 = cy * w;
+    const r1 = y1of(cy) * w;
     const o = y * W;
-    for (let x = 0; x < W; x++) {
-      const x0 = x0s[x]!;
-      const x1 = w === 1 ? x0 : x0 + 1;
-      const fx = sxs[x]!;
-      const A0 = a[r0 + x0]! + (a[r0 + x1]! - a[r0 + x0]!) * fx;
-      const A1 = a[r1 + x0]! + (a[r1 + x1]! - a[r1 + x0]!) * fx;
-      const B0 = b[r0 + x0]! + (b[r0 + x1]! - b[r0 + x0]!) * fx;
-      const B1 = b[r1 + x0]! + (b[r1 + x1]! - b[r1 + x0]!) * fx;
-      out[o + x] = clamp01((A0 + (A1 - A0) * fy) * args.fullGuide[o + x]! + B0 + (B1 - B0) * fy);
+    const flatRow = cy * cw;
+    for (let cx = 0; cx < cw; ) {
+      const v = flat[flatRow + cx]!;
+      if (!Number.isNaN(v)) {
+        let end = cx + 1;
+        while (end < cw && flat[flatRow + end] === v) end++;
+        alpha.fill(v, o + X.start[cx]!, o + X.start[end]!);
+        cx = end;
+        continue;
+      }
+      const x0 = cx;
+      const x1 = x1of(cx);
+      for (let x = X.start[cx]!, stop = X.start[cx + 1]!; x < stop; x++) {
+        const fx = X.frac[x]!;
+        const A0 = a[r0 + x0]! + (a[r0 + x1]! - a[r0 + x0]!) * fx;
+        const A1 = a[r1 + x0]! + (a[r1 + x1]! - a[r1 + x0]!) * fx;
+        const B0 = b[r0 + x0]! + (b[r0 + x1]! - b[r0 + x0]!) * fx;
+        const B1 = b[r1 + x0]! + (b[r1 + x1]! - b[r1 + x0]!) * fx;
+        const k = 3 * (o + x);
+        const lum = (0.299 * rgb[k]! + 0.587 * rgb[k + 1]! + 0.114 * rgb[k + 2]!) / 255;
+        alpha[o + x] = clamp01((A0 + (A1 - A0) * fy) * lum + B0 + (B1 - B0) * fy);
+      }
+      cx++;
     }
   }
-  return out;
+  // Band: varying cells and their 8 neighbours; everything else is summarised per cell.
+  const inBand = new Uint8Array(cw * ch);
+  let bandSize = 0;
+  for (let cy = 0; cy < ch; cy++) {
+    for (let cx = 0; cx < cw; cx++) {
+      if (!Number.isNaN(flat[cy * cw + cx]!)) continue;
+      for (let dy = Math.max(0, cy - 1); dy <= Math.min(ch - 1, cy + 1); dy++) {
+        for (let dx = Math.max(0, cx - 1); dx <= Math.min(cw - 1, cx + 1); dx++) inBand[dy * cw + dx] = 1;
+      }
+    }
+  }
+  const outside = { sum: 0, minX: W, minY: H, maxX: -1, maxY: -1 };
+  for (let cy = 0; cy < ch; cy++) {
+    const ys = Y.start[cy]!;
+    const ye = Y.start[cy + 1]!;
+    for (let cx = 0; cx < cw; cx++) {
+      const xs = X.start[cx]!;
+      const xe = X.start[cx + 1]!;
+      const area = (xe - xs) * (ye - ys);
+      if (inBand[cy * cw + cx]) {
+        bandSize += area;
+        continue;
+      }
+      const v = flat[cy * cw + cx]!;
+      outside.sum += v * area;
+      if (v > 0.5 && area > 0) {
+        outside.minX = Math.min(outside.minX, xs);
+        outside.minY = Math.min(outside.minY, ys);
+        outside.maxX = Math.max(outside.maxX, xe - 1);
+        outside.maxY = Math.max(outside.maxY, ye - 1);
+      }
+    }
+  }
+  const band = new Int32Array(bandSize);
+  let k = 0;
+  for (let cy = 0; cy < ch; cy++) {
+    for (let cx = 0; cx < cw; cx++) {
+      if (!inBand[cy * cw + cx]) continue;
+      for (let y = Y.start[cy]!; y < Y.start[cy + 1]!; y++) for (let x = X.start[cx]!; x < X.start[cx + 1]!; x++) band[k++] = y * W + x;
+    }
+  }
+  return { alpha, band, outside };
 }
 
 /** Bilinear resize of a float plane (pixel centres aligned). */

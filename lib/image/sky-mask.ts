@@ -564,7 +564,7 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
   if (refineRgb.width === full.width && refineRgb.height === full.height) alpha = refineAlpha;
   else {
     const low: Plane = { width: refineRgb.width, height: refineRgb.height, data: refineAlpha };
-    alpha = guidedUpsample({ low, lowGuide: luminance(refineRgb), fullGuide: luminance(full), width: full.width, height: full.height, r: 2, eps: 1e-4 });
+    alpha = guidedUpsample({ low, lowGuide: luminance(refineRgb), full, r: 2, eps: 1e-4 }).alpha;
   }
   // A blown-out sun next to the sky mask stays in the photo (it is excluded as "not smooth").
   const warnings: string[] = [];

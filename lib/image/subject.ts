@@ -1,10 +1,9 @@
+import sharp from "sharp";
 import { AppError } from "../errors";
 import {
   type Plane,
   type Rgb,
-  boxBlur,
   clamp01,
-  guidedFilter,
   guidedUpsample,
   localMeanColour,
   luminance,
@@ -24,6 +23,8 @@ export type SubjectMatte = {
   alpha: Float32Array;
   /** Fraction of the image covered by the subject. */
   coverage: number;
+  /** Pixels where alpha may be soft (see `UpsampledMask.band`); every other one is 0 or 1. */
+  band: Int32Array;
   /** Bounding box of alpha > 0.5, full-resolution pixels. */
   bbox: { x: number; y: number; width: number; height: number };
 };
@@ -90,36 +91,40 @@ export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}):
   if (largest < 0.002 * nWork) {
     throw new AppError("no_subject_detected", "No clear subject was found in this photo.");
   }
-  const lowGuide = luminance(work);
   const r = Math.max(2, Math.round(Math.max(work.width, work.height) / 400));
-  let alpha: Float32Array;
-  if (work.width === full.width && work.height === full.height) {
-    alpha = guidedFilter(lowGuide, low.data, work.width, work.height, { r, eps: 2e-4 });
-  } else {
-    alpha = guidedUpsample({ low, lowGuide, fullGuide: luminance(full), width: full.width, height: full.height, r, eps: 2e-4 });
+  const { alpha, band, outside } = guidedUpsample({ low, lowGuide: luminance(work), full, r, eps: 2e-4 });
+  // Outside the band the mask is exactly 0 or 1 and so are its neighbours, so the two steps below
+  // leave it as it is: they only run on the band.
+  const { width: W, height: H } = full;
+  const next = new Float32Array(band.length);
+  for (let k = 0; k < band.length; k++) {
+    const i = band[k]!;
+    const x = i % W;
+    const y = (i - x) / W;
+    // ISNet's edge tends to sit ~1 px outside the true edge, so boundary pixels come out opaque yet
+    // carry the old background (a light fringe). Pull pixels next to transparent ones (3×3 mean
+    // below 1) into the soft band, where decontamination can clean them.
+    let near = 0;
+    for (let dy = -1; dy <= 1; dy++) {
+      const ro = (y + dy < 0 ? 0 : y + dy >= H ? H - 1 : y + dy) * W;
+      for (let xx = x - 1; xx <= x + 1; xx++) near += alpha[ro + (xx < 0 ? 0 : xx >= W ? W - 1 : xx)]!;
+    }
+    // Re-harden slightly: the guided filter leaves a faint veil far from real edges.
+    next[k] = clamp01((alpha[i]! - (1 - near / 9) * 0.6 - 0.04) / 0.92);
   }
-  // ISNet's edge tends to sit ~1 px outside the true edge, so boundary pixels come out opaque yet
-  // carry the old background (a light fringe). Pull pixels next to transparent ones into the soft
-  // band, where decontamination can clean them.
-  const near = boxBlur(alpha, full.width, full.height, 1);
-  for (let i = 0; i < alpha.length; i++) alpha[i] = alpha[i]! - (1 - near[i]!) * 0.6;
-  // Re-harden slightly: the guided filter leaves a faint veil far from real edges.
-  let minX = full.width;
-  let minY = full.height;
-  let maxX = -1;
-  let maxY = -1;
-  let sum = 0;
-  for (let y = 0, i = 0; y < full.height; y++) {
-    for (let x = 0; x < full.width; x++, i++) {
-      const a = clamp01((alpha[i]! - 0.04) / 0.92);
-      alpha[i] = a;
-      sum += a;
-      if (a > 0.5) {
-        if (x < minX) minX = x;
-        if (x > maxX) maxX = x;
-        if (y < minY) minY = y;
-        if (y > maxY) maxY = y;
-      }
+  let { sum, minX, minY, maxX, maxY } = outside;
+  for (let k = 0; k < band.length; k++) {
+    const i = band[k]!;
+    const a = next[k]!;
+    alpha[i] = a;
+    sum += a;
+    if (a > 0.5) {
+      const x = i % W;
+      const y = (i - x) / W;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
     }
   }
   if (maxX < 0) throw new AppError("no_subject_detected", "No clear subject was found in this photo.");
@@ -127,6 +132,7 @@ export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}):
     width: full.width,
     height: full.height,
     alpha,
+    band,
     coverage: sum / alpha.length,
     bbox: { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 },
   };
@@ -138,32 +144,30 @@ export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}):
  */
 export async function decontaminatedCutout(full: Rgb, matte: SubjectMatte, opts: { work?: Rgb } = {}): Promise<Uint8Array> {
   const work = opts.work ?? (await shrinkRgb(full, WORK_SIDE));
-  const { width: W, height: H, alpha } = matte;
+  const { width: W, height: H, alpha, band } = matte;
   const lowAlpha = resizePlane({ width: W, height: H, data: alpha }, work.width, work.height);
   const weight = new Float32Array(lowAlpha.data.length);
   for (let i = 0; i < weight.length; i++) weight[i] = lowAlpha.data[i]! < 0.05 ? 1 : 0;
   const bg = localMeanColour({ rgb: work, weight, r: Math.max(3, Math.round(Math.max(work.width, work.height) / 50)) }).map((p) => planeSampler(p, W, H));
-  const out = new Uint8Array(W * H * 4);
-  const d = full.data;
-  for (let y = 0, i = 0; y < H; y++) {
-    for (let x = 0; x < W; x++, i++) {
-      const a = alpha[i]!;
-      const o = 4 * i;
-      const s = 3 * i;
-      out[o + 3] = Math.round(a * 255);
-      if (a > 0.02 && a < 0.98) {
-        for (let k = 0; k < 3; k++) {
-          const b = bg[k]!(x, y);
-          const I = d[s + k]! / 255;
-          const f = Number.isNaN(b) ? I : clamp01((I - (1 - a) * b) / a);
-          out[o + k] = Math.round(f * 255);
-        }
-      } else {
-        out[o] = d[s]!;
-        out[o + 1] = d[s + 1]!;
-        out[o + 2] = d[s + 2]!;
-      }
+  // Soft pixels only lie in the band; everywhere else the photo's colours are kept as they are.
+  const rgb = full.data.slice();
+  for (const i of band) {
+    const a = alpha[i]!;
+    if (a <= 0.02 || a >= 0.98) continue;
+    const x = i % W;
+    const y = (i - x) / W;
+    for (let k = 0; k < 3; k++) {
+      const b = bg[k]!(x, y);
+      if (Number.isNaN(b)) continue;
+      rgb[3 * i + k] = Math.round(clamp01((rgb[3 * i + k]! / 255 - (1 - a) * b) / a) * 255);
     }
   }
-  return out;
+  const a8 = new Uint8Array(W * H);
+  // alpha is in [0, 1]: the typed store truncates, so + 0.5 rounds.
+  for (let i = 0; i < a8.length; i++) a8[i] = alpha[i]! * 255 + 0.5;
+  const rgba = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+    .joinChannel(Buffer.from(a8.buffer), { raw: { width: W, height: H, channels: 1 } })
+    .raw()
+    .toBuffer();
+  return new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length);
 }
