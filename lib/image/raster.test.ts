@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { boxBlur, guidedFilter, localMeanColour, planeSampler, poolPlane } from "./raster";
+import { type Rgb, boxBlur, guidedCoefficients, guidedFilter, guidedUpsample, localMeanColour, luminance, planeSampler, poolPlane } from "./raster";
 
 /** The guided filter written out with six full box blurs (He et al.), as the reference. */
 function referenceGuidedFilter(I: Float32Array, p: Float32Array, w: number, h: number, r: number, eps: number): Float32Array {
@@ -86,5 +86,64 @@ describe("poolPlane", () => {
     expect(p.width).toBe(3);
     expect(p.height).toBe(2);
     expect(Array.from(p.data)).toEqual([1, 2, 9, 3, 4, 5]);
+  });
+});
+
+describe("guidedUpsample", () => {
+  // A 4000×3000-like case in miniature: a 0/1 disc at 100×75 upsampled 4× onto a textured photo.
+  const w = 100;
+  const h = 75;
+  const W = 400;
+  const H = 300;
+  const low = {
+    width: w,
+    height: h,
+    data: Float32Array.from({ length: w * h }, (_, i) => ((i % w) - 50) ** 2 + (Math.floor(i / w) - 37) ** 2 < 20 ** 2 ? 1 : 0),
+  };
+  const full: Rgb = { width: W, height: H, data: Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 37) % 251) };
+  const lowGuide = Float32Array.from({ length: w * h }, (_, i) => 0.3 + 0.2 * Math.sin(i));
+  const up = guidedUpsample({ low, lowGuide, full, r: 2, eps: 1e-4 });
+
+  it("computes every pixel as the per-pixel formula does", () => {
+    const { a, b } = guidedCoefficients(lowGuide, low.data, w, h, { r: 2, eps: 1e-4 });
+    const A = planeSampler({ width: w, height: h, data: a }, W, H);
+    const B = planeSampler({ width: w, height: h, data: b }, W, H);
+    const L = luminance(full);
+    let worst = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const expected = Math.min(1, Math.max(0, A(x, y) * L[y * W + x]! + B(x, y)));
+        worst = Math.max(worst, Math.abs(expected - up.alpha[y * W + x]!));
+      }
+    }
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it("keeps soft pixels inside the band and summarises the rest", () => {
+    const inBand = new Uint8Array(W * H);
+    for (const i of up.band) inBand[i] = 1;
+    let sum = 0;
+    let total = 0;
+    let notBinary = 0;
+    let minX = W;
+    let maxX = -1;
+    for (let i = 0; i < W * H; i++) {
+      const v = up.alpha[i]!;
+      total += v;
+      if (inBand[i]) continue;
+      if (v !== 0 && v !== 1) notBinary++;
+      sum += v;
+      if (v > 0.5) {
+        minX = Math.min(minX, i % W);
+        maxX = Math.max(maxX, i % W);
+      }
+    }
+    expect(notBinary).toBe(0);
+    // The disc's edge is soft and in the band; its interior and the background are not.
+    expect(up.band.length).toBeGreaterThan(0);
+    expect(up.band.length).toBeLessThan(0.3 * W * H);
+    expect(up.outside.sum).toBeCloseTo(sum, 3);
+    expect([up.outside.minX, up.outside.maxX]).toEqual([minX, maxX]);
+    expect(total / (Math.PI * 80 ** 2)).toBeCloseTo(1, 1);
   });
 });
