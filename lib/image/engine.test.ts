@@ -104,6 +104,14 @@ describe("background change", () => {
     // The centre is the cup, not the background colour.
     const [cr, cg] = px(1000, 1000);
     expect(Math.abs(cr! - 255) + cg!).toBeGreaterThan(40);
+    // Under the cup's base: a soft contact shadow (darker red), smooth from row to row.
+    let base = 1999;
+    while (base > 1000 && px(1000, base)[0]! > 150 && px(1000, base)[1]! + px(1000, base)[2]! < 120) base--;
+    expect(base).toBeGreaterThan(1500);
+    const below = Array.from({ length: 1999 - base - 4 }, (_, k) => px(1000, base + 5 + k));
+    expect(Math.min(...below.map(([red]) => red!))).toBeLessThan(230);
+    const steps = below.slice(1).map(([red], k) => Math.abs(red! - below[k]![0]!));
+    expect(Math.max(...steps)).toBeLessThan(12);
   });
 
   it("accepts an uploaded background image (cover-fit) and keeps the original canvas", async () => {

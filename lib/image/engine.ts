@@ -165,10 +165,11 @@ function placeSubject(args: { canvas: CanvasPreset; width: number; height: numbe
 }
 
 /**
- * Soft shadow plane (0..1) from the placed alpha: a blurred, slightly lowered drop shadow plus a
- * dense flattened contact patch under the subject's base, so products do not float.
+ * Soft shadow (0–255) from the placed alpha: a blurred, slightly lowered drop shadow plus a dense
+ * flattened contact patch under the subject's base, so products do not float. Computed at ≤512 px
+ * (it is smooth) and enlarged by sharp.
  */
-function shadowPlane(alpha: Float32Array, args: { width: number; height: number; subjectH: number }): Float32Array {
+async function shadowPlane(alpha: Float32Array, args: { width: number; height: number; subjectH: number }): Promise<Uint8Array> {
   const { width: W, height: H } = args;
   const scale = Math.min(1, 512 / Math.max(W, H));
   const w = Math.max(8, Math.round(W * scale));
@@ -180,7 +181,7 @@ function shadowPlane(alpha: Float32Array, args: { width: number; height: number;
   const drop = new Float32Array(w * h);
   for (let y = dy; y < h; y++) drop.set(small.subarray((y - dy) * w, (y - dy + 1) * w), y * w);
   const r1 = Math.max(1, Math.round(0.03 * sh));
-  let blurred = boxBlur(boxBlur(boxBlur(drop, w, h, r1), w, h, r1), w, h, r1);
+  const blurred = boxBlur(boxBlur(boxBlur(drop, w, h, r1), w, h, r1), w, h, r1);
   // Contact patch: the lowest 4 % of each column's subject, smeared downward a little.
   const contact = new Float32Array(w * h);
   const band = Math.max(1, Math.round(0.04 * sh));
@@ -197,9 +198,15 @@ function shadowPlane(alpha: Float32Array, args: { width: number; height: number;
   }
   const r2 = Math.max(1, Math.round(0.012 * sh));
   const c = boxBlur(boxBlur(contact, w, h, r2), w, h, r2);
-  for (let i = 0; i < blurred.length; i++) blurred[i] = clamp01(0.3 * blurred[i]! + 0.45 * c[i]!);
-  if (w !== W || h !== H) blurred = resizePlane({ width: w, height: h, data: blurred }, W, H).data;
-  return blurred;
+  const shadow = new Uint8Array(w * h);
+  for (let i = 0; i < shadow.length; i++) shadow[i] = clamp01(0.3 * blurred[i]! + 0.45 * c[i]!) * 255 + 0.5;
+  if (w === W && h === H) return shadow;
+  const big = await sharp(shadow, { raw: { width: w, height: h, channels: 1 } })
+    .resize(W, H, { fit: "fill", kernel: "linear" })
+    .extractChannel(0) // sharp widens one-channel raw input to sRGB
+    .raw()
+    .toBuffer();
+  return new Uint8Array(big.buffer, big.byteOffset, big.length);
 }
 
 /** Cheap checks (unknown preset, bad colour, unsupported prompt) before any inference. */
@@ -252,15 +259,18 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
       alpha[cy * CW + cx] = subject[4 * (y * place.w + x) + 3]! / 255;
     }
   }
-  const shadow = req.shadow ? shadowPlane(alpha, { width: CW, height: CH, subjectH: place.h }) : undefined;
-  const out = new Uint8Array(CW * CH * 3);
-  const b = bg.rgb.data;
+  const shadow = req.shadow ? await shadowPlane(alpha, { width: CW, height: CH, subjectH: place.h }) : undefined;
+  // The background is the canvas; only shadowed and subject pixels are touched.
+  const out = bg.rgb.data;
+  const b = out;
   for (let cy = 0, i = 0; cy < CH; cy++) {
     const sy = cy - place.y;
     for (let cx = 0; cx < CW; cx++, i++) {
       const a = alpha[i]!;
-      const dim = shadow ? 1 - shadow[i]! * (1 - a) : 1;
+      const sh = shadow ? shadow[i]! : 0;
+      if (a <= 0 && sh === 0) continue;
       const o = 3 * i;
+      const dim = 1 - (sh / 255) * (1 - a);
       if (a <= 0) {
         out[o] = b[o]! * dim;
         out[o + 1] = b[o + 1]! * dim;
@@ -268,6 +278,12 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
         continue;
       }
       const s = 4 * (sy * place.w + (cx - place.x));
+      if (a >= 1) {
+        out[o] = subject[s]!;
+        out[o + 1] = subject[s + 1]!;
+        out[o + 2] = subject[s + 2]!;
+        continue;
+      }
       for (let k = 0; k < 3; k++) out[o + k] = Math.round(subject[s + k]! * a + b[o + k]! * dim * (1 - a));
     }
   }
@@ -335,12 +351,21 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   const g0 = gain[0]! * bright;
   const g1 = gain[1]! * bright;
   const g2 = gain[2]! * bright;
+  // Pure ground pixels only need the harmonised colour: one table per channel.
+  const lut = [g0, g1, g2].map((g) => Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(1, (v / 255) * g) * 255)));
+  const [l0, l1, l2] = lut as [Uint8Array, Uint8Array, Uint8Array];
   const out = new Uint8Array(W * H * 3);
   for (let y = 0, i = 0; y < H; y++) {
     const row = skyRow(y);
     for (let x = 0; x < W; x++, i++) {
       const a = alpha[i]!;
       const o = 3 * i;
+      if (a <= 0) {
+        out[o] = l0[d[o]!]!;
+        out[o + 1] = l1[d[o + 1]!]!;
+        out[o + 2] = l2[d[o + 2]!]!;
+        continue;
+      }
       const s = 3 * (row + x);
       if (a >= 0.98) {
         out[o] = sky[s]!;
