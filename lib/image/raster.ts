@@ -301,25 +301,22 @@ export function guidedUpsample(args: { low: Plane; lowGuide: Float32Array; full:
   const ch = Math.max(1, h - 1);
   const x1of = (c: number) => (w === 1 ? c : c + 1);
   const y1of = (c: number) => (h === 1 ? c : c + 1);
-  // Value of each cell that is constantly 0 or 1, NaN where the mask varies (or is constantly in between).
-  const flat = new Float32Array(cw * ch);
+  // Each coefficient pair's constant value: 1 where a = 0 and b = 0, 2 where a = 0 and b = 1, else 0.
   const tol = 1e-5;
+  const code = new Uint8Array(w * h);
+  for (let k = 0; k < code.length; k++) {
+    if (Math.abs(a[k]!) >= tol) continue;
+    const bk = b[k]!;
+    code[k] = Math.abs(bk) < tol ? 1 : Math.abs(bk - 1) < tol ? 2 : 0;
+  }
+  // Value of each cell whose four corners are constantly 0 or 1, NaN where the mask varies (or is
+  // constantly in between).
+  const flat = new Float32Array(cw * ch);
   for (let cy = 0; cy < ch; cy++) {
     for (let cx = 0; cx < cw; cx++) {
-      const k0 = cy * w + cx;
-      const k1 = cy * w + x1of(cx);
-      const k2 = y1of(cy) * w + cx;
-      const k3 = y1of(cy) * w + x1of(cx);
-      const b0 = b[k0]!;
-      const constant =
-        Math.abs(a[k0]!) < tol &&
-        Math.abs(a[k1]!) < tol &&
-        Math.abs(a[k2]!) < tol &&
-        Math.abs(a[k3]!) < tol &&
-        Math.abs(b[k1]! - b0) < tol &&
-        Math.abs(b[k2]! - b0) < tol &&
-        Math.abs(b[k3]! - b0) < tol;
-      flat[cy * cw + cx] = !constant ? Number.NaN : Math.abs(b0) < tol ? 0 : Math.abs(b0 - 1) < tol ? 1 : Number.NaN;
+      const c0 = code[cy * w + cx]!;
+      const same = c0 !== 0 && code[cy * w + x1of(cx)] === c0 && code[y1of(cy) * w + cx] === c0 && code[y1of(cy) * w + x1of(cx)] === c0;
+      flat[cy * cw + cx] = same ? c0 - 1 : Number.NaN;
     }
   }
   const alpha = new Float32Array(W * H);

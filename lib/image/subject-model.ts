@@ -120,13 +120,19 @@ export async function releaseSubjectSession(): Promise<void> {
   await session?.release();
 }
 
-/** ISNet's input for a photo: resized to side² (aspect ignored), planar RGB, (x−128)/256. */
-export async function subjectInput(rgb: Rgb, side: number): Promise<Float32Array> {
+/** The photo as ISNet sees it: resized to side² (aspect ignored, as the model was trained). */
+export async function squareRgb(rgb: Rgb, side: number): Promise<Rgb> {
   const px = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .resize(side, side, { fit: "fill", kernel: "linear" })
     .raw()
     .toBuffer();
-  const plane = side * side;
+  return { width: side, height: side, data: new Uint8Array(px.buffer, px.byteOffset, px.length) };
+}
+
+/** ISNet's input tensor for a square image: planar RGB, (x−128)/256. */
+export function subjectTensor(square: Rgb): Float32Array {
+  const plane = square.width * square.height;
+  const px = square.data;
   const input = new Float32Array(3 * plane);
   for (let i = 0, j = 0; j < plane; i += 3, j++) {
     input[j] = (px[i]! - 128) / 256;
@@ -136,21 +142,26 @@ export async function subjectInput(rgb: Rgb, side: number): Promise<Float32Array
   return input;
 }
 
+/** ISNet's input for a photo (`squareRgb` then `subjectTensor`). */
+export async function subjectInput(rgb: Rgb, side: number): Promise<Float32Array> {
+  return subjectTensor(await squareRgb(rgb, side));
+}
+
 /**
- * Salient-subject probability at the inference side² (aspect ignored, as the model was trained).
- * Returned as a plane at that resolution; callers upsample it edge-aware to the image size.
+ * Salient-subject probability at the inference side² (aspect ignored, as the model was trained),
+ * with the square image the model saw: callers upsample the probability edge-aware to the photo,
+ * guided by that image.
  */
-export async function subjectProbability(rgb: Rgb): Promise<Plane> {
+export async function subjectProbability(rgb: Rgb): Promise<{ prob: Plane; square: Rgb }> {
   const S = subjectInputSide();
   const session = await getSubjectSession();
-  const input = await subjectInput(rgb, S);
-  const plane = S * S;
+  const square = await squareRgb(rgb, S);
   const inputName = session.inputNames[0] ?? "input";
   const outputName = session.outputNames.includes("output") ? "output" : session.outputNames[0]!;
-  const result = await session.run({ [inputName]: new ort.Tensor("float32", input, [1, 3, S, S]) }, [outputName]);
+  const result = await session.run({ [inputName]: new ort.Tensor("float32", subjectTensor(square), [1, 3, S, S]) }, [outputName]);
   const tensor = result[outputName];
-  if (!tensor || tensor.data.length !== plane) throw new AppError("engine_failed", "Unexpected subject model output.");
+  if (!tensor || tensor.data.length !== S * S) throw new AppError("engine_failed", "Unexpected subject model output.");
   const data = new Float32Array(tensor.data as Float32Array);
   tensor.dispose?.();
-  return { width: S, height: S, data };
+  return { prob: { width: S, height: S, data }, square };
 }

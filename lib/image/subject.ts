@@ -29,70 +29,75 @@ export type SubjectMatte = {
   bbox: { x: number; y: number; width: number; height: number };
 };
 
-/** Keeps connected components (alpha > 0.5) of at least `minFraction` of the largest one. */
+/**
+ * Keeps connected components (alpha > 0.5, 4-connected) of at least `minFraction` of the largest
+ * one. Works on each row's runs of such pixels, joined with a union-find: a mask has few runs per
+ * row, so this costs one threshold pass over the pixels.
+ */
 function dropSmallComponents(p: Plane, minFraction: number): { largest: number } {
   const { width: w, height: h, data } = p;
-  const n = w * h;
-  const label = new Int32Array(n).fill(-1);
-  const sizes: number[] = [];
-  const stack: number[] = [];
-  for (let s = 0; s < n; s++) {
-    if (data[s]! <= 0.5 || label[s]! >= 0) continue;
-    const id = sizes.length;
-    let size = 0;
-    label[s] = id;
-    stack.push(s);
-    while (stack.length) {
-      const i = stack.pop()!;
-      size++;
-      const x = i % w;
-      if (x > 0 && label[i - 1]! < 0 && data[i - 1]! > 0.5) {
-        label[i - 1] = id;
-        stack.push(i - 1);
-      }
-      if (x < w - 1 && label[i + 1]! < 0 && data[i + 1]! > 0.5) {
-        label[i + 1] = id;
-        stack.push(i + 1);
-      }
-      if (i >= w && label[i - w]! < 0 && data[i - w]! > 0.5) {
-        label[i - w] = id;
-        stack.push(i - w);
-      }
-      if (i + w < n && label[i + w]! < 0 && data[i + w]! > 0.5) {
-        label[i + w] = id;
-        stack.push(i + w);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const rowStart = new Int32Array(h + 1);
+  const parent: number[] = [];
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]!]!;
+      i = parent[i]!;
+    }
+    return i;
+  };
+  for (let y = 0; y < h; y++) {
+    rowStart[y] = starts.length;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      if (data[o + x]! <= 0.5) continue;
+      const x0 = x;
+      while (x < w && data[o + x]! > 0.5) x++;
+      const id = starts.length;
+      starts.push(x0);
+      ends.push(x);
+      parent.push(id);
+      // Join the runs of the row above that overlap this one.
+      for (let k = y > 0 ? rowStart[y - 1]! : 0; k < rowStart[y]! && starts[k]! < x; k++) {
+        if (ends[k]! <= x0) continue;
+        const a = find(k);
+        const b = find(id);
+        if (a !== b) parent[b] = a;
       }
     }
-    sizes.push(size);
   }
-  const largest = sizes.reduce((m, v) => Math.max(m, v), 0);
-  const keep = sizes.map((v) => v >= minFraction * largest);
+  rowStart[h] = starts.length;
+  const size = new Float64Array(starts.length);
+  for (let k = 0; k < starts.length; k++) {
+    const root = find(k);
+    size[root] = size[root]! + ends[k]! - starts[k]!;
+  }
+  const largest = size.reduce((m, v) => Math.max(m, v), 0);
   // Soft pixels (≤ 0.5) next to a dropped blob stay; they fade to nothing after refinement.
-  for (let i = 0; i < n; i++) {
-    const l = label[i]!;
-    if (l >= 0 && !keep[l]) data[i] = 0;
+  for (let y = 0; y < h; y++) {
+    for (let k = rowStart[y]!; k < rowStart[y + 1]!; k++) {
+      if (size[find(k)]! < minFraction * largest) data.fill(0, y * w + starts[k]!, y * w + ends[k]!);
+    }
   }
   return { largest };
 }
 
 /**
- * Subject alpha at full resolution: ISNet at its inference side (768² by default), cleaned at
- * ≤1024 px (contrast stretch, small blobs removed) and upsampled with a guided filter so edges
- * follow the photo, not the model's grid.
+ * Subject alpha at full resolution: ISNet at its inference side (768² by default), cleaned there
+ * (contrast stretch, small blobs removed) and upsampled with a guided filter fitted on the image the
+ * model saw, so edges follow the photo, not the model's grid.
  */
 export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}): Promise<SubjectMatte> {
-  const work = opts.work ?? (await shrinkRgb(full, WORK_SIDE));
-  const prob = await subjectProbability(work);
-  const low = resizePlane(prob, work.width, work.height);
+  const { prob: low, square } = await subjectProbability(opts.work ?? (await shrinkRgb(full, WORK_SIDE)));
   // ISNet's sigmoid is nearly binary with a weak fringe: stretch so the fringe does not ghost.
   for (let i = 0; i < low.data.length; i++) low.data[i] = clamp01((low.data[i]! - 0.1) / 0.8);
   const { largest } = dropSmallComponents(low, 0.01);
-  const nWork = work.width * work.height;
-  if (largest < 0.002 * nWork) {
+  if (largest < 0.002 * low.data.length) {
     throw new AppError("no_subject_detected", "No clear subject was found in this photo.");
   }
-  const r = Math.max(2, Math.round(Math.max(work.width, work.height) / 400));
-  const { alpha, band, outside } = guidedUpsample({ low, lowGuide: luminance(work), full, r, eps: 2e-4 });
+  const r = Math.max(2, Math.round(low.width / 400));
+  const { alpha, band, outside } = guidedUpsample({ low, lowGuide: luminance(square), full, r, eps: 2e-4 });
   // Outside the band the mask is exactly 0 or 1 and so are its neighbours, so the two steps below
   // leave it as it is: they only run on the band.
   const { width: W, height: H } = full;
@@ -145,9 +150,9 @@ export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}):
 export async function decontaminatedCutout(full: Rgb, matte: SubjectMatte, opts: { work?: Rgb } = {}): Promise<Uint8Array> {
   const work = opts.work ?? (await shrinkRgb(full, WORK_SIDE));
   const { width: W, height: H, alpha, band } = matte;
-  const lowAlpha = resizePlane({ width: W, height: H, data: alpha }, work.width, work.height);
-  const weight = new Float32Array(lowAlpha.data.length);
-  for (let i = 0; i < weight.length; i++) weight[i] = lowAlpha.data[i]! < 0.05 ? 1 : 0;
+  const lowAlpha = work.width === W && work.height === H ? alpha : resizePlane({ width: W, height: H, data: alpha }, work.width, work.height).data;
+  const weight = new Float32Array(lowAlpha.length);
+  for (let i = 0; i < weight.length; i++) weight[i] = lowAlpha[i]! < 0.05 ? 1 : 0;
   const bg = localMeanColour({ rgb: work, weight, r: Math.max(3, Math.round(Math.max(work.width, work.height) / 50)) }).map((p) => planeSampler(p, W, H));
   // Soft pixels only lie in the band; everywhere else the photo's colours are kept as they are.
   const rgb = full.data.slice();
