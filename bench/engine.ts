@@ -1,9 +1,10 @@
 /**
  * Engine benchmark (npm run bench:engine): median and p95 per operation at 1024 px and 4000 px,
  * peak RSS, and @imgly/background-removal-node's own removeBackground() on the same images as a
- * reference. Runs on the calling thread (the pool adds only message passing).
+ * reference. Runs on the calling thread (the pool adds only message passing), after the engine's
+ * start-up warm-up (warmup.ts, as a server or worker process does it; --no-warmup measures cold code).
  *
- *   npx tsx bench/engine.ts [--runs 5] [--big-runs 3] [--no-imgly]
+ *   npx tsx bench/engine.ts [--runs 5] [--big-runs 3] [--no-imgly] [--no-warmup]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -12,6 +13,7 @@ import sharp from "sharp";
 import { SKY_PHOTOS, SUBJECT_PHOTOS, photoPath } from "../lib/image/dev/debian-photos";
 import { changeBackground, removeBackground, replaceSky } from "../lib/image/engine";
 import { imglyDistDir, releaseSubjectSession } from "../lib/image/subject-model";
+import { warmEngine } from "../lib/image/warmup";
 import type { ImageInput } from "../lib/providers/types";
 
 const args = process.argv.slice(2);
@@ -22,6 +24,7 @@ const arg = (name: string, dflt: number) => {
 const RUNS = arg("--runs", 5);
 const BIG_RUNS = arg("--big-runs", 3);
 const WITH_IMGLY = !args.includes("--no-imgly");
+const WARMUP = !args.includes("--no-warmup");
 
 async function sized(file: string, longSide: number): Promise<ImageInput> {
   const bytes = await sharp(fs.readFileSync(file)).rotate().resize(longSide, longSide, { fit: "inside" }).jpeg({ quality: 92 }).toBuffer();
@@ -57,6 +60,13 @@ async function bench(name: string, size: number, runs: number, fn: () => Promise
   results[`${name}@${size}`] = median;
   rows.push(`| ${name} | ${size} | ${runs} | ${Math.round(median)} | ${Math.round(p95)} |`);
   console.log(rows.at(-1));
+}
+
+if (WARMUP) {
+  const t0 = performance.now();
+  await warmEngine();
+  rows.unshift(`engine warm-up (model load + 3 rounds on 512 px): ${Math.round(performance.now() - t0)} ms\n`);
+  console.log(rows[0]);
 }
 
 for (const size of [1024, 4000]) {

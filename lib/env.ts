@@ -80,6 +80,8 @@ const envSchema = z
       .default(768),
     /** Bundled ISNet's arithmetic: static int8 quantisation or plain fp32 (see lib/image/onnx-quantize.ts). */
     ENGINE_SUBJECT_PRECISION: z.enum(["int8", "fp32"]).default("int8"),
+    /** Run each edit on a small synthetic photo when a process starts, so the first real job is not slow. */
+    ENGINE_WARMUP: bool(true),
     ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     /** How long POST /api/tools/{service} waits for the result before answering 202 with the job URL. */
     API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),

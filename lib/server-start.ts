@@ -4,6 +4,7 @@ import { getEnv } from "@/lib/env";
 import { startEmbeddedWorkers } from "@/lib/jobs/worker";
 import { logger } from "@/lib/logger";
 import { validateProviderConfig } from "@/lib/providers/chain";
+import { warmLocalEngine } from "@/lib/providers/local";
 
 /** Boot sequence of a web process; started from instrumentation.ts. */
 export async function startServer(): Promise<void> {
@@ -15,5 +16,15 @@ export async function startServer(): Promise<void> {
   logger.info("payments mode", { mode: env.PAYMENTS_MODE });
   // Embedded mode: the job workers live in this process (external mode: `npm run worker`).
   startEmbeddedWorkers();
+  if (env.ENGINE_WARMUP) warmEngineInBackground();
   await (await import("@/lib/admin/boot")).startAdminServices();
+}
+
+/** The embedded engine is every chain's fallback (and the previews' renderer): ready it without delaying the boot. */
+function warmEngineInBackground(): void {
+  const started = Date.now();
+  warmLocalEngine().then(
+    () => logger.info("image engine warm", { ms: Date.now() - started }),
+    (error: unknown) => logger.warn("image engine warm-up failed", { error: error instanceof Error ? error.message : String(error) }),
+  );
 }

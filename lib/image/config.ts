@@ -59,7 +59,7 @@ function flagFromEnv(value: string | undefined, fallback: boolean): boolean {
   return fallback;
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+export function configFromEnv(env: Record<string, string | undefined> = process.env): EngineConfig {
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const dataDir = env.DATA_DIR;
   const modelPath = env.ENGINE_SUBJECT_MODEL || undefined;

@@ -17,7 +17,7 @@ import { encodeRaw } from "./encode";
 import { findBackgroundPreset, findSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
-import { type Rgb, boxBlur, clamp01, decodeRgb, localMeanColour, planeSampler, planeToGrey, resizePlane, shrinkRgb } from "./raster";
+import { type Rgb, boxBlur, clamp01, decodeRgb, planeSampler, planeToGrey, resizePlane, shrinkRgb } from "./raster";
 import { computeSkyMatte } from "./sky-mask";
 import { WORK_SIDE, computeSubjectMatte, decontaminatedCutout } from "./subject";
 
@@ -310,11 +310,7 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   const skyRow = (y: number) => Math.min(horizon - 1, y) * W;
 
   // Old sky colour near edges, for decontaminating the foreground (the old sky must not bleed through).
-  const ref = matte.refine;
-  const sure = new Float32Array(ref.alpha.length);
-  for (let i = 0; i < sure.length; i++) sure[i] = ref.alpha[i]! > 0.95 ? 1 : 0;
-  const oldSkyPlanes = localMeanColour({ rgb: ref.rgb, weight: sure, r: Math.max(4, Math.round(Math.max(ref.rgb.width, ref.rgb.height) / 40)) });
-  const [oldR, oldG, oldB] = oldSkyPlanes.map((p) => planeSampler(p, W, H)) as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
+  const [oldR, oldG, oldB] = matte.refine.skyColour.map((p) => planeSampler(p, W, H)) as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
 
   // Harmonisation statistics (subsampled): old sky, new sky under the mask, foreground.
   const oldM = [0, 0, 0];

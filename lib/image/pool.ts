@@ -108,7 +108,7 @@ export class EnginePool {
     });
   }
 
-  /** Starts the workers and loads the model in each, so the first request is not slow. */
+  /** Starts the workers, loads the model in each and runs the edits on a small photo (warmup.ts), so the first request is not slow. */
   async warmup(): Promise<void> {
     await Promise.all(Array.from({ length: this.size }, () => this.run("warmup", {})));
   }

@@ -29,8 +29,11 @@ export type SkyMatte = {
   confidence: number;
   /** Fraction of the image that is sky. */
   coverage: number;
-  /** The ≤1024 px raster and its alpha, reused for old-sky colour estimates. */
-  refine: { rgb: Rgb; alpha: Float32Array };
+  /**
+   * The ≤1024 px raster and its alpha, and the old sky's local mean colour (R, G, B planes pooled
+   * small, read with `planeSampler`; NaN far from sure sky) for decontaminating edges.
+   */
+  refine: { rgb: Rgb; alpha: Float32Array; skyColour: Plane[] };
   /** Lowest row (full resolution) that still has sky, for placing the new sky. */
   skyBottom: number;
   reasons: string[];
@@ -495,7 +498,7 @@ function smooth(e0: number, e1: number, x: number): number {
  * the pixel on the line between the local sure-sky and sure-ground colours ("colour-line" alpha).
  * A plain guided filter on the coarse mask left a visible halo band in the prototype.
  */
-function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
+function colourLineAlpha(rgb: Rgb, coarse: Float32Array): { alpha: Float32Array; skyColour: Plane[] } {
   const { width: W, height: H, data } = rgb;
   const n = W * H;
   const d = Math.max(3, Math.round(Math.max(W, H) / 90));
@@ -509,7 +512,8 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
     sure[i] = u[i]! > 0.999 ? 1 : 0;
     fg[i] = u[i]! < 0.001 ? 1 : 0;
   }
-  const [sR, sG, sB] = localMeanColour({ rgb, weight: sure, r: r2 }).map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
+  const skyColour = localMeanColour({ rgb, weight: sure, r: r2 });
+  const [sR, sG, sB] = skyColour.map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
   const [fR, fG, fB] = localMeanColour({ rgb, weight: fg, r: r2 }).map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
   const alpha = new Float32Array(n);
   for (let y = 0, i = 0; y < H; y++) {
@@ -537,7 +541,7 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): Float32Array {
       else alpha[i] = clamp01(((data[3 * i]! / 255 - f0) * dx + (data[3 * i + 1]! / 255 - f1) * dy + (data[3 * i + 2]! / 255 - f2) * dz) / dd);
     }
   }
-  return guidedFilter(luminance(rgb), alpha, W, H, { r: 1, eps: 1e-4 });
+  return { alpha: guidedFilter(luminance(rgb), alpha, W, H, { r: 1, eps: 1e-4 }), skyColour };
 }
 
 /**
@@ -559,7 +563,7 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
   }
   const refineRgb = await shrinkRgb(full, REFINE_SIDE);
   const coarse = resizePlane({ width: det.w, height: det.h, data: det.mask }, refineRgb.width, refineRgb.height);
-  const refineAlpha = colourLineAlpha(refineRgb, coarse.data);
+  const { alpha: refineAlpha, skyColour } = colourLineAlpha(refineRgb, coarse.data);
   let alpha: Float32Array;
   if (refineRgb.width === full.width && refineRgb.height === full.height) alpha = refineAlpha;
   else {
@@ -570,20 +574,26 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
   const warnings: string[] = [];
   {
     const { width: rw, height: rh, data: rd } = refineRgb;
+    const skyMask = new Float32Array(refineAlpha.length);
+    let skyPx = 0;
+    for (let i = 0; i < skyMask.length; i++) {
+      if (refineAlpha[i]! > 0.5) {
+        skyMask[i] = 1;
+        skyPx++;
+      }
+    }
     // "Next to the sky" is a coarse notion: measured on a 4× pooled grid.
-    const pooled = poolPlane({ width: rw, height: rh, data: refineAlpha.map((a) => (a > 0.5 ? 1 : 0)) }, 4);
+    const pooled = poolPlane({ width: rw, height: rh, data: skyMask }, 4);
     const near = planeSampler(
       { ...pooled, data: boxBlur(pooled.data, pooled.width, pooled.height, Math.max(1, Math.round(rw / 240))) },
       rw,
       rh,
     );
     let glare = 0;
-    let skyPx = 0;
-    for (let y = 0, i = 0; y < rh; y++) {
-      for (let x = 0; x < rw; x++, i++) {
-        if (refineAlpha[i]! > 0.5) skyPx++;
-        else if (rd[3 * i]! > 248 && rd[3 * i + 1]! > 238 && rd[3 * i + 2]! > 190 && near(x, y) > 0.15) glare++;
-      }
+    for (let i = 0; i < skyMask.length; i++) {
+      if (skyMask[i] || rd[3 * i]! <= 248 || rd[3 * i + 1]! <= 238 || rd[3 * i + 2]! <= 190) continue;
+      const x = i % rw;
+      if (near(x, (i - x) / rw) > 0.15) glare++;
     }
     if (skyPx > 0 && glare > 0.004 * skyPx) warnings.push("sun-or-glare-kept");
   }
@@ -603,7 +613,7 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowCo
     alpha,
     confidence: det.confidence,
     coverage: sum / alpha.length,
-    refine: { rgb: refineRgb, alpha: refineAlpha },
+    refine: { rgb: refineRgb, alpha: refineAlpha, skyColour },
     skyBottom,
     reasons: det.reasons,
     light: estimateLight(refineRgb, refineAlpha),

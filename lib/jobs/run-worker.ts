@@ -3,6 +3,7 @@
 import { getDbHandle } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { warmLocalEngine } from "@/lib/providers/local";
 import { startWorkers } from "./worker";
 
 async function main(): Promise<void> {
@@ -11,6 +12,9 @@ async function main(): Promise<void> {
   const db = await getDbHandle();
   const workers = startWorkers({ concurrency: Math.max(1, env.WORKER_CONCURRENCY) });
   logger.info("worker ready", { id: workers.id, database: db.location });
+  if (env.ENGINE_WARMUP) {
+    warmLocalEngine().catch((error: unknown) => logger.warn("image engine warm-up failed", { error: error instanceof Error ? error.message : String(error) }));
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -2,7 +2,7 @@ import { isMainThread } from "node:worker_threads";
 import { isAppError } from "../../errors";
 import { changeBackground, removeBackground, replaceSky, segmentByPrompt } from "../engine";
 import { renderPresetThumbnail } from "../presets";
-import { getSubjectSession } from "../subject-model";
+import { warmEngine } from "../warmup";
 import { type EngineOp, type EngineTasks, type SerializedError, rehydrateRequest } from "./tasks";
 
 /** Runs one task in the current thread (the worker, or the caller when the pool runs inline). */
@@ -23,7 +23,7 @@ export async function handleTask<K extends EngineOp>(op: K, req: EngineTasks[K][
       return { bytes: await renderPresetThumbnail(r.kind, r.id) } as EngineTasks[K]["res"];
     }
     case "warmup":
-      await getSubjectSession();
+      await warmEngine();
       return { ok: true } as EngineTasks[K]["res"];
     case "debugCrash":
       // Only meaningful inside a worker thread, where process.exit ends that thread alone.

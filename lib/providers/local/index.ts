@@ -46,3 +46,8 @@ export function createLocalProvider(opts: LocalProviderOptions = {}): ImageProvi
 
 /** Shared instance on the process-wide pool. */
 export const localProvider: ImageProvider = createLocalProvider();
+
+/** Readies the process-wide engine pool (model loaded, pixel loops optimised) before the first job. */
+export async function warmLocalEngine(): Promise<void> {
+  await getEnginePool().warmup();
+}
