@@ -195,6 +195,36 @@ describe("sky replacement", () => {
   });
 });
 
+/** Sky over a meadow, crossed by a dark 7 px cable from the left edge up to the top-right corner. */
+async function cableScene(): Promise<ImageInput> {
+  const W = 720;
+  const H = 480;
+  const d = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const t = y / (0.7 * H);
+      const cable = Math.abs(y - (0.45 * H - (0.4 * H * x) / W)) < 3.5;
+      const n = ((x * 73856093) ^ (y * 19349663)) % 37;
+      const c = cable ? [70, 72, 78] : y > 0.7 * H ? [90 + (n % 30), 110 + (n % 25), 60] : [70 + 110 * t, 130 + 80 * t, 225 + 20 * t];
+      d.set(c.map((v) => Math.min(255, Math.round(v))), 3 * (y * W + x));
+    }
+  }
+  return toInput(await sharp(d, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+}
+
+describe("sky behind a cable", () => {
+  it("finds the sky on both sides of the cable and keeps the cable", async () => {
+    const res = await segmentByPrompt({ image: await cableScene(), prompt: "sky" });
+    const { data } = await rawOf(res.bytes);
+    const at = (x: number, y: number) => data[y * 720 + x]!;
+    expect(at(600, 20)).toBeGreaterThan(240); // above the cable
+    expect(at(600, 200)).toBeGreaterThan(240); // below it: cut off from the top of the frame
+    expect(at(300, 180)).toBeGreaterThan(240);
+    expect(at(360, 120)).toBeLessThan(15); // the cable
+    expect(at(360, 420)).toBeLessThan(15); // the meadow
+  });
+});
+
 describe("segmentation by prompt", () => {
   it("returns a B/W sky mask for the cameraman", async () => {
     const res = await segmentByPrompt({ image: camera, prompt: "sky" });

@@ -282,6 +282,41 @@ function neighbours(i: number, w: number, n: number, out: Int32Array): number {
   return c;
 }
 
+/** Pixels (at the detection size) along which a region must continue the sky across a thin object. */
+const BRIDGE_MIN_PIXELS = 12;
+/** How far (detection pixels) across a thin object to look for the sky: the object plus the blurred texture on both sides. */
+const BRIDGE_REACH = 24;
+
+/**
+ * How many pixels of a sky-like region see, 2–12 pixels away across a thin object (a cable, a mast, a
+ * branch: pixels that are neither this region nor sky), a sky pixel of nearly the same colour. Sky
+ * cut off by a cable scores along the whole cable; sea under a horizon scores nothing, as it touches
+ * the sky directly and differs in colour.
+ */
+function bridgedToSky(args: { F: Floats; S: Uint8Array; lab: Int32Array; id: number; comp: number[]; w: number; h: number }): number {
+  const { F, S, lab, id, comp, w, h } = args;
+  const steps = [1, -1, w, -w];
+  let bridged = 0;
+  for (const i of comp) {
+    const x = i % w;
+    const y = (i - x) / w;
+    for (const step of steps) {
+      for (let k = 1; k <= BRIDGE_REACH; k++) {
+        const xx = step === 1 ? x + k : step === -1 ? x - k : x;
+        const yy = step === w ? y + k : step === -w ? y - k : y;
+        if (xx < 0 || xx >= w || yy < 0 || yy >= h) break;
+        const j = i + k * step;
+        if (lab[j] === id) break;
+        if (!S[j]) continue;
+        const similar = Math.abs(F.R[i]! - F.R[j]!) < 0.05 && Math.abs(F.G[i]! - F.G[j]!) < 0.05 && Math.abs(F.B[i]! - F.B[j]!) < 0.05;
+        if (k >= 2 && similar) bridged++;
+        break;
+      }
+    }
+  }
+  return bridged;
+}
+
 type Detection = { mask: Float32Array; w: number; h: number; confidence: number; reasons: string[] };
 
 /** Classical sky detection on a ≤480 px raster. Returns a binary mask and a confidence in [0,1]. */
@@ -374,11 +409,15 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
       let sumP = 0;
       let sumT = 0;
       let sumY = 0;
+      let warm = 0;
+      let atBottom = false;
       for (let q = 0; q < comp.length; q++) {
         const i = comp[q]!;
         const x = i % w;
         const y = (i / w) | 0;
         if (y < sl.b[x]!) above++;
+        if (F.R[i]! > F.B[i]! + 0.02) warm++;
+        if (y === h - 1) atBottom = true;
         sumP += P[i]!;
         sumT += gradS[i]!;
         sumY += y;
@@ -392,7 +431,19 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
       }
       const len = comp.length;
       const smooth = sumT / len < tau && sumP / len > 0.7;
-      if ((len > 0.015 * n && sumY / len < maxBorder && smooth) || (above > 0.9 * len && len > 0.0005 * n)) for (const i of comp) S[i] = 1;
+      const keep =
+        (len > 0.015 * n && sumY / len < maxBorder && smooth) ||
+        (above > 0.9 * len && len > 0.0005 * n) ||
+        // Sky cut off by a cable keeps the sky's colour but less of its probability (its skyline is
+        // the cable). Blue or neutral only (warm white wall panels between window frames bridge too),
+        // and not reaching the bottom edge (a grey road under a guard rail bridges to an overcast sky).
+        (sumT / len < tau &&
+          sumP / len > 0.5 &&
+          warm < 0.5 * len &&
+          !atBottom &&
+          len > 0.002 * n &&
+          bridgedToSky({ F, S, lab, id: nl, comp, w, h }) >= BRIDGE_MIN_PIXELS);
+      if (keep) for (const i of comp) S[i] = 1;
       nl++;
     }
     // Holes inside the sky (small clouds, birds): non-sky blobs touching no left/right/bottom border.
