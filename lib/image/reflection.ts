@@ -10,7 +10,7 @@ import { type Plane, type Rgb, boxBlur, clamp01 } from "./raster";
 export type WaterReflection = {
   /**
    * Soft weight (0..1) of "this pixel is a reflection of the sky", on the detection grid: the refine
-   * raster pooled to ≤512 px (same aspect; read it with `planeSampler`).
+   * raster pooled by a power of two to about GRID_SIDE (256) px (same aspect; read it bilinearly).
    */
   weight: Plane;
   /** Luminance (0..1) of the photo on the weight's grid (pooled means, so ripples do not alias). */
@@ -70,7 +70,7 @@ function reflectionMatch(r: number, g: number, b: number, sr: number, sg: number
 /** Minimum size and horizontal extent of a water body (fractions of the image). */
 const MIN_AREA = 0.01;
 const MIN_SPAN = 0.35;
-/** Texture ceiling (mean |∂L/∂x| + ½|∂L/∂y| on the ≤512 px grid): calm to rippled water, not grass. */
+/** Texture ceiling (mean |∂L/∂x| + ½|∂L/∂y| on the ≈256 px grid): calm to rippled water, not grass. */
 const TEX = 0.03;
 /** Below this the reflection is ignored. */
 const MIN_CONFIDENCE = 0.35;
