@@ -18,6 +18,7 @@ import { findBackgroundPreset, findSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
 import { type Rgb, boxBlur, clamp01, decodeRgb, planeSampler, planeToGrey, resizePlane, shrinkRgb } from "./raster";
+import { applyWaterReflection, detectWaterReflection } from "./reflection";
 import { computeSkyMatte } from "./sky-mask";
 import { WORK_SIDE, computeSubjectMatte, decontaminatedCutout } from "./subject";
 
@@ -389,10 +390,14 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
       out[o + 2] = Math.round(Math.min(1, b * g2) * 255 * ia + sky[s + 2]! * a);
     }
   }
+  // Water mirroring the old sky mirrors the new one (unless the caller turned it off).
+  const water = req.reflection === false ? undefined : detectWaterReflection(matte.refine.rgb, matte.refine.alpha);
+  if (water) applyWaterReflection({ out, orig: d, width: W, height: H, sky, skyRows: horizon, reflection: water });
   hooks.onProgress?.(0.9);
   const enc = await encodeRaw({ data: out, width: W, height: H, channels: 3 }, { format: req.format, watermark: req.preview?.watermark });
   return result(enc, {
     ...skyImg.meta,
+    ...(water ? { waterReflection: { coverage: Number(water.coverage.toFixed(4)), confidence: Number(water.confidence.toFixed(3)) } } : {}),
     skyConfidence: Number(matte.confidence.toFixed(3)),
     photoLight: matte.light,
     // Skies whose time of day suits the photo's light, best first.

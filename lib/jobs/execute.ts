@@ -50,6 +50,7 @@ async function buildRequest(serviceId: ServiceId, params: unknown, ctx: { ownerI
         sky: skyImage ? { kind: "image", image: skyImage.image } : v.skyPresetId ? { kind: "preset", presetId: v.skyPresetId } : { kind: "prompt", prompt: v.skyPrompt ?? "" },
         harmonize: v.harmonize,
         horizonShift: v.horizonShift,
+        reflection: v.reflection,
         ...(hints ? { hints: hints.image } : {}),
         format: v.format,
       };

@@ -90,7 +90,7 @@ async function render(params: {
       const hints = input.hintsAssetId ? (await loadImage({ assetId: input.hintsAssetId, ownerId, what: "sky hints" })).image : undefined;
       if (!provider.skyReplacement) throw unsupported();
       return provider.skyReplacement(
-        { image, sky, harmonize: input.harmonize, horizonShift: input.horizonShift, hints, format: input.format, preview },
+        { image, sky, harmonize: input.harmonize, horizonShift: input.horizonShift, reflection: input.reflection, hints, format: input.format, preview },
         ctx,
       );
     }

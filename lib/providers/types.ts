@@ -36,6 +36,8 @@ export type SkyReplacementRequest = {
   horizonShift: number;
   /** Optional user correction: greyscale mask, white = sky, black = not sky, mid-grey = no opinion. */
   hints?: ImageInput;
+  /** Mirror the new sky in water that reflects the old one: true/undefined = auto-detect, false = never. */
+  reflection?: boolean;
   format: OutputFormat;
   preview?: PreviewOptions;
 };

@@ -52,6 +52,7 @@ export const skyReplacementInputSchema = z
     skyPrompt: prompt.optional().describe("Describe the sky: clear, clouds, overcast, golden hour, sunset, dusk, night with stars…"),
     harmonize: z.number().min(0).max(1).default(0.6).describe("How strongly the foreground takes on the new sky's light (0–1)."),
     horizonShift: z.number().min(-1).max(1).default(0).describe("Move the new sky's horizon down (−1) or up (1)."),
+    reflection: z.boolean().default(true).describe("Mirror the new sky in water (lakes, calm sea) that reflects the old one; detected automatically. false = leave water as it is."),
     hintsAssetId: assetId.optional().describe("A greyscale mask: white = sky, black = not sky, grey = let the engine decide."),
     format: outputFormatSchema.default("jpeg"),
   })

@@ -8,6 +8,8 @@ export type SkyOptions = {
   prompt: string;
   harmonize: number;
   horizonShift: number;
+  /** Mirror the new sky in water that reflects the old one (auto-detected). */
+  reflection: boolean;
   hintsAssetId: string | null;
   format: "jpeg" | "png" | "webp";
 };
@@ -43,6 +45,7 @@ export const DEFAULT_OPTIONS: EditOptions = {
     prompt: "",
     harmonize: 0.6,
     horizonShift: 0,
+    reflection: true,
     hintsAssetId: null,
     format: "jpeg",
   },
@@ -76,7 +79,7 @@ export function buildInput<S extends ServiceId>(params: { serviceId: S; imageAss
   switch (params.serviceId) {
     case "sky-replacement": {
       const o = params.options as SkyOptions;
-      const common = { imageAssetId, harmonize: o.harmonize, horizonShift: o.horizonShift, format: o.format, ...(o.hintsAssetId ? { hintsAssetId: o.hintsAssetId } : {}) };
+      const common = { imageAssetId, harmonize: o.harmonize, horizonShift: o.horizonShift, reflection: o.reflection, format: o.format, ...(o.hintsAssetId ? { hintsAssetId: o.hintsAssetId } : {}) };
       if (o.source === "preset") {
         if (!o.presetId) return { ok: false, reason: "Choose a sky from the gallery." };
         return { ok: true, input: { ...common, skyPresetId: o.presetId }, label: o.presetName ?? o.presetId };

@@ -121,6 +121,10 @@ function SkyPanel({
       {options.source === "upload" && <ImagePicker label="Upload a sky photo" current={options.upload} onUploaded={(upload) => set({ upload })} />}
       {options.source === "prompt" && <PromptField label="Describe the sky" value={options.prompt} onChange={(prompt) => set({ prompt })} suggestions={SKY_PROMPTS} placeholder="e.g. golden hour with soft clouds" />}
       <Slider label="Blend the light" value={options.harmonize} min={0} max={1} step={0.05} onChange={(harmonize) => set({ harmonize })} describe={(v) => (v === 0 ? "Off" : `${Math.round(v * 100)} %`)} />
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={options.reflection} onChange={(event) => set({ reflection: event.target.checked })} className="h-4 w-4 accent-brand-600" />
+        Reflect the sky in water
+      </label>
       <Slider
         label="Horizon position"
         value={options.horizonShift}
