@@ -205,6 +205,18 @@ function skyline(F: Floats, grad: Float32Array, w: number, h: number): { t: numb
 
 type Component = { mean: number[]; inv: number[] };
 
+/** Index of the first element ≥ value in an ascending array. */
+function lowerBound(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function isVegetation(r: number, g: number, b: number): boolean {
   return g > b + 0.03 && g > r - 0.01;
 }
@@ -222,10 +234,18 @@ function skyColourModel(F: Floats, args: { grad: Float32Array; w: number; h: num
   const n = pts.length / 3;
   if (n < 50) return [];
   const K = Math.min(3, Math.max(1, Math.floor(n / 500)));
-  const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => pts[3 * p]! + pts[3 * p + 1]! + pts[3 * p + 2]! - (pts[3 * q]! + pts[3 * q + 1]! + pts[3 * q + 2]!));
+  // Seeds: the points at brightness quantiles (the earliest point among equal brightnesses, as a
+  // stable sort of the points would give), found by sorting the brightnesses alone.
+  const brightness = new Float64Array(n);
+  for (let p = 0; p < n; p++) brightness[p] = pts[3 * p]! + pts[3 * p + 1]! + pts[3 * p + 2]!;
+  const sorted = brightness.slice().sort();
   let centres: number[][] = [];
   for (let k = 0; k < K; k++) {
-    const j = order[Math.floor(((k + 0.5) / K) * n)]!;
+    const q = Math.floor(((k + 0.5) / K) * n);
+    const value = sorted[q]!;
+    let skip = q - lowerBound(sorted, value);
+    let j = 0;
+    while (brightness[j] !== value || skip-- > 0) j++;
     centres.push([pts[3 * j]!, pts[3 * j + 1]!, pts[3 * j + 2]!]);
   }
   const label = new Int32Array(n);
@@ -347,15 +367,17 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
-        let best = 0;
+        // Likelihood of the nearest component (Mahalanobis): one exp for the smallest distance.
+        let nearest = Infinity;
         for (const c of comps) {
           const dr = F.R[i]! - c.mean[0]!;
           const dg = F.G[i]! - c.mean[1]!;
           const db = F.B[i]! - c.mean[2]!;
           const v = c.inv;
           const m2 = dr * (v[0]! * dr + v[1]! * dg + v[2]! * db) + dg * (v[1]! * dr + v[3]! * dg + v[4]! * db) + db * (v[2]! * dr + v[4]! * dg + v[5]! * db);
-          best = Math.max(best, Math.exp((-0.5 * m2) / 4));
+          if (m2 < nearest) nearest = m2;
         }
+        const best = comps.length ? Math.exp((-0.5 * nearest) / 4) : 0;
         const mx = Math.max(F.R[i]!, F.G[i]!, F.B[i]!);
         const mn = Math.min(F.R[i]!, F.G[i]!, F.B[i]!);
         // Generic cloud prior: bright, unsaturated, not yellow/green-dominant.
