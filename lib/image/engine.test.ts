@@ -225,6 +225,38 @@ describe("sky behind a cable", () => {
   });
 });
 
+/** Blue sky over a calm sea a shade darker (a soft horizon, as with a long lens), over a textured beach. */
+async function seaScene(): Promise<ImageInput> {
+  const W = 720;
+  const H = 480;
+  const d = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const n = ((x * 73856093) ^ (y * 19349663)) % 37;
+      const t = Math.min(1, y / (0.4 * H));
+      const sky = [110 + 50 * t, 160 + 35 * t, 235 + 5 * t];
+      const sea = [100 + (n % 3), 160 + (n % 3), 220 + (n % 3)];
+      const m = Math.min(1, Math.max(0, (y - 0.4 * H) / 8));
+      const c = y < 0.55 * H ? sky.map((v, k) => v + (sea[k]! - v) * m) : [120 + ((n * 3) % 110), 110 + ((n * 5) % 90), 40 + ((n * 2) % 40)];
+      d.set(c.map((v) => Math.min(255, Math.round(v))), 3 * (y * W + x));
+    }
+  }
+  return toInput(await sharp(d, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+}
+
+describe("sky above a sea", () => {
+  it("stops at the horizon: the sea is not sky", async () => {
+    const res = await segmentByPrompt({ image: await seaScene(), prompt: "sky" });
+    const { data } = await rawOf(res.bytes);
+    const at = (x: number, y: number) => data[y * 720 + x]!;
+    expect(at(360, 60)).toBeGreaterThan(240);
+    expect(at(360, 180)).toBeGreaterThan(240); // just above the horizon (y = 192)
+    expect(at(360, 230)).toBeLessThan(15); // sea
+    expect(at(100, 250)).toBeLessThan(15);
+    expect(at(360, 400)).toBeLessThan(15); // beach
+  });
+});
+
 describe("segmentation by prompt", () => {
   it("returns a B/W sky mask for the cameraman", async () => {
     const res = await segmentByPrompt({ image: camera, prompt: "sky" });

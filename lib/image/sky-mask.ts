@@ -337,6 +337,51 @@ function bridgedToSky(args: { F: Floats; S: Uint8Array; lab: Int32Array; id: num
   return bridged;
 }
 
+/**
+ * The row of a sea horizon inside the sky mask, or -1. Sea is sky-coloured and smooth, so region
+ * growing takes it; but it lies under a straight step across the whole frame below which every
+ * column is darker, and it is the lowest band of the "sky" (a thin strip above the land).
+ */
+function seaHorizon(F: Floats, S: Uint8Array, w: number, h: number): number {
+  const rowSky = new Int32Array(h);
+  for (let y = 0; y < h; y++) for (let x = 0, i = y * w; x < w; x++, i++) rowSky[y] = rowSky[y]! + S[i]!;
+  let skyRows = 0;
+  let lowest = -1;
+  for (let y = 0; y < h; y++) {
+    if (rowSky[y]! > 0.5 * w) {
+      skyRows++;
+      lowest = y;
+    }
+  }
+  let best = -1;
+  let bestScore = 0;
+  // The horizon line itself may have been left out of the sky (its edge stopped the region growing):
+  // compare rows a little further apart too.
+  for (const gap of [3, 6, 10]) {
+    for (let y = gap; y < lowest - gap; y++) {
+      // The band below must be the sky's lowest part and thin.
+      if (lowest - y > 0.35 * skyRows || lowest - y < 3) continue;
+      let darker = 0;
+      let both = 0;
+      for (let x = 0; x < w; x++) {
+        const a = (y - gap) * w + x;
+        const b = (y + gap) * w + x;
+        if (!S[a] || !S[b]) continue;
+        both++;
+        if (F.L[b]! < F.L[a]! - 0.03) darker++;
+      }
+      // Seen across at least half the frame (grass or posts may hide the rest).
+      if (both < 0.5 * w) continue;
+      const score = darker / both;
+      if (score > bestScore) {
+        bestScore = score;
+        best = y;
+      }
+    }
+  }
+  return bestScore >= 0.85 ? best : -1;
+}
+
 type Detection = { mask: Float32Array; w: number; h: number; confidence: number; reasons: string[] };
 
 /** Classical sky detection on a ≤480 px raster. Returns a binary mask and a confidence in [0,1]. */
@@ -490,6 +535,9 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
       }
       if (!border && comp.length < 0.05 * n) for (const i of comp) S[i] = 1;
     }
+    // A sea the region growing took for sky ends at its horizon.
+    const horizon = seaHorizon(F, S, w, h);
+    if (horizon >= 0) S.fill(0, (horizon + 1) * w);
   } else reasons.push("no skyline found");
 
   const Sf = new Float32Array(n);
