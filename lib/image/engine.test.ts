@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import type { ImageInput, ProviderResult } from "../providers/types";
 import { changeBackground, removeBackground, replaceSky, segmentByPrompt } from "./engine";
-import { decodeRgb } from "./raster";
+import { decodeRgb, paintRgb } from "./raster";
 import { releaseSubjectSession } from "./subject-model";
 import { fixture, rawOf, toInput } from "./test-support/fixtures";
 
@@ -195,22 +195,19 @@ describe("sky replacement", () => {
   });
 });
 
-/** Sky over a meadow, crossed by a dark 7 px cable from the left edge up to the top-right corner. */
-async function cableScene(): Promise<ImageInput> {
-  const W = 720;
-  const H = 480;
-  const d = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const t = y / (0.7 * H);
-      const cable = Math.abs(y - (0.45 * H - (0.4 * H * x) / W)) < 3.5;
-      const n = ((x * 73856093) ^ (y * 19349663)) % 37;
-      const c = cable ? [70, 72, 78] : y > 0.7 * H ? [90 + (n % 30), 110 + (n % 25), 60] : [70 + 110 * t, 130 + 80 * t, 225 + 20 * t];
-      d.set(c.map((v) => Math.min(255, Math.round(v))), 3 * (y * W + x));
-    }
-  }
-  return toInput(await sharp(d, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+/** A synthetic 720×480 photo as JPEG; `noise(x, y)` is a fixed pseudo-random value in 0–36. */
+async function paintedPhoto(colourAt: (x: number, y: number, noise: number) => readonly number[]): Promise<ImageInput> {
+  const rgb = paintRgb(720, 480, (x, y) => colourAt(x, y, ((x * 73856093) ^ (y * 19349663)) % 37));
+  return toInput(await sharp(rgb.data, { raw: { width: 720, height: 480, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
 }
+
+/** Sky over a meadow, crossed by a dark 7 px cable from the left edge up to the top-right corner. */
+const cableScene = () =>
+  paintedPhoto((x, y, n) => {
+    const t = y / 336;
+    if (Math.abs(y - (216 - (192 * x) / 720)) < 3.5) return [70, 72, 78];
+    return y > 336 ? [90 + (n % 30), 110 + (n % 25), 60] : [70 + 110 * t, 130 + 80 * t, 225 + 20 * t];
+  });
 
 describe("sky behind a cable", () => {
   it("finds the sky on both sides of the cable and keeps the cable", async () => {
@@ -225,24 +222,16 @@ describe("sky behind a cable", () => {
   });
 });
 
-/** Blue sky over a calm sea a shade darker (a soft horizon, as with a long lens), over a textured beach. */
-async function seaScene(): Promise<ImageInput> {
-  const W = 720;
-  const H = 480;
-  const d = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const n = ((x * 73856093) ^ (y * 19349663)) % 37;
-      const t = Math.min(1, y / (0.4 * H));
-      const sky = [110 + 50 * t, 160 + 35 * t, 235 + 5 * t];
-      const sea = [100 + (n % 3), 160 + (n % 3), 220 + (n % 3)];
-      const m = Math.min(1, Math.max(0, (y - 0.4 * H) / 8));
-      const c = y < 0.55 * H ? sky.map((v, k) => v + (sea[k]! - v) * m) : [120 + ((n * 3) % 110), 110 + ((n * 5) % 90), 40 + ((n * 2) % 40)];
-      d.set(c.map((v) => Math.min(255, Math.round(v))), 3 * (y * W + x));
-    }
-  }
-  return toInput(await sharp(d, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
-}
+/** Blue sky over a calm sea a shade darker (a soft horizon at y = 192, as with a long lens), over a textured beach. */
+const seaScene = () =>
+  paintedPhoto((x, y, n) => {
+    if (y >= 264) return [120 + ((n * 3) % 110), 110 + ((n * 5) % 90), 40 + ((n * 2) % 40)];
+    const t = Math.min(1, y / 192);
+    const sky = [110 + 50 * t, 160 + 35 * t, 235 + 5 * t];
+    const sea = [100 + (n % 3), 160 + (n % 3), 220 + (n % 3)];
+    const m = Math.min(1, Math.max(0, (y - 192) / 8));
+    return sky.map((v, k) => v + (sea[k]! - v) * m);
+  });
 
 describe("sky above a sea", () => {
   it("stops at the horizon: the sea is not sky", async () => {

@@ -55,6 +55,18 @@ export async function shrinkRgb(rgb: Rgb, maxSide: number): Promise<Rgb> {
   return resizeRgb(rgb, Math.max(1, Math.round(rgb.width * scale)), Math.max(1, Math.round(rgb.height * scale)));
 }
 
+/** An image painted pixel by pixel: `colourAt(x, y)` gives R, G, B (clamped to 0–255, rounded). */
+export function paintRgb(width: number, height: number, colourAt: (x: number, y: number) => readonly number[]): Rgb {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i += 3) {
+      const c = colourAt(x, y);
+      for (let k = 0; k < 3; k++) data[i + k] = Math.min(255, Math.max(0, Math.round(c[k]!)));
+    }
+  }
+  return { width, height, data };
+}
+
 export function luminance(rgb: Rgb): Float32Array {
   const n = rgb.width * rgb.height;
   const out = new Float32Array(n);

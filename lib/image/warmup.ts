@@ -2,6 +2,7 @@ import sharp from "sharp";
 import { isAppError } from "../errors";
 import type { ImageInput } from "../providers/types";
 import { changeBackground, removeBackground, replaceSky } from "./engine";
+import { paintRgb } from "./raster";
 import { getSubjectSession } from "./subject-model";
 
 /**
@@ -11,23 +12,14 @@ import { getSubjectSession } from "./subject-model";
 async function warmupPhoto(): Promise<ImageInput> {
   const W = 512;
   const H = 384;
-  const data = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = 3 * (y * W + x);
-      const ground = y > 0.55 * H + 12 * Math.sin(x / 40);
-      const dx = x - W / 2;
-      const dy = y - 0.62 * H;
-      const object = dx * dx + dy * dy < 70 * 70;
-      const rgb: [number, number, number] = object
-        ? [200, 40 + (y % 7), 35]
-        : ground
-          ? [70 + ((x * 7 + y * 13) % 23), 90 + ((x * 5 + y * 3) % 19), 50]
-          : [80 + (y * 90) / H, 140 + (y * 70) / H, 235];
-      data.set(rgb, i);
-    }
-  }
-  const bytes = await sharp(data, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const photo = paintRgb(W, H, (x, y) => {
+    const dx = x - W / 2;
+    const dy = y - 0.62 * H;
+    if (dx * dx + dy * dy < 70 * 70) return [200, 40 + (y % 7), 35];
+    if (y > 0.55 * H + 12 * Math.sin(x / 40)) return [70 + ((x * 7 + y * 13) % 23), 90 + ((x * 5 + y * 3) % 19), 50];
+    return [80 + (y * 90) / H, 140 + (y * 70) / H, 235];
+  });
+  const bytes = await sharp(photo.data, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
   return { bytes, mime: "image/jpeg", width: W, height: H };
 }
 
