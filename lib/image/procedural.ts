@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import type { Rgb } from "./raster";
+import { type Rgb, smoothstep } from "./raster";
 
 /** Colours are 0..255 sRGB triples. */
 export type Colour = readonly [number, number, number];
@@ -80,10 +80,6 @@ export function fbm(x: number, y: number, opts: { seed: number; octaves: number 
   return sum / norm;
 }
 
-const smoothstep = (e0: number, e1: number, x: number): number => {
-  const t = Math.min(1, Math.max(0, (x - e0) / (e1 - e0)));
-  return t * t * (3 - 2 * t);
-};
 const mix = (a: number, b: number, t: number): number => a + (b - a) * t;
 
 /** Procedural detail is rendered at most this large and upscaled: skies and materials are smooth. */

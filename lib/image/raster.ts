@@ -13,6 +13,12 @@ export function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/** Hermite step from 0 at e0 to 1 at e1 (e1 < e0 gives the falling step). */
+export function smoothstep(e0: number, e1: number, x: number): number {
+  const t = clamp01((x - e0) / (e1 - e0));
+  return t * t * (3 - 2 * t);
+}
+
 /**
  * Decodes any accepted image to RGB, honouring EXIF orientation (`rotate()`), and optionally
  * shrinks it to `maxSide`. Transparent inputs are flattened on white so cut-outs stay readable.

@@ -1,4 +1,4 @@
-import { type Plane, type Rgb, boxBlur, clamp01 } from "./raster";
+import { type Plane, type Rgb, boxBlur, clamp01, smoothstep } from "./raster";
 
 /**
  * Water that mirrors the sky (lakes, calm sea, rivers), found on the ≤1024 px refine raster of the
@@ -35,11 +35,6 @@ const NONE = (w: number, h: number, rows: number): WaterReflection => ({
   confidence: 0,
   reflectance: 0,
 });
-
-function smoothstep(a: number, b: number, v: number): number {
-  const t = clamp01((v - a) / (b - a));
-  return t * t * (3 - 2 * t);
-}
 
 /**
  * Distance between two chromaticities (differences dr, dg, db). Water reflections are bluer than their

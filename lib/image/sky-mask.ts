@@ -13,6 +13,7 @@ import {
   poolPlane,
   resizePlane,
   shrinkRgb,
+  smoothstep,
 } from "./raster";
 
 /** Detection runs small (the skyline is a coarse structure); edges are refined at ≤1024 then full size. */
@@ -582,11 +583,11 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
   else if (sat < 0.12 && lum > 0.5) plausibility = 0.25;
   else if (lum > 0.45 && r > b && sat > 0.15 && g > 0.35) plausibility = 0.55; // sunset/golden hour
   else plausibility = 0.1;
-  const fArea = smooth(0.02, 0.08, frac);
-  const fTop = smooth(0.15, 0.55, topSky / (topRows * w));
+  const fArea = smoothstep(0.02, 0.08, frac);
+  const fTop = smoothstep(0.15, 0.55, topSky / (topRows * w));
   const texRatio = count && ground ? gSky / count / (gGround / ground + 1e-6) : 1;
-  const fTex = smooth(0.9, 0.35, texRatio);
-  const fBright = night ? 1 : smooth(-0.2, 0.05, lum - (ground ? lGround / ground : 0));
+  const fTex = smoothstep(0.9, 0.35, texRatio);
+  const fBright = night ? 1 : smoothstep(-0.2, 0.05, lum - (ground ? lGround / ground : 0));
   let confidence = fArea * fTop * plausibility * (0.4 + 0.6 * fTex) * (0.5 + 0.5 * fBright);
   if (fArea < 0.5) reasons.push(`little sky (${(frac * 100).toFixed(1)} %)`);
   if (fTop < 0.5) reasons.push("sky does not reach the top edge");
@@ -607,11 +608,6 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
     if (forced > 0.01 * n) confidence = Math.max(confidence, 0.9);
   }
   return { mask: Sf, w, h, confidence: clamp01(confidence), reasons };
-}
-
-function smooth(e0: number, e1: number, x: number): number {
-  const t = clamp01((x - e0) / (e1 - e0));
-  return t * t * (3 - 2 * t);
 }
 
 /**
