@@ -17,8 +17,17 @@ type AutocannonResult = {
   errors: number;
   statusCodeStats?: Record<string, { count: number }>;
 };
-type AutocannonOptions = { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; duration: number };
-const autocannon = createRequire(import.meta.url)("autocannon") as (options: AutocannonOptions) => Promise<AutocannonResult>;
+type AutocannonOptions = {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  duration: number;
+};
+const autocannon = createRequire(import.meta.url)("autocannon") as (
+  options: AutocannonOptions,
+) => Promise<AutocannonResult>;
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -54,12 +63,24 @@ const INPUTS: Record<string, (assetId: string) => Record<string, unknown>> = {
 async function roundTrip(serviceId: string, assetId: string): Promise<{ total: number; edit: number; jobId: string }> {
   const body = JSON.stringify(INPUTS[serviceId]!(assetId));
   const started = performance.now();
-  const unpaid = await fetch(`${BASE}/api/tools/${serviceId}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const unpaid = await fetch(`${BASE}/api/tools/${serviceId}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
   if (unpaid.status !== 402) throw new Error(`${serviceId}: expected 402, got ${unpaid.status}`);
-  const payment = await fetch(`${BASE}/api/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serviceId }) });
+  const payment = await fetch(`${BASE}/api/payments`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ serviceId }),
+  });
   const { token } = (await payment.json()) as { token: string };
   const editStarted = performance.now();
-  const paid = await fetch(`${BASE}/api/tools/${serviceId}`, { method: "POST", headers: { "content-type": "application/json", "X-Payment-Token": token, Prefer: "wait=120" }, body });
+  const paid = await fetch(`${BASE}/api/tools/${serviceId}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "X-Payment-Token": token, Prefer: "wait=120" },
+    body,
+  });
   const result = (await paid.json()) as { data: { ImageURL: string; JobId: string }; message: string };
   if (paid.status !== 200) throw new Error(`${serviceId}: ${paid.status} ${result.message}`);
   const edit = performance.now() - editStarted;
@@ -70,7 +91,15 @@ async function roundTrip(serviceId: string, assetId: string): Promise<{ total: n
 
 async function load(name: string, options: Omit<AutocannonOptions, "connections" | "duration">) {
   const result = await autocannon({ ...options, connections: CONNECTIONS, duration: SECONDS });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, non2xx: result.non2xx, errors: result.errors };
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 async function main(): Promise<void> {
@@ -106,7 +135,9 @@ async function main(): Promise<void> {
     "",
     "| endpoint | req/s | p50 ms | p99 ms | requests | non-2xx |",
     "|---|---|---|---|---|---|",
-    ...[unpaid, status].map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.total} | ${row.non2xx} |`),
+    ...[unpaid, status].map(
+      (row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.total} | ${row.non2xx} |`,
+    ),
     "",
     `Pay-and-edit round trip on a 1024 px photo (402 + payment + paid call with wait + download), ${ROUNDS} runs each:`,
     "",

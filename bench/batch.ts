@@ -36,7 +36,9 @@ const noParams = { params: Promise.resolve({}) };
 
 /** 100 distinct product-like photos from the three fixtures: crops, flips, tints and sizes. */
 async function makePhotos(count: number): Promise<Array<{ name: string; bytes: Buffer }>> {
-  const fixtures = ["camera", "coffee", "astronaut"].map((name) => fs.readFileSync(path.resolve("e2e/fixtures/files", `${name}.jpg`)));
+  const fixtures = ["camera", "coffee", "astronaut"].map((name) =>
+    fs.readFileSync(path.resolve("e2e/fixtures/files", `${name}.jpg`)),
+  );
   const out: Array<{ name: string; bytes: Buffer }> = [];
   for (let i = 0; i < count; i++) {
     const source = fixtures[i % fixtures.length]!;
@@ -44,7 +46,10 @@ async function makePhotos(count: number): Promise<Array<{ name: string; bytes: B
     let image = sharp(source).resize(side, Math.round(side * (0.8 + ((i * 13) % 40) / 100)), { fit: "cover" });
     if (i % 2) image = image.flop();
     image = image.modulate({ brightness: 0.9 + ((i * 7) % 20) / 100, hue: (i * 29) % 60 });
-    out.push({ name: `product-${String(i + 1).padStart(3, "0")}.jpg`, bytes: await image.jpeg({ quality: 88 }).toBuffer() });
+    out.push({
+      name: `product-${String(i + 1).padStart(3, "0")}.jpg`,
+      bytes: await image.jpeg({ quality: 88 }).toBuffer(),
+    });
   }
   return out;
 }
@@ -65,7 +70,9 @@ async function main(): Promise<void> {
   await getDbHandle();
   const workers = startEmbeddedWorkers();
   const photos = await makePhotos(PHOTOS);
-  console.log(`${PHOTOS} photos of ~${SIDE} px · WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} · ENGINE_THREADS=${env.ENGINE_THREADS} · ${os.cpus().length} CPUs`);
+  console.log(
+    `${PHOTOS} photos of ~${SIDE} px · WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} · ENGINE_THREADS=${env.ENGINE_THREADS} · ${os.cpus().length} CPUs`,
+  );
 
   const t0 = performance.now();
   const assetIds: string[] = [];
@@ -78,21 +85,39 @@ async function main(): Promise<void> {
   }
   const tUploaded = performance.now();
 
-  const json = (url: string, body: unknown) => new Request(`${BASE}${url}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const payment = (await (await paymentRoute(json("/api/payments", { serviceId: "background-change", units: PHOTOS }), noParams)).json()) as { token: string; amountMinor: number };
+  const json = (url: string, body: unknown) =>
+    new Request(`${BASE}${url}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const payment = (await (
+    await paymentRoute(json("/api/payments", { serviceId: "background-change", units: PHOTOS }), noParams)
+  ).json()) as { token: string; amountMinor: number };
   const created = await batchRoute(
-    json("/api/batches", { items: assetIds.map((imageAssetId) => ({ imageAssetId })), look: { backgroundColor: "#ffffff", shadow: true, canvas: "square-2000", format: "jpeg" }, paymentToken: payment.token }),
+    json("/api/batches", {
+      items: assetIds.map((imageAssetId) => ({ imageAssetId })),
+      look: { backgroundColor: "#ffffff", shadow: true, canvas: "square-2000", format: "jpeg" },
+      paymentToken: payment.token,
+    }),
     noParams,
   );
   if (created.status !== 201) throw new Error(`batch refused: ${created.status} ${await created.text()}`);
   const { id } = (await created.json()) as { id: string };
   const tQueued = performance.now();
 
-  type View = { done: boolean; counts: Record<string, number>; charged: { edits: number; display: string }; items: Array<{ status: string; error: { code: string } | null }> };
+  type View = {
+    done: boolean;
+    counts: Record<string, number>;
+    charged: { edits: number; display: string };
+    items: Array<{ status: string; error: { code: string } | null }>;
+  };
   let view: View;
   let lastLine = "";
   for (;;) {
-    view = (await (await batchStatus(new Request(`${BASE}/api/batches/${id}`), { params: Promise.resolve({ id }) })).json()) as View;
+    view = (await (
+      await batchStatus(new Request(`${BASE}/api/batches/${id}`), { params: Promise.resolve({ id }) })
+    ).json()) as View;
     const line = `  ${view.counts.succeeded} succeeded · ${view.counts.failed} failed · ${view.counts.running} running · ${view.counts.queued} queued`;
     if (line !== lastLine) {
       console.log(`${((performance.now() - tQueued) / 1000).toFixed(0).padStart(5)} s${line}`);
@@ -108,7 +133,12 @@ async function main(): Promise<void> {
   const entries = readZip(archive);
 
   // Per item: how long each job ran (the engine's work) and how long it waited in the queue.
-  const timed = await (await getDb()).job.findMany({ where: { batchId: id, startedAt: { not: null }, finishedAt: { not: null } }, select: { queuedAt: true, startedAt: true, finishedAt: true } });
+  const timed = await (
+    await getDb()
+  ).job.findMany({
+    where: { batchId: id, startedAt: { not: null }, finishedAt: { not: null } },
+    select: { queuedAt: true, startedAt: true, finishedAt: true },
+  });
   const quantile = (values: number[], q: number) => {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;

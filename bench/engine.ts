@@ -27,7 +27,11 @@ const WITH_IMGLY = !args.includes("--no-imgly");
 const WARMUP = !args.includes("--no-warmup");
 
 async function sized(file: string, longSide: number): Promise<ImageInput> {
-  const bytes = await sharp(fs.readFileSync(file)).rotate().resize(longSide, longSide, { fit: "inside" }).jpeg({ quality: 92 }).toBuffer();
+  const bytes = await sharp(fs.readFileSync(file))
+    .rotate()
+    .resize(longSide, longSide, { fit: "inside" })
+    .jpeg({ quality: 92 })
+    .toBuffer();
   const meta = await sharp(bytes).metadata();
   return { bytes, mime: "image/jpeg", width: meta.width!, height: meta.height! };
 }
@@ -73,14 +77,37 @@ for (const size of [1024, 4000]) {
   const runs = size > 2000 ? BIG_RUNS : RUNS;
   const subject = await sized(subjectFile, size);
   const sky = await sized(skyFile, size);
-  await bench("background removal (png cut-out)", size, runs, () => removeBackground({ image: subject, format: "png", output: "cutout" }));
-  await bench("background change (preset, shadow, jpeg)", size, runs, () =>
-    changeBackground({ image: subject, background: { kind: "preset", presetId: "studio-white" }, shadow: true, canvas: "original", format: "jpeg" }),
+  await bench("background removal (png cut-out)", size, runs, () =>
+    removeBackground({ image: subject, format: "png", output: "cutout" }),
   );
-  await bench("sky replacement (preset, jpeg)", size, runs, () => replaceSky({ image: sky, sky: { kind: "preset", presetId: "cumulus-afternoon" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }));
+  await bench("background change (preset, shadow, jpeg)", size, runs, () =>
+    changeBackground({
+      image: subject,
+      background: { kind: "preset", presetId: "studio-white" },
+      shadow: true,
+      canvas: "original",
+      format: "jpeg",
+    }),
+  );
+  await bench("sky replacement (preset, jpeg)", size, runs, () =>
+    replaceSky({
+      image: sky,
+      sky: { kind: "preset", presetId: "cumulus-afternoon" },
+      harmonize: 0.5,
+      horizonShift: 0,
+      format: "jpeg",
+    }),
+  );
   if (size === 1024) {
     await bench("preview (sky, 640 px, watermark)", size, runs, () =>
-      replaceSky({ image: sky, sky: { kind: "preset", presetId: "golden-hour" }, harmonize: 0.5, horizonShift: 0, format: "webp", preview: { maxSide: 640, watermark: true } }),
+      replaceSky({
+        image: sky,
+        sky: { kind: "preset", presetId: "golden-hour" },
+        harmonize: 0.5,
+        horizonShift: 0,
+        format: "webp",
+        preview: { maxSide: 640, watermark: true },
+      }),
     );
   }
 }
@@ -96,7 +123,12 @@ if (WITH_IMGLY) {
   for (const size of [1024, 4000]) {
     const subject = await sized(subjectFile, size);
     const runs = size > 2000 ? BIG_RUNS : RUNS;
-    const run = () => imglyRemove(new Blob([new Uint8Array(subject.bytes)], { type: "image/jpeg" }), { publicPath, model: "medium", output: { format: "image/png" } });
+    const run = () =>
+      imglyRemove(new Blob([new Uint8Array(subject.bytes)], { type: "image/jpeg" }), {
+        publicPath,
+        model: "medium",
+        output: { format: "image/png" },
+      });
     await bench("imgly removeBackground (reference)", size, runs, run);
     const ours = results[`background removal (png cut-out)@${size}`]!;
     const theirs = results[`imgly removeBackground (reference)@${size}`]!;

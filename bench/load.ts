@@ -44,7 +44,9 @@ async function hammer(name: string, options: Record<string, unknown>, expected: 
   const total = Object.values(result.statusCodeStats).reduce((sum, s) => sum + s.count, 0) + result.errors;
   const good = result.statusCodeStats[String(expected)]?.count ?? 0;
   const errorRate = total ? (total - good) / total : 1;
-  out(`| ${name} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${(errorRate * 100).toFixed(2)} % | ${total} |`);
+  out(
+    `| ${name} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${(errorRate * 100).toFixed(2)} % | ${total} |`,
+  );
 }
 
 const percentile = (values: number[], p: number) => {
@@ -52,7 +54,11 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 };
 
-async function waitAll(origin: string, jobIds: string[], timeoutMs: number): Promise<{ doneAt: Map<string, number>; failed: number }> {
+async function waitAll(
+  origin: string,
+  jobIds: string[],
+  timeoutMs: number,
+): Promise<{ doneAt: Map<string, number>; failed: number }> {
   const doneAt = new Map<string, number>();
   let failed = 0;
   const deadline = Date.now() + timeoutMs;
@@ -71,10 +77,18 @@ async function waitAll(origin: string, jobIds: string[], timeoutMs: number): Pro
 }
 
 /** A backlog of `count` paid jobs queued at once; jobs/minute from first submit to last finish. */
-async function backlogThroughput(origin: string, assetId: string, count: number): Promise<{ perMinute: number; failed: number; seconds: number }> {
+async function backlogThroughput(
+  origin: string,
+  assetId: string,
+  count: number,
+): Promise<{ perMinute: number; failed: number; seconds: number }> {
   const t0 = Date.now();
   const submitted = await Promise.all(Array.from({ length: count }, () => payAndSubmit(origin, assetId, 0)));
-  const { doneAt, failed } = await waitAll(origin, submitted.map((s) => s.jobId), 15 * 60_000);
+  const { doneAt, failed } = await waitAll(
+    origin,
+    submitted.map((s) => s.jobId),
+    15 * 60_000,
+  );
   const seconds = (Math.max(...doneAt.values()) - t0) / 1000;
   return { perMinute: (count - failed) / (seconds / 60), failed, seconds };
 }
@@ -93,16 +107,27 @@ async function steadyRate(origin: string, assetId: string, count: number, perSec
   const { doneAt, failed } = await waitAll(origin, [...submittedAt.keys()], 15 * 60_000);
   const latencies = [...doneAt.entries()].map(([id, at]) => at - submittedAt.get(id)!);
   const seconds = (Math.max(...doneAt.values()) - t0) / 1000;
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), failed, perMinute: (count - failed) / (seconds / 60) };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failed,
+    perMinute: (count - failed) / (seconds / 60),
+  };
 }
 
 async function main() {
   stopAllOnExit();
-  if (!hasBuild()) throw new Error("no production build: run `npm run build` (or set BACKDROP_APP_DIR to a built copy)");
+  if (!hasBuild())
+    throw new Error("no production build: run `npm run build` (or set BACKDROP_APP_DIR to a built copy)");
   const photo = await makeSkyPhoto(1200, 800);
   out(`# Load bench (${new Date().toISOString()})`);
   out();
-  out(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}. Photo 1200×800, sky replacement with a preset.`);
+  out(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")}. Photo 1200×800, sky replacement with a preset.`,
+  );
   out(`autocannon: ${CONNECTIONS} connections × ${SECONDS} s per endpoint.`);
 
   if (process.env.LOAD_SKIP_EMBEDDED !== "1") {
@@ -118,15 +143,24 @@ async function main() {
       out("|---|---|---|---|---|---|---|");
       await hammer(
         "POST /api/tools/sky-replacement → 402",
-        { url: `${origin}/api/tools/sky-replacement`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ imageAssetId: assetId, skyPresetId: "clear-blue" }) },
+        {
+          url: `${origin}/api/tools/sky-replacement`,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ imageAssetId: assetId, skyPresetId: "clear-blue" }),
+        },
         402,
       );
       await hammer(`GET /api/jobs/{id} → 200`, { url: `${origin}/api/jobs/${jobId}` }, 200);
       const steady = await steadyRate(origin, assetId, Math.max(4, Math.round(JOBS / 2)), RATE);
       out();
-      out(`Paid jobs at ${RATE}/s: end-to-end p50 ${(steady.p50 / 1000).toFixed(1)} s, p99 ${(steady.p99 / 1000).toFixed(1)} s, ${steady.perMinute.toFixed(1)} jobs/min, ${steady.failed} failed.`);
+      out(
+        `Paid jobs at ${RATE}/s: end-to-end p50 ${(steady.p50 / 1000).toFixed(1)} s, p99 ${(steady.p99 / 1000).toFixed(1)} s, ${steady.perMinute.toFixed(1)} jobs/min, ${steady.failed} failed.`,
+      );
       const backlog = await backlogThroughput(origin, assetId, JOBS);
-      out(`Backlog of ${JOBS} jobs: ${backlog.perMinute.toFixed(1)} jobs/min (${backlog.seconds.toFixed(1)} s), ${backlog.failed} failed.`);
+      out(
+        `Backlog of ${JOBS} jobs: ${backlog.perMinute.toFixed(1)} jobs/min (${backlog.seconds.toFixed(1)} s), ${backlog.failed} failed.`,
+      );
     } finally {
       await stack.stop();
     }
@@ -148,7 +182,12 @@ async function main() {
           out("|---|---|---|---|---|---|---|");
           await hammer(
             "POST /api/tools/sky-replacement → 402",
-            { url: `${origin}/api/tools/sky-replacement`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ imageAssetId: assetId, skyPresetId: "clear-blue" }) },
+            {
+              url: `${origin}/api/tools/sky-replacement`,
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ imageAssetId: assetId, skyPresetId: "clear-blue" }),
+            },
             402,
           );
           await hammer(`GET /api/jobs/{id} → 200`, { url: `${origin}/api/jobs/${jobId}` }, 200);
@@ -156,14 +195,18 @@ async function main() {
         }
         const backlog = await backlogThroughput(origin, assetId, JOBS);
         perWorkers[workers] = backlog.perMinute;
-        out(`${workers} worker${workers > 1 ? "s" : ""}: backlog of ${JOBS} jobs → ${backlog.perMinute.toFixed(1)} jobs/min (${backlog.seconds.toFixed(1)} s), ${backlog.failed} failed.`);
+        out(
+          `${workers} worker${workers > 1 ? "s" : ""}: backlog of ${JOBS} jobs → ${backlog.perMinute.toFixed(1)} jobs/min (${backlog.seconds.toFixed(1)} s), ${backlog.failed} failed.`,
+        );
       } finally {
         await stack.stop();
       }
     }
     if (perWorkers[1] && perWorkers[2]) {
       out();
-      out(`Throughput ratio 2 workers : 1 worker = ${(perWorkers[2] / perWorkers[1]).toFixed(2)}× (goal ≥ 1.8× with a core per worker; this machine has ${os.cpus().length} cores shared by the web process, Postgres and both workers).`);
+      out(
+        `Throughput ratio 2 workers : 1 worker = ${(perWorkers[2] / perWorkers[1]).toFixed(2)}× (goal ≥ 1.8× with a core per worker; this machine has ${os.cpus().length} cores shared by the web process, Postgres and both workers).`,
+      );
     }
   }
   await stopAll();

@@ -27,7 +27,14 @@ function arg(name: string, fallback: number): number {
 
 type Run = { masks: Float32Array[]; cpuMs: number[]; wallMs: number[]; ops: Map<string, number> };
 
-async function runModel(args: { model: Buffer; inputs: Float32Array[]; side: number; runs: number; threads: number; label: string }): Promise<Run> {
+async function runModel(args: {
+  model: Buffer;
+  inputs: Float32Array[];
+  side: number;
+  runs: number;
+  threads: number;
+  label: string;
+}): Promise<Run> {
   const optimised = path.join(OUT, `isnet-${args.label}-${args.side}-optimised.onnx`);
   const session = await ort.InferenceSession.create(args.model, {
     graphOptimizationLevel: "all",
@@ -45,7 +52,9 @@ async function runModel(args: { model: Buffer; inputs: Float32Array[]; side: num
   fs.rmSync(optimised, { force: true });
   const run: Run = { masks: [], cpuMs: [], wallMs: [], ops };
   const infer = async (input: Float32Array) => {
-    const out = await session.run({ input: new ort.Tensor("float32", input, [1, 3, args.side, args.side]) }, ["output"]);
+    const out = await session.run({ input: new ort.Tensor("float32", input, [1, 3, args.side, args.side]) }, [
+      "output",
+    ]);
     return new Float32Array(out.output!.data as Float32Array);
   };
   try {
@@ -84,7 +93,11 @@ function compare(a: Float32Array, b: Float32Array): { iou: number; meanAbs: numb
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function tile(data: Uint8Array, side: number, channels: 1 | 3): Promise<Buffer> {
-  return sharp(data, { raw: { width: side, height: side, channels } }).resize(TILE, TILE).toColourspace("srgb").png().toBuffer();
+  return sharp(data, { raw: { width: side, height: side, channels } })
+    .resize(TILE, TILE)
+    .toColourspace("srgb")
+    .png()
+    .toBuffer();
 }
 
 async function main(): Promise<void> {
@@ -100,27 +113,45 @@ async function main(): Promise<void> {
     const file = photoPath(p);
     if (file) photos.push({ name: p.name, rgb: await decodeRgb(fs.readFileSync(file)) });
   }
-  for (const f of fs.readdirSync(FIXTURE_DIR).filter((f) => f.endsWith(".jpg")).sort()) {
+  for (const f of fs
+    .readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith(".jpg"))
+    .sort()) {
     photos.push({ name: `fixture ${f}`, rgb: await decodeRgb(fs.readFileSync(path.join(FIXTURE_DIR, f))) });
   }
   const inputs = await Promise.all(photos.map((p) => subjectInput(p.rgb, side)));
 
   // "fp32 pruned" separates the int8 gain from that of dropping the unused side outputs.
   const results = {} as Record<SubjectPrecision | "fp32 pruned", Run>;
-  const variants = process.argv.includes("--int8-only") ? (["fp32", "int8"] as const) : (["fp32", "fp32 pruned", "int8"] as const);
+  const variants = process.argv.includes("--int8-only")
+    ? (["fp32", "int8"] as const)
+    : (["fp32", "fp32 pruned", "int8"] as const);
   for (const precision of variants) {
     const t0 = performance.now();
     const model =
       precision === "fp32 pruned"
         ? pruneToOutputs(buildSubjectModel({ side, precision: "fp32" }), ["output"])
         : precision === "int8" && floatPrefixes.length
-          ? quantiseIsnet({ model: pruneToOutputs(buildSubjectModel({ side, precision: "fp32" }), ["output"]), ranges: ISNET_INT8_RANGES.ranges, floatPrefixes })
+          ? quantiseIsnet({
+              model: pruneToOutputs(buildSubjectModel({ side, precision: "fp32" }), ["output"]),
+              ranges: ISNET_INT8_RANGES.ranges,
+              floatPrefixes,
+            })
           : buildSubjectModel({ side, precision });
-    console.log(`${precision}: model built in ${Math.round(performance.now() - t0)} ms (${(model.length / 1e6).toFixed(1)} MB)`);
+    console.log(
+      `${precision}: model built in ${Math.round(performance.now() - t0)} ms (${(model.length / 1e6).toFixed(1)} MB)`,
+    );
     results[precision] = await runModel({ model, inputs, side, runs, threads, label: precision.replace(" ", "-") });
     const r = results[precision];
-    console.log(`${precision}: CPU ms median ${median(r.cpuMs).toFixed(0)}, wall ms median ${median(r.wallMs).toFixed(0)} (${r.cpuMs.length} runs)`);
-    console.log(`  ops: ${[...r.ops].sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${n}`).join(", ")}`);
+    console.log(
+      `${precision}: CPU ms median ${median(r.cpuMs).toFixed(0)}, wall ms median ${median(r.wallMs).toFixed(0)} (${r.cpuMs.length} runs)`,
+    );
+    console.log(
+      `  ops: ${[...r.ops]
+        .sort((a, b) => b[1] - a[1])
+        .map(([op, n]) => `${op} ${n}`)
+        .join(", ")}`,
+    );
   }
 
   const rows: Buffer[][] = [];
@@ -130,16 +161,25 @@ async function main(): Promise<void> {
     const { iou, meanAbs } = compare(a, b);
     console.log(`| ${photos[i]!.name} | ${iou.toFixed(4)} | ${meanAbs.toFixed(4)} |`);
     const px = Buffer.alloc(side * side * 3);
-    const resized = await sharp(photos[i]!.rgb.data, { raw: { width: photos[i]!.rgb.width, height: photos[i]!.rgb.height, channels: 3 } })
+    const resized = await sharp(photos[i]!.rgb.data, {
+      raw: { width: photos[i]!.rgb.width, height: photos[i]!.rgb.height, channels: 3 },
+    })
       .resize(side, side, { fit: "fill" })
       .raw()
       .toBuffer();
     resized.copy(px);
     const grey = (m: Float32Array) => Uint8Array.from(m, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
     const diff = Uint8Array.from(a, (v, j) => Math.min(255, Math.round(Math.abs(v - b[j]!) * 4 * 255)));
-    rows.push([await tile(px, side, 3), await tile(grey(a), side, 1), await tile(grey(b), side, 1), await tile(diff, side, 1)]);
+    rows.push([
+      await tile(px, side, 3),
+      await tile(grey(a), side, 1),
+      await tile(grey(b), side, 1),
+      await tile(diff, side, 1),
+    ]);
   }
-  const composites: OverlayOptions[] = rows.flatMap((row, y) => row.map((input, x) => ({ input, left: x * (TILE + 4), top: y * (TILE + 4) })));
+  const composites: OverlayOptions[] = rows.flatMap((row, y) =>
+    row.map((input, x) => ({ input, left: x * (TILE + 4), top: y * (TILE + 4) })),
+  );
   const sheet = path.join(OUT, `subject-precision-${side}.png`);
   await sharp({ create: { width: 4 * (TILE + 4), height: rows.length * (TILE + 4), channels: 3, background: "#000" } })
     .composite(composites)

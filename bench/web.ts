@@ -99,15 +99,20 @@ type NetworkItem = { url: string; resourceType?: string; transferSize?: number }
  * network log also holds scripts prefetched for other routes (next/link prefetches visible links),
  * reported separately as "all JS transferred".
  */
-async function scriptSizes(lhr: Result, pagePath: string): Promise<{ transferKb: number; gzipKb: number; count: number }> {
-  const items = ((lhr.audits["network-requests"]?.details as { items?: NetworkItem[] } | undefined)?.items ?? []).filter(
-    (item) => item.resourceType === "Script" && item.url.startsWith(ORIGIN),
-  );
+async function scriptSizes(
+  lhr: Result,
+  pagePath: string,
+): Promise<{ transferKb: number; gzipKb: number; count: number }> {
+  const items = (
+    (lhr.audits["network-requests"]?.details as { items?: NetworkItem[] } | undefined)?.items ?? []
+  ).filter((item) => item.resourceType === "Script" && item.url.startsWith(ORIGIN));
   const transfer = items.reduce((sum, item) => sum + (item.transferSize ?? 0), 0);
   const html = await (await fetch(`${ORIGIN}${pagePath}`)).text();
   const legacy = new Set([...html.matchAll(/<script[^>]+src="([^"]+)"[^>]*noModule/gi)].map((match) => match[1]!));
   const tagged = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((match) => match[1]!);
-  const named = [...html.matchAll(/(?:\/_next\/)?(static\/chunks\/[\w.-]+\.js)/g)].map((match) => `/_next/${match[1]!}`);
+  const named = [...html.matchAll(/(?:\/_next\/)?(static\/chunks\/[\w.-]+\.js)/g)].map(
+    (match) => `/_next/${match[1]!}`,
+  );
   const sources = [...new Set([...tagged, ...named])].filter((source) => !legacy.has(source));
   let gzip = 0;
   for (const source of sources) {
@@ -118,7 +123,12 @@ async function scriptSizes(lhr: Result, pagePath: string): Promise<{ transferKb:
 }
 
 async function audit(url: string, preset: "desktop" | "mobile", port: number): Promise<Result> {
-  const flags: Flags = { port, output: "json", logLevel: "error", onlyCategories: ["performance", "accessibility", "best-practices"] };
+  const flags: Flags = {
+    port,
+    output: "json",
+    logLevel: "error",
+    onlyCategories: ["performance", "accessibility", "best-practices"],
+  };
   const result = await lighthouse(url, flags, preset === "desktop" ? desktopConfig : undefined);
   if (!result) throw new Error(`lighthouse returned nothing for ${url}`);
   return result.lhr;
@@ -189,9 +199,14 @@ async function main(): Promise<void> {
     "",
     "| page | preset | perf | a11y | best pr. | LCP ms | TBT ms | CLS | all JS transferred KB | first-load JS gzip-9 KB | first-load scripts |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) => `| ${r.page} | ${r.preset} | ${r.performance} | ${r.accessibility} | ${r.bestPractices} | ${r.lcpMs} | ${r.tbtMs} | ${r.cls} | ${r.jsTransferKb} | ${r.jsGzipKb} | ${r.scripts} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.page} | ${r.preset} | ${r.performance} | ${r.accessibility} | ${r.bestPractices} | ${r.lcpMs} | ${r.tbtMs} | ${r.cls} | ${r.jsTransferKb} | ${r.jsGzipKb} | ${r.scripts} |`,
+    ),
     "",
-    studio ? `Studio first-load JS: ${studio.jsGzipKb} KB gzipped (${studio.jsGzipKb <= TARGETS.studioJsKb ? "within" : "over"} the ${TARGETS.studioJsKb} KB budget).` : "",
+    studio
+      ? `Studio first-load JS: ${studio.jsGzipKb} KB gzipped (${studio.jsGzipKb <= TARGETS.studioJsKb ? "within" : "over"} the ${TARGETS.studioJsKb} KB budget).`
+      : "",
     "",
   ];
   fs.mkdirSync("bench/out", { recursive: true });

@@ -5,8 +5,16 @@ import { payInSandbox, previewLook, snap, uploadPhoto, waitForJob } from "./help
 /** Runs axe (WCAG 2.x A/AA) and fails on serious or critical violations, listing them readably. */
 async function expectNoSeriousViolations(page: Page, name: string): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  const summary = serious.map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 5).join(", ")}`);
+  const serious = results.violations.filter(
+    (violation) => violation.impact === "serious" || violation.impact === "critical",
+  );
+  const summary = serious.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
+        .map((node) => node.target.join(" "))
+        .slice(0, 5)
+        .join(", ")}`,
+  );
   expect(summary, `${name}: serious/critical accessibility violations`).toEqual([]);
 }
 

@@ -7,9 +7,18 @@ const ADMIN_PASSWORD = "e2e-admin-password";
 const SHOTS = path.resolve("test-results/screenshots");
 
 /** A real paid edit through the public API: upload, sandbox payment, tool call with the token. */
-async function paidEdit(request: APIRequestContext, params: { serviceId: "background-change" | "background-removal"; input: Record<string, unknown> }): Promise<string> {
+async function paidEdit(
+  request: APIRequestContext,
+  params: { serviceId: "background-change" | "background-removal"; input: Record<string, unknown> },
+): Promise<string> {
   const upload = await request.post("/api/assets", {
-    multipart: { file: { name: "camera.jpg", mimeType: "image/jpeg", buffer: readFileSync(path.resolve("e2e/fixtures/files/camera.jpg")) } },
+    multipart: {
+      file: {
+        name: "camera.jpg",
+        mimeType: "image/jpeg",
+        buffer: readFileSync(path.resolve("e2e/fixtures/files/camera.jpg")),
+      },
+    },
   });
   expect(upload.status()).toBe(201);
   const asset = (await upload.json()) as { id: string };
@@ -25,7 +34,10 @@ async function paidEdit(request: APIRequestContext, params: { serviceId: "backgr
   expect(body.data.JobId).toBeTruthy();
   // Under load the API may answer 202 first; wait for the job to finish.
   await expect
-    .poll(async () => ((await (await request.get(`/api/jobs/${body.data.JobId}`)).json()) as { status: string }).status, { timeout: 150_000, intervals: [1000] })
+    .poll(
+      async () => ((await (await request.get(`/api/jobs/${body.data.JobId}`)).json()) as { status: string }).status,
+      { timeout: 150_000, intervals: [1000] },
+    )
     .toBe("succeeded");
   return body.data.JobId;
 }
@@ -43,7 +55,11 @@ test("the admin console and its API are refused without a session", async ({ pag
   await expect(page).toHaveURL(/\/admin\/login$/);
   await expect(page.getByRole("heading", { name: "Admin console" })).toBeVisible();
 
-  for (const url of ["/api/admin/jobs", "/api/admin/payments", "/api/admin/export?kind=jobs&from=2026-01-01&to=2026-12-31"]) {
+  for (const url of [
+    "/api/admin/jobs",
+    "/api/admin/payments",
+    "/api/admin/export?kind=jobs&from=2026-01-01&to=2026-12-31",
+  ]) {
     const response = await request.get(url);
     expect(response.status(), url).toBe(401);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
@@ -93,33 +109,56 @@ test("an admin filters the jobs, opens a paid job and refunds it exactly once", 
   await expect(ledger.getByText("refund", { exact: true })).toHaveCount(1);
   await page.screenshot({ path: path.join(SHOTS, "admin-job-refunded.png"), fullPage: true });
 
-  const job = (await (await request.get(`/api/jobs/${jobId}`)).json()) as { payment: { status: string }; charged: boolean };
+  const job = (await (await request.get(`/api/jobs/${jobId}`)).json()) as {
+    payment: { status: string };
+    charged: boolean;
+  };
   expect(job.payment.status).toBe("refunded");
   expect(job.charged).toBe(false);
 });
 
-test("refunding one photo of a batch refunds that edit only, and the payment shows it is partly refunded", async ({ page, request }) => {
+test("refunding one photo of a batch refunds that edit only, and the payment shows it is partly refunded", async ({
+  page,
+  request,
+}) => {
   test.setTimeout(360_000);
   const assetIds: string[] = [];
   for (const name of ["camera.jpg", "coffee.jpg"]) {
-    const upload = await request.post("/api/assets", { multipart: { file: { name, mimeType: "image/jpeg", buffer: readFileSync(path.resolve("e2e/fixtures/files", name)) } } });
+    const upload = await request.post("/api/assets", {
+      multipart: {
+        file: { name, mimeType: "image/jpeg", buffer: readFileSync(path.resolve("e2e/fixtures/files", name)) },
+      },
+    });
     expect(upload.status()).toBe(201);
     assetIds.push(((await upload.json()) as { id: string }).id);
   }
   const payment = await request.post("/api/payments", { data: { serviceId: "background-change", units: 2 } });
   const { token, paymentId } = (await payment.json()) as { token: string; paymentId: string };
-  const created = await request.post("/api/batches", { data: { items: assetIds.map((imageAssetId) => ({ imageAssetId })), look: { backgroundColor: "#ffffff" }, paymentToken: token } });
+  const created = await request.post("/api/batches", {
+    data: {
+      items: assetIds.map((imageAssetId) => ({ imageAssetId })),
+      look: { backgroundColor: "#ffffff" },
+      paymentToken: token,
+    },
+  });
   expect(created.status()).toBe(201);
   const batchId = ((await created.json()) as { id: string }).id;
   await expect
-    .poll(async () => ((await (await request.get(`/api/batches/${batchId}`)).json()) as { counts: { succeeded: number } }).counts.succeeded, { timeout: 240_000, intervals: [2000] })
+    .poll(
+      async () =>
+        ((await (await request.get(`/api/batches/${batchId}`)).json()) as { counts: { succeeded: number } }).counts
+          .succeeded,
+      { timeout: 240_000, intervals: [2000] },
+    )
     .toBe(2);
   const batch = (await (await request.get(`/api/batches/${batchId}`)).json()) as { items: Array<{ jobId: string }> };
 
   await signIn(page);
   await page.goto(`/admin/jobs/${batch.items[0]!.jobId}`);
   await page.getByRole("button", { name: "Refund this edit (1 of 2)" }).click();
-  await expect(page.getByTestId("job-action-message")).toContainText("Refunded $0.20 (sandbox) ($0.20 of $0.40 refunded so far).");
+  await expect(page.getByTestId("job-action-message")).toContainText(
+    "Refunded $0.20 (sandbox) ($0.20 of $0.40 refunded so far).",
+  );
   await expect(page.getByTestId("ledger-body").getByText("refund", { exact: true })).toHaveCount(1);
   await page.getByRole("button", { name: "Refunded" }).click();
   await expect(page.getByTestId("job-action-message")).toContainText("Already refunded — nothing was done this time.");
@@ -127,7 +166,10 @@ test("refunding one photo of a batch refunds that edit only, and the payment sho
   await page.goto(`/admin/payments/${paymentId}`);
   await expect(page.getByText("partly refunded")).toBeVisible();
   await expect(page.getByText("partly: refunds are per edit")).toBeVisible();
-  const after = (await (await request.get(`/api/batches/${batchId}`)).json()) as { charged: { edits: number }; items: Array<{ charged: boolean }> };
+  const after = (await (await request.get(`/api/batches/${batchId}`)).json()) as {
+    charged: { edits: number };
+    items: Array<{ charged: boolean }>;
+  };
   expect(after.charged.edits).toBe(1);
   expect(after.items.map((item) => item.charged)).toEqual([false, true]);
 });

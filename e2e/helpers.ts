@@ -20,7 +20,11 @@ export async function snap(page: Page, name: string): Promise<void> {
     await page.waitForTimeout(150);
     // A modal sits in the viewport: a full-page capture would show it off-centre over a stretched backdrop.
     const hasModal = (await page.locator("dialog[open]").count()) > 0;
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: !hasModal, animations: "disabled" });
+    await page.screenshot({
+      path: path.join(SCREENSHOT_DIR, `${name}-${width}.png`),
+      fullPage: !hasModal,
+      animations: "disabled",
+    });
   }
   await page.setViewportSize(original);
 }

@@ -6,7 +6,9 @@ test.describe("studio", () => {
   // Full-resolution renders run on a 2-core machine next to other work: allow for a slow engine.
   test.setTimeout(240_000);
 
-  test("sky replacement: upload → two previews → compare → pay (sandbox) → full-resolution download", async ({ page }) => {
+  test("sky replacement: upload → two previews → compare → pay (sandbox) → full-resolution download", async ({
+    page,
+  }) => {
     await page.goto("/studio");
     await expect(page.getByRole("heading", { name: "Studio" })).toBeVisible();
     await snap(page, "01-studio-empty");
@@ -40,7 +42,10 @@ test.describe("studio", () => {
 
     // Compare two looks against each other, then pick the first one again (its options come back).
     await page.getByRole("combobox", { name: "Compare with" }).selectOption({ label: "Orange sunset" });
-    await page.getByTestId("look-strip").getByRole("button", { name: /Orange sunset/ }).click();
+    await page
+      .getByTestId("look-strip")
+      .getByRole("button", { name: /Orange sunset/ })
+      .click();
     await expect(page.getByRole("radio", { name: "Orange sunset" })).toBeChecked();
 
     await payInSandbox(page, "04-sandbox-checkout");
@@ -64,7 +69,9 @@ test.describe("studio", () => {
     await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(2);
   });
 
-  test("sky brush: paint sky / not sky, undo, apply → hints PNG uploaded and used for the preview", async ({ page }) => {
+  test("sky brush: paint sky / not sky, undo, apply → hints PNG uploaded and used for the preview", async ({
+    page,
+  }) => {
     await page.goto("/studio");
     await uploadPhoto(page, "camera.jpg");
     await page.getByText("Clear blue", { exact: true }).click();
@@ -87,7 +94,9 @@ test.describe("studio", () => {
     await brush.getByRole("button", { name: "Undo" }).click();
     await snap(page, "06-sky-brush");
 
-    const uploadResponse = page.waitForResponse((response) => response.url().endsWith("/api/assets") && response.request().method() === "POST");
+    const uploadResponse = page.waitForResponse(
+      (response) => response.url().endsWith("/api/assets") && response.request().method() === "POST",
+    );
     const previewRequest = page.waitForRequest((request) => request.url().endsWith("/api/previews"));
     await brush.getByRole("button", { name: "Apply marks and preview" }).click();
     const hints = (await (await uploadResponse).json()) as { id: string; width: number; height: number; mime: string };
@@ -99,7 +108,9 @@ test.describe("studio", () => {
     await expect(page.getByText("Using your sky brush marks.")).toBeVisible();
   });
 
-  test("sky brush by keyboard: paint sky and not sky, resize, undo → the hints mask changes the re-rendered preview", async ({ page }) => {
+  test("sky brush by keyboard: paint sky and not sky, resize, undo → the hints mask changes the re-rendered preview", async ({
+    page,
+  }) => {
     await page.goto("/studio");
     await uploadPhoto(page, "camera.jpg");
     await page.getByText("Clear blue", { exact: true }).click();
@@ -148,7 +159,9 @@ test.describe("studio", () => {
     await expect(brush.getByRole("status")).toHaveText("Undone. 2 marks.");
     await snap(page, "06b-sky-brush-keyboard");
 
-    const uploadResponse = page.waitForResponse((response) => response.url().endsWith("/api/assets") && response.request().method() === "POST");
+    const uploadResponse = page.waitForResponse(
+      (response) => response.url().endsWith("/api/assets") && response.request().method() === "POST",
+    );
     const previewRequest = page.waitForRequest((request) => request.url().endsWith("/api/previews"));
     await press("Tab");
     await expect(brush.getByRole("button", { name: "Apply marks and preview" })).toBeFocused();
@@ -156,13 +169,21 @@ test.describe("studio", () => {
 
     // The uploaded hints: white where sky was painted, black where "not sky" was, grey elsewhere.
     const hints = (await (await uploadResponse).json()) as { id: string; url: string; width: number; height: number };
-    const hintsPixels = await sharp(await (await page.request.get(hints.url)).body()).greyscale().raw().toBuffer({ resolveWithObject: true });
-    const hintAt = (x: number, y: number) => hintsPixels.data[Math.floor(y * hintsPixels.info.height) * hintsPixels.info.width + Math.floor(x * hintsPixels.info.width)]!;
+    const hintsPixels = await sharp(await (await page.request.get(hints.url)).body())
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const hintAt = (x: number, y: number) =>
+      hintsPixels.data[
+        Math.floor(y * hintsPixels.info.height) * hintsPixels.info.width + Math.floor(x * hintsPixels.info.width)
+      ]!;
     expect(hintAt(0.15, 0.1)).toBeGreaterThan(200);
     expect(hintAt(0.85, 0.1)).toBeLessThan(50);
     expect(hintAt(0.5, 0.8)).toBeGreaterThan(100);
     expect(hintAt(0.5, 0.8)).toBeLessThan(156);
-    expect(((await previewRequest).postDataJSON() as { input: { hintsAssetId?: string } }).input.hintsAssetId).toBe(hints.id);
+    expect(((await previewRequest).postDataJSON() as { input: { hintsAssetId?: string } }).input.hintsAssetId).toBe(
+      hints.id,
+    );
 
     // The re-rendered preview keeps the original sky where it was marked "not sky".
     await expect(looks).toHaveCount(2, { timeout: 60_000 });
@@ -172,7 +193,16 @@ test.describe("studio", () => {
     const region = async (src: string | null) => {
       const image = sharp(await (await page.request.get(src!)).body());
       const { width, height } = await image.metadata();
-      return image.extract({ left: Math.round(width! * 0.72), top: Math.round(height! * 0.07), width: Math.round(width! * 0.2), height: Math.round(height! * 0.06) }).removeAlpha().raw().toBuffer();
+      return image
+        .extract({
+          left: Math.round(width! * 0.72),
+          top: Math.round(height! * 0.07),
+          width: Math.round(width! * 0.2),
+          height: Math.round(height! * 0.06),
+        })
+        .removeAlpha()
+        .raw()
+        .toBuffer();
     };
     const [regionBefore, regionAfter] = await Promise.all([region(before), region(after)]);
     let difference = 0;
@@ -230,18 +260,31 @@ test.describe("studio", () => {
 
   test("a text file named .png is refused with the server's message", async ({ page }) => {
     await page.goto("/studio");
-    await page.getByLabel("Choose a photo").setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("these are my notes, not a photo\n") });
-    await expect(page.getByRole("alert").filter({ hasText: "JPEG" })).toHaveText("This file is not a JPEG, PNG or WebP image.");
+    await page
+      .getByLabel("Choose a photo")
+      .setInputFiles({
+        name: "notes.png",
+        mimeType: "image/png",
+        buffer: Buffer.from("these are my notes, not a photo\n"),
+      });
+    await expect(page.getByRole("alert").filter({ hasText: "JPEG" })).toHaveText(
+      "This file is not a JPEG, PNG or WebP image.",
+    );
     await expect(page.getByTestId("photo-dimensions")).toHaveCount(0);
     await snap(page, "10-upload-rejected");
   });
 
-  test("no sky in the photo: helpful preview message; a paid job fails, says not charged, payment released", async ({ page }) => {
+  test("no sky in the photo: helpful preview message; a paid job fails, says not charged, payment released", async ({
+    page,
+  }) => {
     await page.goto("/studio");
     await uploadPhoto(page, "coffee.jpg");
     await page.getByText("Orange sunset", { exact: true }).click();
     await page.getByTestId("preview-button").click();
-    await expect(page.getByTestId("preview-problem")).toContainText("We couldn't find the sky — paint it with the brush", { timeout: 60_000 });
+    await expect(page.getByTestId("preview-problem")).toContainText(
+      "We couldn't find the sky — paint it with the brush",
+      { timeout: 60_000 },
+    );
     await expect(page.getByRole("button", { name: "Paint the sky" })).toBeVisible();
     await snap(page, "11-no-sky-preview");
 
@@ -251,13 +294,20 @@ test.describe("studio", () => {
     await expect(page.getByTestId("not-charged")).toContainText("released");
     await snap(page, "12-failed-not-charged");
 
-    const job = (await (await page.request.get(`/api/jobs/${jobId}`)).json()) as { status: string; charged: boolean; payment: { status: string }; error: { code: string } };
+    const job = (await (await page.request.get(`/api/jobs/${jobId}`)).json()) as {
+      status: string;
+      charged: boolean;
+      payment: { status: string };
+      error: { code: string };
+    };
     expect(job.status).toBe("failed");
     expect(job.charged).toBe(false);
     expect(job.payment.status).toBe("released");
   });
 
-  test("history lists this browser's edits, opens the job page, and deletes the photos on request", async ({ page }) => {
+  test("history lists this browser's edits, opens the job page, and deletes the photos on request", async ({
+    page,
+  }) => {
     await page.goto("/history");
     await expect(page.getByText("No edits yet.")).toBeVisible();
     await snap(page, "13-history-empty");

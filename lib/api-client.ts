@@ -16,14 +16,19 @@ export async function parseResponse<T>(response: Response): Promise<T> {
   const body = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-    throw new ApiError(response.status, error?.code ?? "http_error", error?.message ?? `Request failed (${response.status})`, error?.details);
+    throw new ApiError(
+      response.status,
+      error?.code ?? "http_error",
+      error?.message ?? `Request failed (${response.status})`,
+      error?.details,
+    );
   }
   return body as T;
 }
 
 export const apiClient = {
-  get: async <T,>(url: string) => parseResponse<T>(await fetch(url, { headers: { Accept: "application/json" } })),
-  post: async <T,>(url: string, body?: unknown, headers?: Record<string, string>) =>
+  get: async <T>(url: string) => parseResponse<T>(await fetch(url, { headers: { Accept: "application/json" } })),
+  post: async <T>(url: string, body?: unknown, headers?: Record<string, string>) =>
     parseResponse<T>(
       await fetch(url, {
         method: "POST",
@@ -34,7 +39,11 @@ export const apiClient = {
 };
 
 /** Uploads with progress (fetch has no upload progress; XMLHttpRequest does). */
-export function uploadWithProgress<T>(params: { url: string; form: FormData; onProgress?: (fraction: number) => void }): Promise<T> {
+export function uploadWithProgress<T>(params: {
+  url: string;
+  form: FormData;
+  onProgress?: (fraction: number) => void;
+}): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", params.url);
@@ -42,7 +51,8 @@ export function uploadWithProgress<T>(params: { url: string; form: FormData; onP
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) params.onProgress?.(event.loaded / event.total);
     };
-    xhr.onerror = () => reject(new ApiError(0, "network_error", "The upload failed; check your connection and try again."));
+    xhr.onerror = () =>
+      reject(new ApiError(0, "network_error", "The upload failed; check your connection and try again."));
     xhr.onload = () => {
       parseResponse<T>(new Response(xhr.responseText || null, { status: xhr.status })).then(resolve, reject);
     };

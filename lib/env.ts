@@ -9,7 +9,8 @@ const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
 const bool = (fallback: boolean) =>
   z.preprocess(
-    (value) => (value === "" || value === undefined ? fallback : ["1", "true", "yes", "on"].includes(String(value).toLowerCase())),
+    (value) =>
+      value === "" || value === undefined ? fallback : ["1", "true", "yes", "on"].includes(String(value).toLowerCase()),
     z.boolean(),
   );
 const providerList = z.preprocess(
@@ -17,7 +18,12 @@ const providerList = z.preprocess(
   z
     .string()
     .default("local")
-    .transform((value) => value.split(",").map((part) => part.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
 );
 
 const envSchema = z
@@ -26,7 +32,10 @@ const envSchema = z
     PORT: z.coerce.number().int().positive().default(3000),
     DATABASE_URL: z.preprocess(
       emptyAsUndefined,
-      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+        .optional(),
     ),
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data")),
     PUBLIC_BASE_URL: optionalUrl,
@@ -34,7 +43,11 @@ const envSchema = z
     SIGNED_URL_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
 
     PAYMENTS_MODE: z.enum(["sandbox", "stripe"]).default("sandbox"),
-    PAYMENT_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+    PAYMENT_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(24 * 3600),
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
     STRIPE_API_BASE: optionalUrl,
@@ -96,7 +109,12 @@ const envSchema = z
       z
         .string()
         .default("")
-        .transform((value) => value.split(",").map((part) => part.trim().toLowerCase()).filter(Boolean)),
+        .transform((value) =>
+          value
+            .split(",")
+            .map((part) => part.trim().toLowerCase())
+            .filter(Boolean),
+        ),
     ),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 
@@ -119,11 +137,19 @@ const envSchema = z
 
     // Admin console and batches (issue 7).
     /** How long an admin session lasts without activity being required (hours). */
-    ADMIN_SESSION_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+    ADMIN_SESSION_HOURS: z.coerce
+      .number()
+      .min(0.1)
+      .max(24 * 30)
+      .default(12),
     /** Admin sign-in attempts per minute per client address and username. */
     ADMIN_LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     /** How often the asset retention job runs (minutes); 0 = never on a timer (the admin's "Run now" still works). */
-    RETENTION_INTERVAL_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
+    RETENTION_INTERVAL_MINUTES: z.coerce
+      .number()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(60),
 
     // Native x402 (issue 9). See lib/billing/x402. Checked together by getX402Config() when X402_ENABLED.
     /** EIP-712 domain of the asset (`extra.name`/`extra.version` in the requirements): Base USDC is "USD Coin"/"2", Base Sepolia USDC "USDC"/"2". */
@@ -141,11 +167,19 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.PAYMENTS_MODE === "stripe" && (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET)) {
-      ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "PAYMENTS_MODE=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_SECRET_KEY"],
+        message: "PAYMENTS_MODE=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET",
+      });
     }
     const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
     if (s3.some(Boolean) && !s3.every(Boolean)) {
-      ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3 storage needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["S3_BUCKET"],
+        message: "S3 storage needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together",
+      });
     }
   });
 

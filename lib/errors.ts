@@ -120,11 +120,17 @@ const DB_UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017",
 function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
     const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
-    if (typeof code === "string" && (DB_UNAVAILABLE_PRISMA_CODES.has(code) || /^(08|57P0)/.test(code) || code === "ECONNREFUSED")) {
+    if (
+      typeof code === "string" &&
+      (DB_UNAVAILABLE_PRISMA_CODES.has(code) || /^(08|57P0)/.test(code) || code === "ECONNREFUSED")
+    ) {
       return true;
     }
     if (name === "PrismaClientInitializationError") return true;
-    if (typeof message === "string" && /Connection terminated|ECONNREFUSED|the database system is (starting up|shutting down)/.test(message)) {
+    if (
+      typeof message === "string" &&
+      /Connection terminated|ECONNREFUSED|the database system is (starting up|shutting down)/.test(message)
+    ) {
       return true;
     }
     current = (current as { cause?: unknown }).cause;
@@ -136,7 +142,10 @@ function isDatabaseUnavailable(error: unknown): boolean {
 export function normalizeError(error: unknown): unknown {
   if (isAppError(error)) return error;
   if (isDatabaseUnavailable(error)) {
-    return new AppError("unavailable", "The service is briefly unavailable; try again in a few seconds.", { cause: error, retryable: true });
+    return new AppError("unavailable", "The service is briefly unavailable; try again in a few seconds.", {
+      cause: error,
+      retryable: true,
+    });
   }
   return error;
 }

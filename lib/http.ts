@@ -35,10 +35,16 @@ export function errorResponse(caught: unknown, requestId: string): Response {
     return Response.json(errorBody(error.code, error.message, error.details), { status: error.status, headers });
   }
   if (error instanceof ZodError) {
-    return Response.json(errorBody("validation_failed", "The request is not valid.", error.issues), { status: 422, headers });
+    return Response.json(errorBody("validation_failed", "The request is not valid.", error.issues), {
+      status: 422,
+      headers,
+    });
   }
   logger.error("unhandled error", { requestId, error: error instanceof Error ? error.stack : String(error) });
-  return Response.json(errorBody("internal_error", "Something went wrong on our side. It has been logged."), { status: 500, headers });
+  return Response.json(errorBody("internal_error", "Something went wrong on our side. It has been logged."), {
+    status: 500,
+    headers,
+  });
 }
 
 /** Reads the request body, refusing (before buffering it all) anything larger than `maxBytes`. */
@@ -87,7 +93,8 @@ export async function readMultipart(req: Request, maxBytes: number): Promise<For
     throw new AppError("file_missing", "Send the photo as multipart/form-data with a `file` field.");
   }
   const body = await readBodyLimited(req, maxBytes, "file_too_large");
-  if (body.length === 0) throw new AppError("file_missing", "The request has no body; send the photo in a `file` field.");
+  if (body.length === 0)
+    throw new AppError("file_missing", "The request has no body; send the photo in a `file` field.");
   try {
     return await new Response(new Uint8Array(body), { headers: { "content-type": contentType } }).formData();
   } catch {

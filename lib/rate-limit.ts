@@ -14,7 +14,10 @@ export function createRateLimiter(params: { capacity: number; refillPerMinute: n
     /** Takes one token for `key`; returns the seconds to wait when there is none. */
     take(key: string, now = Date.now()): { ok: true } | { ok: false; retryAfterSeconds: number } {
       const bucket = buckets.get(key) ?? { tokens: params.capacity, updatedAt: now };
-      const refilled = Math.min(params.capacity, bucket.tokens + ((now - bucket.updatedAt) / 60_000) * params.refillPerMinute);
+      const refilled = Math.min(
+        params.capacity,
+        bucket.tokens + ((now - bucket.updatedAt) / 60_000) * params.refillPerMinute,
+      );
       buckets.delete(key);
       if (buckets.size >= maxKeys) {
         const oldest = buckets.keys().next().value;
@@ -37,9 +40,13 @@ export function createRateLimiter(params: { capacity: number; refillPerMinute: n
 export function enforceRateLimit(limiter: ReturnType<typeof createRateLimiter>, key: string, what: string): void {
   const result = limiter.take(key);
   if (!result.ok) {
-    throw new AppError("rate_limited", `Too many ${what} from your address; try again in ${result.retryAfterSeconds} s.`, {
-      details: { retryAfterSeconds: result.retryAfterSeconds },
-    });
+    throw new AppError(
+      "rate_limited",
+      `Too many ${what} from your address; try again in ${result.retryAfterSeconds} s.`,
+      {
+        details: { retryAfterSeconds: result.retryAfterSeconds },
+      },
+    );
   }
 }
 

@@ -25,6 +25,7 @@ function warmEngineInBackground(): void {
   const started = Date.now();
   warmLocalEngine().then(
     () => logger.info("image engine warm", { ms: Date.now() - started }),
-    (error: unknown) => logger.warn("image engine warm-up failed", { error: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      logger.warn("image engine warm-up failed", { error: error instanceof Error ? error.message : String(error) }),
   );
 }

@@ -18,7 +18,16 @@ function dosDateTime(date: Date): { time: number; date: number } {
   };
 }
 
-type Written = { name: Buffer; crc: number; method: number; compressedSize: number; size: number; offset: number; time: number; date: number };
+type Written = {
+  name: Buffer;
+  crc: number;
+  method: number;
+  compressedSize: number;
+  size: number;
+  offset: number;
+  time: number;
+  date: number;
+};
 
 /** Yields the archive's bytes chunk by chunk as `entries` yields files. */
 export async function* zipChunks(entries: AsyncIterable<ZipEntry> | Iterable<ZipEntry>): AsyncGenerator<Buffer> {
@@ -26,7 +35,10 @@ export async function* zipChunks(entries: AsyncIterable<ZipEntry> | Iterable<Zip
   const seen = new Set<string>();
   let offset = 0;
   for await (const entry of entries) {
-    let name = entry.name.replace(/\\/g, "/").replace(/^\/+/, "").replace(/\.\.\//g, "");
+    let name = entry.name
+      .replace(/\\/g, "/")
+      .replace(/^\/+/, "")
+      .replace(/\.\.\//g, "");
     for (let n = 2; seen.has(name); n++) name = entry.name.replace(/(\.[^.]*)?$/, `-${n}$1`);
     seen.add(name);
     const nameBytes = Buffer.from(name, "utf8");
@@ -47,7 +59,16 @@ export async function* zipChunks(entries: AsyncIterable<ZipEntry> | Iterable<Zip
     header.writeUInt32LE(entry.data.length, 22);
     header.writeUInt16LE(nameBytes.length, 26);
     header.writeUInt16LE(0, 28);
-    written.push({ name: nameBytes, crc, method: useDeflate ? 8 : 0, compressedSize: body.length, size: entry.data.length, offset, time, date });
+    written.push({
+      name: nameBytes,
+      crc,
+      method: useDeflate ? 8 : 0,
+      compressedSize: body.length,
+      size: entry.data.length,
+      offset,
+      time,
+      date,
+    });
     yield Buffer.concat([header, nameBytes]);
     yield body;
     offset += 30 + nameBytes.length + body.length;
@@ -122,7 +143,7 @@ export function readZip(archive: Buffer): Array<{ name: string; data: Buffer }> 
     const start = localAt + 30 + localNameLength + localExtraLength;
     const raw = archive.subarray(start, start + compressedSize);
     const data = method === 8 ? inflateRawSync(raw) : Buffer.from(raw);
-    if ((crc32(data) >>> 0) !== crc) throw new Error(`CRC mismatch in ${name}`);
+    if (crc32(data) >>> 0 !== crc) throw new Error(`CRC mismatch in ${name}`);
     out.push({ name, data });
     at += 46 + nameLength + extraLength + commentLength;
   }

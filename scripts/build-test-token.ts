@@ -8,7 +8,10 @@ import path from "node:path";
 
 const require = createRequire(import.meta.url);
 // solc-js ships CommonJS without types.
-const solc = require("solc") as { version(): string; compile(input: string, options?: { import(p: string): { contents: string } | { error: string } }): string };
+const solc = require("solc") as {
+  version(): string;
+  compile(input: string, options?: { import(p: string): { contents: string } | { error: string } }): string;
+};
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const fixtureDir = path.join(root, "e2e/fixtures/x402");
@@ -51,4 +54,6 @@ const artifact = {
   bytecode: `0x${contract.evm.bytecode.object}`,
 };
 writeFileSync(path.join(fixtureDir, "test-usdc.json"), `${JSON.stringify(artifact, null, 2)}\n`);
-console.log(`wrote e2e/fixtures/x402/test-usdc.json (${contract.evm.bytecode.object.length / 2} bytes of bytecode, ${solc.version()})`);
+console.log(
+  `wrote e2e/fixtures/x402/test-usdc.json (${contract.evm.bytecode.object.length / 2} bytes of bytecode, ${solc.version()})`,
+);

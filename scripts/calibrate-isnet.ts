@@ -60,10 +60,15 @@ async function main(): Promise<void> {
     const file = photoPath(p);
     if (file) photos.push({ name: `debian:${p.pkg}/${path.basename(p.file)}`, file });
   }
-  for (const f of fs.readdirSync(FIXTURE_DIR).filter((f) => f.endsWith(".jpg")).sort()) {
+  for (const f of fs
+    .readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith(".jpg"))
+    .sort()) {
     photos.push({ name: `fixture:${f}`, file: path.join(FIXTURE_DIR, f) });
   }
-  const inputs = await Promise.all(photos.map(async (p) => subjectInput(await decodeRgb(fs.readFileSync(p.file)), side)));
+  const inputs = await Promise.all(
+    photos.map(async (p) => subjectInput(await decodeRgb(fs.readFileSync(p.file)), side)),
+  );
   console.log(`calibrating at ${side}² on ${photos.length} photos`);
 
   const model = pruneToOutputs(fs.readFileSync(ensureSubjectModel({ side, precision: "fp32" })), ["output"]);
@@ -71,7 +76,10 @@ async function main(): Promise<void> {
   const ranges: Record<string, [number, number]> = {};
   for (let b = 0; b < names.length; b += BATCH) {
     const batch = names.slice(b, b + BATCH);
-    const session = await ort.InferenceSession.create(withGraphOutputs(model, batch), { intraOpNumThreads: 2, enableMemPattern: false });
+    const session = await ort.InferenceSession.create(withGraphOutputs(model, batch), {
+      intraOpNumThreads: 2,
+      enableMemPattern: false,
+    });
     try {
       for (const input of inputs) {
         const out = await session.run({ input: new ort.Tensor("float32", input, [1, 3, side, side]) }, batch);

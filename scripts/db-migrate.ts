@@ -5,6 +5,8 @@ import { createDb } from "../lib/db";
 import { getEnv } from "../lib/env";
 
 const env = getEnv();
-const handle = env.DATABASE_URL ? await createDb({ url: env.DATABASE_URL }) : await createDb({ dataDir: path.resolve(env.DATA_DIR, "db") });
+const handle = env.DATABASE_URL
+  ? await createDb({ url: env.DATABASE_URL })
+  : await createDb({ dataDir: path.resolve(env.DATA_DIR, "db") });
 console.log(`migrations applied and catalog seeded (${handle.kind}: ${handle.location})`);
 await handle.close();

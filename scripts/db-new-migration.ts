@@ -21,7 +21,16 @@ try {
   const cli = createRequire(import.meta.url).resolve("prisma/build/index.js");
   const diff = spawnSync(
     process.execPath,
-    [cli, "migrate", "diff", "--from-schema-datamodel", baseline, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+    [
+      cli,
+      "migrate",
+      "diff",
+      "--from-schema-datamodel",
+      baseline,
+      "--to-schema-datamodel",
+      "prisma/schema.prisma",
+      "--script",
+    ],
     { encoding: "utf8", env: { ...process.env, DATABASE_URL: "postgresql://localhost/backdrop" } },
   );
   if (diff.status !== 0) throw new Error(`prisma migrate diff failed:\n${diff.stderr}`);

@@ -24,6 +24,9 @@ const env = {
   // issue 7: the admin console's first account (`admin`) for e2e/admin.spec.ts
   ADMIN_PASSWORD: "e2e-admin-password",
 };
-const server = spawn(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3200", "-H", "127.0.0.1"], { stdio: "inherit", env });
+const server = spawn(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3200", "-H", "127.0.0.1"], {
+  stdio: "inherit",
+  env,
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => process.exit(code ?? 0));

@@ -26,10 +26,17 @@ fs.mkdirSync(OUT, { recursive: true });
 type Tile = Buffer;
 
 async function tileFromRgb(rgb: Rgb): Promise<Tile> {
-  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).resize({ height: TILE_H }).png().toBuffer();
+  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize({ height: TILE_H })
+    .png()
+    .toBuffer();
 }
 async function tileFromMask(mask: Float32Array, w: number, h: number): Promise<Tile> {
-  return sharp(planeToGrey(mask), { raw: { width: w, height: h, channels: 1 } }).resize({ height: TILE_H }).toColourspace("srgb").png().toBuffer();
+  return sharp(planeToGrey(mask), { raw: { width: w, height: h, channels: 1 } })
+    .resize({ height: TILE_H })
+    .toColourspace("srgb")
+    .png()
+    .toBuffer();
 }
 async function tileFromBytes(bytes: Buffer): Promise<Tile> {
   return sharp(bytes).resize({ height: TILE_H }).flatten({ background: "#ff00ff" }).png().toBuffer();
@@ -38,7 +45,10 @@ async function textTile(text: string, width = 240): Promise<Tile> {
   const esc = text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const lines = esc.match(/.{1,30}(\s|$)/g) ?? [esc];
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${TILE_H}"><rect width="100%" height="100%" fill="#222"/>${lines
-    .map((l, i) => `<text x="8" y="${24 + i * 20}" font-family="DejaVu Sans, sans-serif" font-size="15" fill="#fff">${l.trim()}</text>`)
+    .map(
+      (l, i) =>
+        `<text x="8" y="${24 + i * 20}" font-family="DejaVu Sans, sans-serif" font-size="15" fill="#fff">${l.trim()}</text>`,
+    )
     .join("")}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
@@ -56,7 +66,10 @@ async function writeSheet(file: string, rows: Tile[][]): Promise<void> {
       x += (metas[y]![i]!.width ?? 0) + 4;
     });
   });
-  await sharp({ create: { width, height: rows.length * (TILE_H + 4), channels: 3, background: "#000" } }).composite(composites).png().toFile(path.join(OUT, file));
+  await sharp({ create: { width, height: rows.length * (TILE_H + 4), channels: 3, background: "#000" } })
+    .composite(composites)
+    .png()
+    .toFile(path.join(OUT, file));
   console.log(`wrote eval/out/${file}`);
 }
 
@@ -65,7 +78,9 @@ function inputOf(bytes: Buffer): ImageInput {
 }
 
 async function encodePng(rgb: Rgb): Promise<Buffer> {
-  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).png().toBuffer();
+  return sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 function iou(pred: Float32Array, truth: Uint8Array): number {
@@ -97,8 +112,18 @@ async function evalSubjectPhotos(): Promise<void> {
     try {
       const matte = await computeSubjectMatte(full);
       const ms = Math.round(performance.now() - t0);
-      const res = await changeBackground({ image: inputOf(bytes), background: { kind: "preset", presetId: "studio-grey" }, shadow: true, canvas: "original", format: "png" });
-      rows.push([await tileFromRgb(full), await tileFromMask(matte.alpha, full.width, full.height), await tileFromBytes(res.bytes)]);
+      const res = await changeBackground({
+        image: inputOf(bytes),
+        background: { kind: "preset", presetId: "studio-grey" },
+        shadow: true,
+        canvas: "original",
+        format: "png",
+      });
+      rows.push([
+        await tileFromRgb(full),
+        await tileFromMask(matte.alpha, full.width, full.height),
+        await tileFromBytes(res.bytes),
+      ]);
       row(photo.name, `${full.width}×${full.height}`, matte.coverage.toFixed(3), ms, "ok");
     } catch (error) {
       rows.push([await tileFromRgb(full), await textTile(`${photo.name}: ${(error as Error).message}`)]);
@@ -123,13 +148,31 @@ async function evalSkyPhotos(): Promise<void> {
     const ms = Math.round(performance.now() - t0);
     const refused = matte.confidence < SKY_CONFIDENCE_THRESHOLD;
     const tiles = [await tileFromRgb(full), await tileFromMask(matte.alpha, full.width, full.height)];
-    if (refused) tiles.push(await textTile(`refused: no_sky_detected (confidence ${matte.confidence.toFixed(2)}; ${matte.reasons.join("; ")})`));
+    if (refused)
+      tiles.push(
+        await textTile(
+          `refused: no_sky_detected (confidence ${matte.confidence.toFixed(2)}; ${matte.reasons.join("; ")})`,
+        ),
+      );
     else {
-      const res = await replaceSky({ image: inputOf(await encodePng(full)), sky: { kind: "preset", presetId: "cumulus-afternoon" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" });
+      const res = await replaceSky({
+        image: inputOf(await encodePng(full)),
+        sky: { kind: "preset", presetId: "cumulus-afternoon" },
+        harmonize: 0.5,
+        horizonShift: 0,
+        format: "jpeg",
+      });
       tiles.push(await tileFromBytes(res.bytes));
     }
     rows.push(tiles);
-    row(photo.name, `${full.width}×${full.height}`, matte.confidence.toFixed(2), matte.coverage.toFixed(3), ms, refused ? "refused" : "replaced");
+    row(
+      photo.name,
+      `${full.width}×${full.height}`,
+      matte.confidence.toFixed(2),
+      matte.coverage.toFixed(3),
+      ms,
+      refused ? "refused" : "replaced",
+    );
   }
   await writeSheet("sky-photos.png", rows);
 }
@@ -144,7 +187,11 @@ async function evalMattingReference(): Promise<void> {
     return;
   }
   const full = await decodeRgb(fs.readFileSync(img));
-  const refA = await sharp(fs.readFileSync(ref)).extractChannel(0).resize(full.width, full.height, { fit: "fill" }).raw().toBuffer();
+  const refA = await sharp(fs.readFileSync(ref))
+    .extractChannel(0)
+    .resize(full.width, full.height, { fit: "fill" })
+    .raw()
+    .toBuffer();
   let alpha: Float32Array;
   try {
     alpha = (await computeSubjectMatte(full)).alpha;
@@ -165,7 +212,15 @@ async function evalMattingReference(): Promise<void> {
   for (let i = 0; i < truth.length; i++) truth[i] = refA[i]! > 127 ? 1 : 0;
   summary.push(`(plant IoU vs reference matte > 0.5: ${iou(alpha, truth).toFixed(3)})`);
   await writeSheet("matting-reference.png", [
-    [await tileFromRgb(full), await tileFromMask(Float32Array.from(refA, (v) => v / 255), full.width, full.height), await tileFromMask(alpha, full.width, full.height)],
+    [
+      await tileFromRgb(full),
+      await tileFromMask(
+        Float32Array.from(refA, (v) => v / 255),
+        full.width,
+        full.height,
+      ),
+      await tileFromMask(alpha, full.width, full.height),
+    ],
   ]);
 }
 
@@ -189,7 +244,12 @@ async function evalSyntheticSubjects(): Promise<void> {
   ];
   for (const p of [SKY_PHOTOS.find((s) => s.name === "aitzgorri")!, SKY_PHOTOS.find((s) => s.name === "leuvenA")!]) {
     const file = photoPath(p);
-    if (file) bgSources.push({ name: p.name, make: async (w, h) => decodeRgb(await sharp(fs.readFileSync(file)).resize(w, h, { fit: "cover" }).png().toBuffer()) });
+    if (file)
+      bgSources.push({
+        name: p.name,
+        make: async (w, h) =>
+          decodeRgb(await sharp(fs.readFileSync(file)).resize(w, h, { fit: "cover" }).png().toBuffer()),
+      });
   }
   const ious: number[] = [];
   const rows: Tile[][] = [];
@@ -199,7 +259,8 @@ async function evalSyntheticSubjects(): Promise<void> {
     for (const bgSrc of bgSources) {
       const bg = await bgSrc.make(fg.rgb.width, fg.rgb.height);
       const comp = new Uint8Array(fg.rgb.data.length);
-      for (let i = 0; i < fg.mask.length; i++) for (let k = 0; k < 3; k++) comp[3 * i + k] = fg.mask[i] ? fg.rgb.data[3 * i + k]! : bg.data[3 * i + k]!;
+      for (let i = 0; i < fg.mask.length; i++)
+        for (let k = 0; k < 3; k++) comp[3 * i + k] = fg.mask[i] ? fg.rgb.data[3 * i + k]! : bg.data[3 * i + k]!;
       const rgb: Rgb = { width: fg.rgb.width, height: fg.rgb.height, data: comp };
       let pred: Float32Array;
       try {
@@ -213,7 +274,9 @@ async function evalSyntheticSubjects(): Promise<void> {
       if (rows.length < 8) rows.push([await tileFromRgb(rgb), await tileFromMask(pred, rgb.width, rgb.height)]);
     }
   }
-  summary.push(`**subject IoU mean ${mean(ious).toFixed(3)}, min ${Math.min(...ious).toFixed(3)} (n=${ious.length}, target ≥ 0.95)**`);
+  summary.push(
+    `**subject IoU mean ${mean(ious).toFixed(3)}, min ${Math.min(...ious).toFixed(3)} (n=${ious.length}, target ≥ 0.95)**`,
+  );
   await writeSheet("synthetic-subjects.png", rows);
 }
 
@@ -225,7 +288,13 @@ const BG_SPECS = Object.fromEntries(BACKGROUND_PRESETS.map((p) => [p.id, p.spec]
 // ------------------------------------------------------------------ synthetic sky composites
 type Skyline = "ridge" | "city" | "ridge+subject";
 
-function skylineMask(args: { kind: Skyline; w: number; h: number; seed: number; subject?: { mask: Uint8Array; w: number; h: number } }): Uint8Array {
+function skylineMask(args: {
+  kind: Skyline;
+  w: number;
+  h: number;
+  seed: number;
+  subject?: { mask: Uint8Array; w: number; h: number };
+}): Uint8Array {
   const { w, h, seed } = args;
   const rand = mulberry32(seed);
   const sky = new Uint8Array(w * h);
@@ -251,7 +320,9 @@ function skylineMask(args: { kind: Skyline; w: number; h: number; seed: number; 
     const s = args.subject;
     const ox = Math.round(w * 0.55);
     const oy = h - s.h;
-    for (let y = 0; y < s.h; y++) for (let x = 0; x < s.w; x++) if (s.mask[y * s.w + x] && ox + x < w && oy + y >= 0) sky[(oy + y) * w + ox + x] = 0;
+    for (let y = 0; y < s.h; y++)
+      for (let x = 0; x < s.w; x++)
+        if (s.mask[y * s.w + x] && ox + x < w && oy + y >= 0) sky[(oy + y) * w + ox + x] = 0;
   }
   return sky;
 }
@@ -261,11 +332,18 @@ async function evalSyntheticSkies(): Promise<void> {
   const H = 683;
   const skies: { name: string; rgb: Rgb }[] = [];
   for (const id of ["clear-blue", "cumulus-afternoon", "soft-overcast", "golden-hour", "high-streaks"]) {
-    skies.push({ name: id, rgb: await renderScene(SKY_PRESETS.find((p) => p.id === id)!.spec, { width: W, height: H }) });
+    skies.push({
+      name: id,
+      rgb: await renderScene(SKY_PRESETS.find((p) => p.id === id)!.spec, { width: W, height: H }),
+    });
   }
   const storm = photoPath(SKY_PHOTOS.find((p) => p.name === "storm")!);
   if (storm) {
-    const buf = await sharp(fs.readFileSync(storm)).extract({ left: 0, top: 0, width: 1920, height: 560 }).resize(W, H, { fit: "fill" }).png().toBuffer();
+    const buf = await sharp(fs.readFileSync(storm))
+      .extract({ left: 0, top: 0, width: 1920, height: 560 })
+      .resize(W, H, { fit: "fill" })
+      .png()
+      .toBuffer();
     skies.push({ name: "storm-photo", rgb: await decodeRgb(buf) });
   }
   const grounds: { name: string; rgb: Rgb }[] = [];
@@ -278,7 +356,11 @@ async function evalSyntheticSkies(): Promise<void> {
     if (!file) continue;
     const meta = await sharp(fs.readFileSync(file)).metadata();
     const top = Math.round(meta.height! * crop.top);
-    const buf = await sharp(fs.readFileSync(file)).extract({ left: 0, top, width: meta.width!, height: meta.height! - top }).resize(W, H, { fit: "fill" }).png().toBuffer();
+    const buf = await sharp(fs.readFileSync(file))
+      .extract({ left: 0, top, width: meta.width!, height: meta.height! - top })
+      .resize(W, H, { fit: "fill" })
+      .png()
+      .toBuffer();
     grounds.push({ name, rgb: await decodeRgb(buf) });
   }
   let subject: { mask: Uint8Array; w: number; h: number; rgb: Rgb } | undefined;
@@ -298,7 +380,13 @@ async function evalSyntheticSkies(): Promise<void> {
     for (const ground of grounds) {
       for (const kind of ["ridge", "city", "ridge+subject"] as Skyline[]) {
         if (kind === "ridge+subject" && !subject) continue;
-        const truth = skylineMask({ kind, w: W, h: H, seed: seed++, subject: kind === "ridge+subject" ? subject : undefined });
+        const truth = skylineMask({
+          kind,
+          w: W,
+          h: H,
+          seed: seed++,
+          subject: kind === "ridge+subject" ? subject : undefined,
+        });
         const data = new Uint8Array(W * H * 3);
         const ox = Math.round(W * 0.55);
         const oy = H - (subject?.h ?? 0);
@@ -326,11 +414,14 @@ async function evalSyntheticSkies(): Promise<void> {
         if (matte.confidence < SKY_CONFIDENCE_THRESHOLD) refused++;
         ious.push(v);
         row(sky.name, ground.name, kind, matte.confidence.toFixed(2), v.toFixed(3));
-        if (rows.length < 10 && (seed % 3 === 0 || v < 0.9)) rows.push([await tileFromRgb(rgb), await tileFromMask(matte.alpha, W, H)]);
+        if (rows.length < 10 && (seed % 3 === 0 || v < 0.9))
+          rows.push([await tileFromRgb(rgb), await tileFromMask(matte.alpha, W, H)]);
       }
     }
   }
-  summary.push(`**sky IoU mean ${mean(ious).toFixed(3)}, median ${[...ious].sort((a, b) => a - b)[Math.floor(ious.length / 2)]?.toFixed(3)}, min ${Math.min(...ious).toFixed(3)} (n=${ious.length}, refused ${refused} counted as 0; target ≥ 0.93)**`);
+  summary.push(
+    `**sky IoU mean ${mean(ious).toFixed(3)}, median ${[...ious].sort((a, b) => a - b)[Math.floor(ious.length / 2)]?.toFixed(3)}, min ${Math.min(...ious).toFixed(3)} (n=${ious.length}, refused ${refused} counted as 0; target ≥ 0.93)**`,
+  );
   await writeSheet("synthetic-skies.png", rows);
 }
 
@@ -343,4 +434,6 @@ if (!only || only === "synthetic-subject") await evalSyntheticSubjects();
 if (!only || only === "synthetic-sky") await evalSyntheticSkies();
 await releaseSubjectSession();
 fs.writeFileSync(path.join(OUT, only ? `summary-${only}.md` : "summary.md"), `${summary.join("\n")}\n`);
-console.log(`\n${summary.join("\n")}\n\n(total ${Math.round((performance.now() - t0) / 1000)} s; sheets and summary.md in eval/out/)`);
+console.log(
+  `\n${summary.join("\n")}\n\n(total ${Math.round((performance.now() - t0) / 1000)} s; sheets and summary.md in eval/out/)`,
+);

@@ -64,7 +64,12 @@ function assert(condition: unknown, message: string): asserts condition {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => null);
@@ -76,11 +81,18 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string }; data?: Record<string, unknown> };
 
-async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ status: number; json: Json; ms: number }> {
+async function http(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<{ status: number; json: Json; ms: number }> {
   const t0 = Date.now();
   const response = await fetch(url, {
     method,
-    headers: body === undefined || body instanceof FormData ? headers : { "content-type": "application/json", ...headers },
+    headers:
+      body === undefined || body instanceof FormData ? headers : { "content-type": "application/json", ...headers },
     body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -107,7 +119,9 @@ async function makePhoto(width: number, height: number): Promise<Buffer> {
       raw[i + 2] = sky ? 235 : 40 + n;
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toBuffer();
 }
 
 async function main(): Promise<number> {
@@ -117,7 +131,10 @@ async function main(): Promise<number> {
 
   if (!hasBuild()) {
     log(`no production build in ${appDir()}: running next build (about a minute)`);
-    const build = spawnSync(process.execPath, [path.join(appDir(), "node_modules/next/dist/bin/next"), "build"], { cwd: appDir(), stdio: "inherit" });
+    const build = spawnSync(process.execPath, [path.join(appDir(), "node_modules/next/dist/bin/next"), "build"], {
+      cwd: appDir(),
+      stdio: "inherit",
+    });
     if (build.status !== 0) throw new Error("next build failed");
   }
 
@@ -144,7 +161,13 @@ async function main(): Promise<number> {
 
   // --- S3 ---------------------------------------------------------------------------------
   const s3: S3Fake = await startS3Fake({ region: "us-east-1" });
-  const s3Config = { endpoint: s3.url, bucket: "backdrop-scale", accessKeyId: s3.state.accessKeyId, secretAccessKey: s3.state.secretAccessKey, region: "us-east-1" };
+  const s3Config = {
+    endpoint: s3.url,
+    bucket: "backdrop-scale",
+    accessKeyId: s3.state.accessKeyId,
+    secretAccessKey: s3.state.secretAccessKey,
+    region: "us-east-1",
+  };
   await ensureS3Bucket(s3Config);
   const objects = () => s3.state.buckets.get("backdrop-scale")!;
   log(`S3 test server at ${s3.url}`);
@@ -203,7 +226,10 @@ async function main(): Promise<number> {
     const form = new FormData();
     form.append("file", new Blob([new Uint8Array(photo)], { type: "image/jpeg" }), "scale.jpg");
     const response = await http("POST", `${origin}/api/assets`, form);
-    assert(response.status === 201, `upload answered ${response.status} ${JSON.stringify(response.json).slice(0, 200)}`);
+    assert(
+      response.status === 201,
+      `upload answered ${response.status} ${JSON.stringify(response.json).slice(0, 200)}`,
+    );
     return response.json as { id: string; url: string };
   };
   const pay = async (origin: string, serviceId = "sky-replacement") => {
@@ -212,28 +238,59 @@ async function main(): Promise<number> {
     return response.json as { paymentId: string; token: string };
   };
   const submit = (origin: string, token: string, assetId: string, wait: number) =>
-    http("POST", `${origin}/api/tools/sky-replacement`, { imageAssetId: assetId, skyPresetId: "clear-blue" }, { "x-payment-token": token, prefer: `wait=${wait}` });
+    http(
+      "POST",
+      `${origin}/api/tools/sky-replacement`,
+      { imageAssetId: assetId, skyPresetId: "clear-blue" },
+      { "x-payment-token": token, prefer: `wait=${wait}` },
+    );
   const jobRow = async (id: string) =>
-    (await db.query<{ status: string; attempts: number; lockedBy: string | null; errorCode: string | null }>(`SELECT status, attempts, "lockedBy", "errorCode" FROM "Job" WHERE id = $1`, [id])).rows[0];
-  const captures = async (jobId: string) => Number((await db.query(`SELECT count(*) AS n FROM "LedgerEntry" WHERE "jobId" = $1 AND kind = 'capture'`, [jobId])).rows[0].n);
+    (
+      await db.query<{ status: string; attempts: number; lockedBy: string | null; errorCode: string | null }>(
+        `SELECT status, attempts, "lockedBy", "errorCode" FROM "Job" WHERE id = $1`,
+        [id],
+      )
+    ).rows[0];
+  const captures = async (jobId: string) =>
+    Number(
+      (await db.query(`SELECT count(*) AS n FROM "LedgerEntry" WHERE "jobId" = $1 AND kind = 'capture'`, [jobId]))
+        .rows[0].n,
+    );
 
   await check("health: both web processes see the database and the S3 bucket", async () => {
     for (const origin of [A, B]) {
       const health = await http("GET", `${origin}/api/health`);
       assert(health.status === 200, `${origin} health ${health.status} ${JSON.stringify(health.json)}`);
-      const checks = health.json.checks as { database?: { detail?: string }; storage?: { detail?: string } } | undefined;
-      assert(checks?.database?.detail === "server" && checks.storage?.detail === "s3", `${origin} runs on ${checks?.database?.detail} database and ${checks?.storage?.detail} storage`);
+      const checks = health.json.checks as
+        { database?: { detail?: string }; storage?: { detail?: string } } | undefined;
+      assert(
+        checks?.database?.detail === "server" && checks.storage?.detail === "s3",
+        `${origin} runs on ${checks?.database?.detail} database and ${checks?.storage?.detail} storage`,
+      );
     }
-    await until("the workers to connect", async () => Number((await db.query(`SELECT count(*) AS n FROM "_prisma_migrations"`)).rows[0].n) > 0, 30_000);
+    await until(
+      "the workers to connect",
+      async () => Number((await db.query(`SELECT count(*) AS n FROM "_prisma_migrations"`)).rows[0].n) > 0,
+      30_000,
+    );
     return "200 on A and B, database = Postgres server, storage = S3";
   });
 
   const photoAsset = await uploadPhoto(A);
   await check("paid API across processes: 402 on B → pay on A → retry on B → download via A", async () => {
     const keys = [...objects().keys()];
-    assert(keys.some((key) => key.includes(photoAsset.id)), "the upload is not in the S3 bucket");
-    const unpaid = await http("POST", `${B}/api/tools/sky-replacement`, { imageAssetId: photoAsset.id, skyPresetId: "clear-blue" });
-    assert(unpaid.status === 402 && unpaid.json.error?.code === "payment_required", `expected 402, got ${unpaid.status}`);
+    assert(
+      keys.some((key) => key.includes(photoAsset.id)),
+      "the upload is not in the S3 bucket",
+    );
+    const unpaid = await http("POST", `${B}/api/tools/sky-replacement`, {
+      imageAssetId: photoAsset.id,
+      skyPresetId: "clear-blue",
+    });
+    assert(
+      unpaid.status === 402 && unpaid.json.error?.code === "payment_required",
+      `expected 402, got ${unpaid.status}`,
+    );
     const payment = await pay(A);
     const paid = await submit(B, payment.token, photoAsset.id, 110);
     assert(paid.status === 200, `paid call answered ${paid.status}: ${JSON.stringify(paid.json).slice(0, 300)}`);
@@ -243,9 +300,15 @@ async function main(): Promise<number> {
     assert(viaA.status === 200 && bytes[0] === 0xff && bytes[1] === 0xd8, `result via A answered ${viaA.status}`);
     const jobId = String(paid.json.data?.JobId);
     const job = await http("GET", `${A}/api/jobs/${jobId}`);
-    assert(job.json.status === "succeeded" && job.json.charged === true, `job on A: ${job.json.status}, charged ${job.json.charged}`);
+    assert(
+      job.json.status === "succeeded" && job.json.charged === true,
+      `job on A: ${job.json.status}, charged ${job.json.charged}`,
+    );
     const again = await submit(A, payment.token, photoAsset.id, 0);
-    assert(again.status === 409 && again.json.error?.code === "token_already_used", `reused token answered ${again.status}`);
+    assert(
+      again.status === 409 && again.json.error?.code === "token_already_used",
+      `reused token answered ${again.status}`,
+    );
     assert((await captures(jobId)) === 1, "expected exactly one capture");
     return `job ${jobId} in ${paid.ms} ms, ${bytes.length} B result served by the other process`;
   });
@@ -253,12 +316,23 @@ async function main(): Promise<number> {
   await check("both workers take jobs (6 concurrent paid calls through A and B)", async () => {
     const tokens = await Promise.all(Array.from({ length: 6 }, (_, i) => pay(i % 2 ? A : B)));
     const t0 = Date.now();
-    const calls = await Promise.all(tokens.map((payment, i) => submit(i % 2 ? B : A, payment.token, photoAsset.id, 110)));
+    const calls = await Promise.all(
+      tokens.map((payment, i) => submit(i % 2 ? B : A, payment.token, photoAsset.id, 110)),
+    );
     const bad = calls.filter((call) => call.status !== 200);
-    assert(bad.length === 0, `${bad.length} calls failed: ${bad.map((b) => `${b.status} ${b.json.error?.code}`).join(", ")}`);
+    assert(
+      bad.length === 0,
+      `${bad.length} calls failed: ${bad.map((b) => `${b.status} ${b.json.error?.code}`).join(", ")}`,
+    );
     const ids = calls.map((call) => String(call.json.data?.JobId));
-    const lockers = await db.query<{ lockedBy: string }>(`SELECT DISTINCT split_part("lockedBy", ':', 2) AS "lockedBy" FROM "Job" WHERE id = ANY($1)`, [ids]);
-    assert(lockers.rows.length >= 2, `only one worker process ran the jobs (${lockers.rows.map((r) => r.lockedBy).join(",")})`);
+    const lockers = await db.query<{ lockedBy: string }>(
+      `SELECT DISTINCT split_part("lockedBy", ':', 2) AS "lockedBy" FROM "Job" WHERE id = ANY($1)`,
+      [ids],
+    );
+    assert(
+      lockers.rows.length >= 2,
+      `only one worker process ran the jobs (${lockers.rows.map((r) => r.lockedBy).join(",")})`,
+    );
     return `6 jobs in ${Date.now() - t0} ms, run by worker pids ${lockers.rows.map((r) => r.lockedBy).join(", ")}`;
   });
 
@@ -268,20 +342,30 @@ async function main(): Promise<number> {
       const queued = await submit(B, payment.token, photoAsset.id, 0);
       assert(queued.status === 202 || queued.status === 200, `submit answered ${queued.status}`);
       const jobId = String(queued.json.data?.JobId);
-      const running = await until("the job to start", async () => {
-        const row = await jobRow(jobId);
-        return row && (row.status === "running" || row.status === "succeeded") ? row : null;
-      }, 30_000, 15);
+      const running = await until(
+        "the job to start",
+        async () => {
+          const row = await jobRow(jobId);
+          return row && (row.status === "running" || row.status === "succeeded") ? row : null;
+        },
+        30_000,
+        15,
+      );
       if (running.status !== "running" || !running.lockedBy) continue; // too quick to catch: try again
       const pid = Number(running.lockedBy.split(":")[1]);
       const victim = workers.find((w) => w.child.exitCode === null && groupOf(pid) === w.pid);
       assert(victim, `no worker process owns pid ${pid}`);
       await victim.kill9();
       log(`killed ${victim.name} (pid ${pid}) while it ran ${jobId}`);
-      const done = await until("the job to be finished by the other worker", async () => {
-        const row = await jobRow(jobId);
-        return row && ["succeeded", "failed", "canceled"].includes(row.status) ? row : null;
-      }, 60_000, 200);
+      const done = await until(
+        "the job to be finished by the other worker",
+        async () => {
+          const row = await jobRow(jobId);
+          return row && ["succeeded", "failed", "canceled"].includes(row.status) ? row : null;
+        },
+        60_000,
+        200,
+      );
       assert(done.status === "succeeded", `the job ended ${done.status} (${done.errorCode})`);
       assert(done.attempts >= 2, `attempts ${done.attempts}: it was not taken over`);
       assert(!done.lockedBy?.includes(`:${pid}:`), "finished by the killed worker?");
@@ -305,18 +389,28 @@ async function main(): Promise<number> {
       const queued = await submit(B, payment.token, asset.id, 0);
       assert(queued.status === 202, `submit answered ${queued.status} ${queued.json.error?.code}`);
       jobId = String(queued.json.data?.JobId);
-      await until("a failed attempt", async () => {
-        const row = await jobRow(jobId);
-        return row && row.attempts >= 1 && row.status === "queued" && row.errorCode ? row : null;
-      }, 30_000, 100);
+      await until(
+        "a failed attempt",
+        async () => {
+          const row = await jobRow(jobId);
+          return row && row.attempts >= 1 && row.status === "queued" && row.errorCode ? row : null;
+        },
+        30_000,
+        100,
+      );
       await sleep(500);
     } finally {
       await s3.restart();
     }
-    const done = await until("the job to finish", async () => {
-      const row = await jobRow(jobId);
-      return row && ["succeeded", "failed", "canceled"].includes(row.status) ? row : null;
-    }, 60_000, 200);
+    const done = await until(
+      "the job to finish",
+      async () => {
+        const row = await jobRow(jobId);
+        return row && ["succeeded", "failed", "canceled"].includes(row.status) ? row : null;
+      },
+      60_000,
+      200,
+    );
     assert(done.status === "succeeded", `the job ended ${done.status} (${done.errorCode})`);
     assert((await captures(jobId)) === 1, "expected exactly one capture");
     assert(healthDuring.status === 503, `health during the outage answered ${healthDuring.status}`);
@@ -325,10 +419,17 @@ async function main(): Promise<number> {
 
   await check("a provider that hangs: deadline, payment released, worker free again", async () => {
     const segment = (token: string) =>
-      http("POST", `${A}/api/tools/prompt-segmentation`, { imageAssetId: photoAsset.id, prompt: "sky" }, { "x-payment-token": token, prefer: "wait=110" });
+      http(
+        "POST",
+        `${A}/api/tools/prompt-segmentation`,
+        { imageAssetId: photoAsset.id, prompt: "sky" },
+        { "x-payment-token": token, prefer: "wait=110" },
+      );
     const control = await segment((await pay(A, "prompt-segmentation")).token);
     if (control.json.error?.message?.includes("No provider is configured")) {
-      throw new Blocked("the vendor providers are not registered in lib/providers/index.ts yet (PROVIDER_PROMPT_SEGMENTATION=sellerpic is unknown)");
+      throw new Blocked(
+        "the vendor providers are not registered in lib/providers/index.ts yet (PROVIDER_PROMPT_SEGMENTATION=sellerpic is unknown)",
+      );
     }
     assert(
       control.status === 200,
@@ -343,7 +444,10 @@ async function main(): Promise<number> {
     } finally {
       sellerpic.state.neverFinish = false;
     }
-    assert(hung.status >= 500 && hung.status < 600 && /timeout|unavailable/.test(hung.json.error?.code ?? ""), `hung call answered ${hung.status} ${hung.json.error?.code}`);
+    assert(
+      hung.status >= 500 && hung.status < 600 && /timeout|unavailable/.test(hung.json.error?.code ?? ""),
+      `hung call answered ${hung.status} ${hung.json.error?.code}`,
+    );
     assert(hung.json.data?.Charged === false, "the hung call was charged");
     const read = await http("GET", `${B}/api/payments/${payment.paymentId}`);
     assert(read.json.usable === true, `payment after the hang: ${read.json.status}, usable ${read.json.usable}`);
@@ -352,41 +456,71 @@ async function main(): Promise<number> {
     return `${hung.json.error?.code} after ${((Date.now() - t0) / 1000).toFixed(1)} s (HTTP ${hung.status}), not charged; the token then paid for a working call`;
   });
 
-  await check("duplicate Stripe webhooks (same event ×6, to A and B at once): the payment is fulfilled once", async () => {
-    const paymentId = `pay_${randomBytes(16).toString("base64url").slice(0, 22)}`;
-    const sessionId = `cs_test_${randomBytes(12).toString("hex")}`;
-    await db.query(
-      `INSERT INTO "Payment" (id, "serviceId", "amountMinor", currency, method, status, "externalRef", "updatedAt") VALUES ($1, 'sky-replacement', 20, 'USD', 'stripe', 'pending', $2, now())`,
-      [paymentId, sessionId],
-    );
-    const payload = JSON.stringify({
-      id: `evt_${randomBytes(12).toString("hex")}`,
-      object: "event",
-      type: "checkout.session.completed",
-      data: { object: { id: sessionId, object: "checkout.session", payment_status: "paid", client_reference_id: paymentId, metadata: { paymentId }, customer_details: { email: "buyer@example.com" } } },
-    });
-    const timestamp = Math.floor(Date.now() / 1000);
-    const signature = `t=${timestamp},v1=${createHmac("sha256", stripeWebhookSecret).update(`${timestamp}.${payload}`).digest("hex")}`;
-    const deliveries = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        fetch(`${i % 2 ? A : B}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload }).then(async (r) => ({ status: r.status, body: (await r.json()) as { handled?: boolean } })),
-      ),
-    );
-    assert(deliveries.every((d) => d.status === 200), `deliveries answered ${deliveries.map((d) => d.status).join(",")}`);
-    const handled = deliveries.filter((d) => d.body.handled).length;
-    assert(handled === 1, `${handled} deliveries fulfilled the payment (expected exactly 1)`);
-    const forged = await fetch(`${A}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature.replace(/v1=./, "v1=0") }, body: payload });
-    assert(forged.status === 400, `a forged signature answered ${forged.status}`);
-    const row = (await db.query<{ status: string; paidAt: Date | null }>(`SELECT status, "paidAt" FROM "Payment" WHERE id = $1`, [paymentId])).rows[0];
-    assert(row?.status === "paid" && row.paidAt, `payment is ${row?.status}`);
-    return "6 deliveries → 200 each, fulfilled once; a forged signature → 400";
-  });
+  await check(
+    "duplicate Stripe webhooks (same event ×6, to A and B at once): the payment is fulfilled once",
+    async () => {
+      const paymentId = `pay_${randomBytes(16).toString("base64url").slice(0, 22)}`;
+      const sessionId = `cs_test_${randomBytes(12).toString("hex")}`;
+      await db.query(
+        `INSERT INTO "Payment" (id, "serviceId", "amountMinor", currency, method, status, "externalRef", "updatedAt") VALUES ($1, 'sky-replacement', 20, 'USD', 'stripe', 'pending', $2, now())`,
+        [paymentId, sessionId],
+      );
+      const payload = JSON.stringify({
+        id: `evt_${randomBytes(12).toString("hex")}`,
+        object: "event",
+        type: "checkout.session.completed",
+        data: {
+          object: {
+            id: sessionId,
+            object: "checkout.session",
+            payment_status: "paid",
+            client_reference_id: paymentId,
+            metadata: { paymentId },
+            customer_details: { email: "buyer@example.com" },
+          },
+        },
+      });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const signature = `t=${timestamp},v1=${createHmac("sha256", stripeWebhookSecret).update(`${timestamp}.${payload}`).digest("hex")}`;
+      const deliveries = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          fetch(`${i % 2 ? A : B}/api/webhooks/stripe`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "stripe-signature": signature },
+            body: payload,
+          }).then(async (r) => ({ status: r.status, body: (await r.json()) as { handled?: boolean } })),
+        ),
+      );
+      assert(
+        deliveries.every((d) => d.status === 200),
+        `deliveries answered ${deliveries.map((d) => d.status).join(",")}`,
+      );
+      const handled = deliveries.filter((d) => d.body.handled).length;
+      assert(handled === 1, `${handled} deliveries fulfilled the payment (expected exactly 1)`);
+      const forged = await fetch(`${A}/api/webhooks/stripe`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": signature.replace(/v1=./, "v1=0") },
+        body: payload,
+      });
+      assert(forged.status === 400, `a forged signature answered ${forged.status}`);
+      const row = (
+        await db.query<{ status: string; paidAt: Date | null }>(
+          `SELECT status, "paidAt" FROM "Payment" WHERE id = $1`,
+          [paymentId],
+        )
+      ).rows[0];
+      assert(row?.status === "paid" && row.paidAt, `payment is ${row?.status}`);
+      return "6 deliveries → 200 each, fulfilled once; a forged signature → 400";
+    },
+  );
 
   if (ownPg) {
     const pgHandle = ownPg;
     await check("Postgres restarted during traffic: clean errors, recovery, no job lost or charged twice", async () => {
       const payments = await Promise.all(Array.from({ length: 4 }, () => pay(A)));
-      const submitted = await Promise.all(payments.map((payment, i) => submit(i % 2 ? A : B, payment.token, photoAsset.id, 0)));
+      const submitted = await Promise.all(
+        payments.map((payment, i) => submit(i % 2 ? A : B, payment.token, photoAsset.id, 0)),
+      );
       const jobIds = submitted.map((s) => String(s.json.data?.JobId));
       const statuses = new Map<string, number>();
       let slowest = 0;
@@ -402,7 +536,10 @@ async function main(): Promise<number> {
             const key = `${response.status}${response.json.error ? ` ${response.json.error.code}` : ""}`;
             statuses.set(key, (statuses.get(key) ?? 0) + 1);
           } catch (error) {
-            statuses.set(`no answer (${(error as Error).name})`, (statuses.get(`no answer (${(error as Error).name})`) ?? 0) + 1);
+            statuses.set(
+              `no answer (${(error as Error).name})`,
+              (statuses.get(`no answer (${(error as Error).name})`) ?? 0) + 1,
+            );
           }
           await sleep(50);
         }
@@ -410,23 +547,45 @@ async function main(): Promise<number> {
       await sleep(300);
       log("restarting Postgres (down for 3 s)");
       await pgHandle.restart(3_000);
-      await until("both web processes to be healthy again", async () => {
-        const [a, b] = await Promise.all([http("GET", `${A}/api/health`, undefined, {}, 10_000), http("GET", `${B}/api/health`, undefined, {}, 10_000)]);
-        return a.status === 200 && b.status === 200;
-      }, 45_000, 500);
+      await until(
+        "both web processes to be healthy again",
+        async () => {
+          const [a, b] = await Promise.all([
+            http("GET", `${A}/api/health`, undefined, {}, 10_000),
+            http("GET", `${B}/api/health`, undefined, {}, 10_000),
+          ]);
+          return a.status === 200 && b.status === 200;
+        },
+        45_000,
+        500,
+      );
       stopTraffic = true;
       await traffic;
-      const finished = await until("the jobs to finish", async () => {
-        const rows = await Promise.all(jobIds.map(jobRow));
-        return rows.every((row) => row && ["succeeded", "failed", "canceled"].includes(row.status)) ? rows : null;
-      }, 90_000, 500);
+      const finished = await until(
+        "the jobs to finish",
+        async () => {
+          const rows = await Promise.all(jobIds.map(jobRow));
+          return rows.every((row) => row && ["succeeded", "failed", "canceled"].includes(row.status)) ? rows : null;
+        },
+        90_000,
+        500,
+      );
       const summary = [...statuses.entries()].map(([k, v]) => `${k}×${v}`).join(", ");
-      assert(webA.child.exitCode === null && webB.child.exitCode === null, `a web process died: ${webA.child.exitCode ?? ""} ${webB.child.exitCode ?? ""}\n${webA.tail()}\n${webB.tail()}`);
+      assert(
+        webA.child.exitCode === null && webB.child.exitCode === null,
+        `a web process died: ${webA.child.exitCode ?? ""} ${webB.child.exitCode ?? ""}\n${webA.tail()}\n${webB.tail()}`,
+      );
       const aliveWorkers = workers.filter((w) => w.child.exitCode === null);
-      assert(aliveWorkers.length >= 2, `workers died during the restart: ${workers.filter((w) => w.child.exitCode !== null).map((w) => `${w.name}\n${w.tail()}`).join("\n")}`);
+      assert(
+        aliveWorkers.length >= 2,
+        `workers died during the restart: ${workers
+          .filter((w) => w.child.exitCode !== null)
+          .map((w) => `${w.name}\n${w.tail()}`)
+          .join("\n")}`,
+      );
       const notOk = finished.filter((row) => row!.status !== "succeeded");
       assert(notOk.length === 0, `jobs not succeeded: ${notOk.map((r) => `${r!.status}/${r!.errorCode}`).join(", ")}`);
-      for (const id of jobIds) assert((await captures(id)) === 1, `job ${id} captured ${(await captures(id))} times`);
+      for (const id of jobIds) assert((await captures(id)) === 1, `job ${id} captured ${await captures(id)} times`);
       const unclean = [...statuses.keys()].filter((k) => !/^(200|503)/.test(k));
       assert(
         unclean.length === 0,
@@ -437,25 +596,32 @@ async function main(): Promise<number> {
     });
   }
 
-  await check("ledger invariants: every job finished, one capture per succeeded paid job, none for others", async () => {
-    const open = await db.query(`SELECT id, status FROM "Job" WHERE status IN ('queued','running')`);
-    assert(open.rows.length === 0, `unfinished jobs: ${JSON.stringify(open.rows)}`);
-    const bad = await db.query(`
+  await check(
+    "ledger invariants: every job finished, one capture per succeeded paid job, none for others",
+    async () => {
+      const open = await db.query(`SELECT id, status FROM "Job" WHERE status IN ('queued','running')`);
+      assert(open.rows.length === 0, `unfinished jobs: ${JSON.stringify(open.rows)}`);
+      const bad = await db.query(`
       SELECT j.id, j.status, count(l.id) FILTER (WHERE l.kind = 'capture') AS captures
         FROM "Job" j LEFT JOIN "LedgerEntry" l ON l."jobId" = j.id
        WHERE j."paymentId" IS NOT NULL
        GROUP BY j.id, j.status
       HAVING (j.status = 'succeeded' AND count(l.id) FILTER (WHERE l.kind = 'capture') <> 1)
           OR (j.status <> 'succeeded' AND count(l.id) FILTER (WHERE l.kind = 'capture') <> 0)`);
-    assert(bad.rows.length === 0, `ledger mismatch: ${JSON.stringify(bad.rows)}`);
-    const twice = await db.query(`SELECT "paymentId", count(*) AS n FROM "LedgerEntry" WHERE kind = 'capture' GROUP BY "paymentId" HAVING count(*) > 1`);
-    assert(twice.rows.length === 0, `payments captured twice: ${JSON.stringify(twice.rows)}`);
-    const results = await db.query<{ storageKey: string }>(`SELECT a."storageKey" FROM "Asset" a JOIN "Job" j ON j."resultAssetId" = a.id`);
-    const missing = results.rows.filter((row) => !objects().has(row.storageKey));
-    assert(missing.length === 0, `result objects missing from S3: ${missing.map((r) => r.storageKey).join(", ")}`);
-    const n = Number((await db.query(`SELECT count(*) AS n FROM "Job"`)).rows[0].n);
-    return `${n} jobs, ${results.rows.length} results all in S3, no double capture`;
-  });
+      assert(bad.rows.length === 0, `ledger mismatch: ${JSON.stringify(bad.rows)}`);
+      const twice = await db.query(
+        `SELECT "paymentId", count(*) AS n FROM "LedgerEntry" WHERE kind = 'capture' GROUP BY "paymentId" HAVING count(*) > 1`,
+      );
+      assert(twice.rows.length === 0, `payments captured twice: ${JSON.stringify(twice.rows)}`);
+      const results = await db.query<{ storageKey: string }>(
+        `SELECT a."storageKey" FROM "Asset" a JOIN "Job" j ON j."resultAssetId" = a.id`,
+      );
+      const missing = results.rows.filter((row) => !objects().has(row.storageKey));
+      assert(missing.length === 0, `result objects missing from S3: ${missing.map((r) => r.storageKey).join(", ")}`);
+      const n = Number((await db.query(`SELECT count(*) AS n FROM "Job"`)).rows[0].n);
+      return `${n} jobs, ${results.rows.length} results all in S3, no double capture`;
+    },
+  );
 
   await db.end().catch(() => undefined);
   await stopAll();
@@ -478,8 +644,13 @@ function groupOf(pid: number): number {
 main()
   .then((code) => {
     console.log("\n== scale harness summary ==");
-    for (const result of results) console.log(`${result.skipped ? "NOT RUN" : result.ok ? "PASS" : "FAIL"}  ${result.name}  (${(result.ms / 1000).toFixed(1)} s)${result.ok && !result.skipped ? "" : `\n      ${result.detail.split("\n").join("\n      ")}`}`);
-    console.log(`${results.filter((r) => r.ok && !r.skipped).length}/${results.length} passed, ${results.filter((r) => r.skipped).length} not run, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    for (const result of results)
+      console.log(
+        `${result.skipped ? "NOT RUN" : result.ok ? "PASS" : "FAIL"}  ${result.name}  (${(result.ms / 1000).toFixed(1)} s)${result.ok && !result.skipped ? "" : `\n      ${result.detail.split("\n").join("\n      ")}`}`,
+      );
+    console.log(
+      `${results.filter((r) => r.ok && !r.skipped).length}/${results.length} passed, ${results.filter((r) => r.skipped).length} not run, in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
     process.exit(code);
   })
   .catch(async (error: unknown) => {

@@ -29,22 +29,40 @@ import { BASE, jsonRequest, params, prepareScratchEnv } from "./helpers/paid-api
 import { testDbTargets, useTestDb } from "./test-db";
 
 const PASSWORD = "correct horse battery staple";
-const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox", ADMIN_PASSWORD: PASSWORD, ADMIN_LOGIN_RATE_LIMIT_PER_MINUTE: "5" });
+const dataDir = await prepareScratchEnv({
+  PAYMENTS_MODE: "sandbox",
+  ADMIN_PASSWORD: PASSWORD,
+  ADMIN_LOGIN_RATE_LIMIT_PER_MINUTE: "5",
+});
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 type Session = { cookie: string; csrf: string };
 
-function request(pathname: string, init: { method?: string; body?: unknown; session?: Session | null; headers?: Record<string, string> } = {}): Request {
+function request(
+  pathname: string,
+  init: { method?: string; body?: unknown; session?: Session | null; headers?: Record<string, string> } = {},
+): Request {
   const headers: Record<string, string> = { "content-type": "application/json", origin: BASE, ...init.headers };
   if (init.session) {
     headers.cookie = init.session.cookie;
     headers["x-csrf-token"] = init.session.csrf;
   }
-  return new Request(`${BASE}${pathname}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  return new Request(`${BASE}${pathname}`, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
 }
 
 async function signIn(ip = "10.1.1.1"): Promise<Session> {
-  const response = await loginRoute(request("/api/admin/login", { method: "POST", body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": ip } }), params({}));
+  const response = await loginRoute(
+    request("/api/admin/login", {
+      method: "POST",
+      body: { username: "admin", password: PASSWORD },
+      headers: { "x-forwarded-for": ip },
+    }),
+    params({}),
+  );
   expect(response.status).toBe(200);
   const cookies = response.headers.getSetCookie();
   const body = (await response.json()) as { csrfToken: string };
@@ -67,7 +85,7 @@ describe("admin passwords and CSV cells", () => {
   });
 
   it("escapes CSV cells and defuses spreadsheet formulas", () => {
-    expect(csvCell("=HYPERLINK(\"http://x\")")).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
     expect(csvCell("+1")).toBe("'+1");
     expect(csvCell("-2")).toBe("'-2");
     expect(csvCell("@cmd")).toBe("'@cmd");
@@ -86,7 +104,9 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
   beforeAll(async () => {
     ({ dispose } = await useTestDb(target));
     const jpeg = await makeJpeg({ width: 64, height: 48 });
-    photoId = (await storeAsset({ kind: "upload", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48, fileName: "shoe.jpg" })).id;
+    photoId = (
+      await storeAsset({ kind: "upload", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48, fileName: "shoe.jpg" })
+    ).id;
     workers = startWorkers({
       concurrency: 1,
       leaseSeconds: 10,
@@ -105,7 +125,10 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
 
   async function paidJob(serviceId: "background-change" | "sky-replacement" = "background-change") {
     const payment = await createPayment({ serviceId, origin: BASE });
-    const input = serviceId === "background-change" ? { imageAssetId: photoId, backgroundColor: "#ffffff" } : { imageAssetId: photoId, skyPresetId: "clear-blue" };
+    const input =
+      serviceId === "background-change"
+        ? { imageAssetId: photoId, backgroundColor: "#ffffff" }
+        : { imageAssetId: photoId, skyPresetId: "clear-blue" };
     const job = await enqueuePaidJob({ serviceId, input, paymentToken: payment.token! });
     const done = await waitForJob(job.id, 20_000);
     expect(done.status).toBe("succeeded");
@@ -124,17 +147,28 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     const anonymous = await listJobsRoute(request("/api/admin/jobs"), params({}));
     expect(anonymous.status).toBe(401);
     expect(await errorCode(anonymous)).toBe("unauthorized");
-    const forged = await listJobsRoute(request("/api/admin/jobs", { headers: { cookie: `bd_admin=${"A".repeat(43)}.forged` } }), params({}));
+    const forged = await listJobsRoute(
+      request("/api/admin/jobs", { headers: { cookie: `bd_admin=${"A".repeat(43)}.forged` } }),
+      params({}),
+    );
     expect(forged.status).toBe(401);
 
     const session = await signIn();
     const { job } = await paidJob();
     expect((await listJobsRoute(request("/api/admin/jobs", { session }), params({}))).status).toBe(200);
-    const noToken = await refundRoute(request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: {}, session: { ...session, csrf: "" } }), params({ id: job.id }));
+    const noToken = await refundRoute(
+      request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: {}, session: { ...session, csrf: "" } }),
+      params({ id: job.id }),
+    );
     expect(noToken.status).toBe(403);
     expect(await errorCode(noToken)).toBe("csrf_failed");
     const crossSite = await refundRoute(
-      request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: {}, session, headers: { origin: "https://evil.example" } }),
+      request(`/api/admin/jobs/${job.id}/refund`, {
+        method: "POST",
+        body: {},
+        session,
+        headers: { origin: "https://evil.example" },
+      }),
       params({ id: job.id }),
     );
     expect(crossSite.status).toBe(403);
@@ -147,28 +181,59 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
   });
 
   it("sets httpOnly SameSite=Strict cookies and rate-limits sign-in per address and username", async () => {
-    const ok = await loginRoute(request("/api/admin/login", { method: "POST", body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "10.2.2.2" } }), params({}));
+    const ok = await loginRoute(
+      request("/api/admin/login", {
+        method: "POST",
+        body: { username: "admin", password: PASSWORD },
+        headers: { "x-forwarded-for": "10.2.2.2" },
+      }),
+      params({}),
+    );
     const [sessionCookie] = ok.headers.getSetCookie();
     expect(sessionCookie).toMatch(/^bd_admin=.+; Path=\/; SameSite=Strict; HttpOnly; Max-Age=\d+/);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const response = await loginRoute(request("/api/admin/login", { method: "POST", body: { username: "admin", password: "wrong" }, headers: { "x-forwarded-for": "10.3.3.3" } }), params({}));
+      const response = await loginRoute(
+        request("/api/admin/login", {
+          method: "POST",
+          body: { username: "admin", password: "wrong" },
+          headers: { "x-forwarded-for": "10.3.3.3" },
+        }),
+        params({}),
+      );
       statuses.push(response.status);
     }
     // 5 attempts a minute per address and username (token bucket): wrong passwords first, then 429.
     expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
     expect(statuses[5]).toBe(429);
     // Another address is not locked out by someone else's attempts.
-    expect((await loginRoute(request("/api/admin/login", { method: "POST", body: { username: "admin", password: PASSWORD }, headers: { "x-forwarded-for": "10.3.3.4" } }), params({}))).status).toBe(200);
+    expect(
+      (
+        await loginRoute(
+          request("/api/admin/login", {
+            method: "POST",
+            body: { username: "admin", password: PASSWORD },
+            headers: { "x-forwarded-for": "10.3.3.4" },
+          }),
+          params({}),
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it("refunds a job's payment once; the second refund changes nothing and says so", async () => {
     const session = await signIn();
     const { job, payment } = await paidJob();
-    const first = await refundRoute(request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: { reason: "bad edges" }, session }), params({ id: job.id }));
+    const first = await refundRoute(
+      request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: { reason: "bad edges" }, session }),
+      params({ id: job.id }),
+    );
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ alreadyRefunded: false, status: "refunded", amountMinor: 20 });
-    const second = await refundRoute(request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: {}, session }), params({ id: job.id }));
+    const second = await refundRoute(
+      request(`/api/admin/jobs/${job.id}/refund`, { method: "POST", body: {}, session }),
+      params({ id: job.id }),
+    );
     expect(await second.json()).toMatchObject({ alreadyRefunded: true });
     const db = await getDb();
     const refunds = await db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId, kind: "refund" } });
@@ -176,12 +241,27 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     expect(await db.auditLog.count({ where: { action: "job.refund", targetId: job.id } })).toBe(1);
 
     const report = (await (await reportsRoute(request("/api/admin/reports", { session }), params({}))).json()) as {
-      byService: Array<{ serviceId: string; revenueMinor: number; refundsMinor: number; providerCostMinor: number; marginMinor: number }>;
+      byService: Array<{
+        serviceId: string;
+        revenueMinor: number;
+        refundsMinor: number;
+        providerCostMinor: number;
+        marginMinor: number;
+      }>;
     };
     const bg = report.byService.find((row) => row.serviceId === "background-change")!;
-    const captured = await db.ledgerEntry.aggregate({ where: { kind: "capture", payment: { serviceId: "background-change" } }, _sum: { amountMinor: true } });
-    const refunded = await db.ledgerEntry.aggregate({ where: { kind: "refund", payment: { serviceId: "background-change" } }, _sum: { amountMinor: true } });
-    const cost = await db.job.aggregate({ where: { status: "succeeded", serviceId: "background-change" }, _sum: { providerCostMinor: true } });
+    const captured = await db.ledgerEntry.aggregate({
+      where: { kind: "capture", payment: { serviceId: "background-change" } },
+      _sum: { amountMinor: true },
+    });
+    const refunded = await db.ledgerEntry.aggregate({
+      where: { kind: "refund", payment: { serviceId: "background-change" } },
+      _sum: { amountMinor: true },
+    });
+    const cost = await db.job.aggregate({
+      where: { status: "succeeded", serviceId: "background-change" },
+      _sum: { providerCostMinor: true },
+    });
     expect(bg.revenueMinor).toBe(captured._sum.amountMinor);
     expect(bg.refundsMinor).toBe(refunded._sum.amountMinor);
     expect(bg.providerCostMinor).toBe(cost._sum.providerCostMinor);
@@ -192,7 +272,11 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     const session = await signIn();
     const payment = await createPayment({ serviceId: "background-change", units: 3, origin: BASE });
     const created = await createBatchRoute(
-      jsonRequest("/api/batches", { items: [1, 2, 3].map(() => ({ imageAssetId: photoId })), look: { backgroundColor: "#ffffff" }, paymentToken: payment.token }),
+      jsonRequest("/api/batches", {
+        items: [1, 2, 3].map(() => ({ imageAssetId: photoId })),
+        look: { backgroundColor: "#ffffff" },
+        paymentToken: payment.token,
+      }),
       params({}),
     );
     expect(created.status).toBe(201);
@@ -200,18 +284,42 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     const jobIds = items.map((item) => item.jobId);
     for (const jobId of jobIds) expect((await waitForJob(jobId, 20_000)).status).toBe("succeeded");
     const refund = async (jobId: string) =>
-      (await (await refundRoute(request(`/api/admin/jobs/${jobId}/refund`, { method: "POST", body: {}, session }), params({ id: jobId }))).json()) as Record<string, unknown>;
+      (await (
+        await refundRoute(
+          request(`/api/admin/jobs/${jobId}/refund`, { method: "POST", body: {}, session }),
+          params({ id: jobId }),
+        )
+      ).json()) as Record<string, unknown>;
     const [first, second, third] = jobIds as [string, string, string];
 
-    expect(await refund(first)).toMatchObject({ alreadyRefunded: false, amountMinor: 20, refundedMinor: 20, refund: "partial", status: "captured", message: "Refunded $0.20 (sandbox) ($0.20 of $0.60 refunded so far)." });
-    expect(await refund(first)).toMatchObject({ alreadyRefunded: true, amountMinor: 20, refundedMinor: 20, refund: "partial" });
+    expect(await refund(first)).toMatchObject({
+      alreadyRefunded: false,
+      amountMinor: 20,
+      refundedMinor: 20,
+      refund: "partial",
+      status: "captured",
+      message: "Refunded $0.20 (sandbox) ($0.20 of $0.60 refunded so far).",
+    });
+    expect(await refund(first)).toMatchObject({
+      alreadyRefunded: true,
+      amountMinor: 20,
+      refundedMinor: 20,
+      refund: "partial",
+    });
     const db = await getDb();
-    const refunds = () => db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId, kind: "refund" }, orderBy: { createdAt: "asc" }, select: { jobId: true, amountMinor: true } });
+    const refunds = () =>
+      db.ledgerEntry.findMany({
+        where: { paymentId: payment.paymentId, kind: "refund" },
+        orderBy: { createdAt: "asc" },
+        select: { jobId: true, amountMinor: true },
+      });
     expect(await refunds()).toEqual([{ jobId: first, amountMinor: 20 }]);
     expect(await db.auditLog.count({ where: { action: "job.refund", targetId: first } })).toBe(1);
 
     // The buyer sees one photo refunded and the other two still charged.
-    const batch = (await (await getBatchRoute(new Request(`${BASE}/api/batches/${batchId}`), params({ id: batchId }))).json()) as {
+    const batch = (await (
+      await getBatchRoute(new Request(`${BASE}/api/batches/${batchId}`), params({ id: batchId }))
+    ).json()) as {
       charged: { edits: number; amountMinor: number };
       refunded: { edits: number };
       items: Array<{ charged: boolean }>;
@@ -226,24 +334,40 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     expect(rest.map((outcome) => outcome.amountMinor)).toEqual([20, 20]);
     expect(rest.map((outcome) => outcome.refund).sort()).toEqual(["full", "partial"]);
     expect((await refunds()).map((entry) => entry.amountMinor)).toEqual([20, 20, 20]);
-    expect(await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).toMatchObject({ status: "refunded", usesLeft: 0 });
-    expect((await getAdminPaymentDetail(payment.paymentId)).totals).toMatchObject({ captured: 60, refunded: 60, net: 0 });
+    expect(await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).toMatchObject({
+      status: "refunded",
+      usesLeft: 0,
+    });
+    expect((await getAdminPaymentDetail(payment.paymentId)).totals).toMatchObject({
+      captured: 60,
+      refunded: 60,
+      net: 0,
+    });
     expect(await refund(third)).toMatchObject({ alreadyRefunded: true, status: "refunded", refund: "full" });
   });
 
   it("re-runs a job for free and deletes a job's files while keeping the rows", async () => {
     const session = await signIn();
     const { job } = await paidJob();
-    const rerun = await rerunRoute(request(`/api/admin/jobs/${job.id}/rerun`, { method: "POST", session }), params({ id: job.id }));
+    const rerun = await rerunRoute(
+      request(`/api/admin/jobs/${job.id}/rerun`, { method: "POST", session }),
+      params({ id: job.id }),
+    );
     expect(rerun.status).toBe(201);
     const { jobId } = (await rerun.json()) as { jobId: string };
     const copy = await waitForJob(jobId, 20_000);
     expect(copy).toMatchObject({ status: "succeeded", paymentId: null, rerunOfJobId: job.id, params: job.params });
 
-    const deleted = await deleteAssetsRoute(request(`/api/admin/jobs/${copy.id}/assets`, { method: "DELETE", session }), params({ id: copy.id }));
+    const deleted = await deleteAssetsRoute(
+      request(`/api/admin/jobs/${copy.id}/assets`, { method: "DELETE", session }),
+      params({ id: copy.id }),
+    );
     expect(await deleted.json()).toMatchObject({ deleted: 2 });
     await expect(getAssetOrThrow(copy.resultAssetId!)).rejects.toMatchObject({ code: "asset_gone" });
-    const again = await deleteAssetsRoute(request(`/api/admin/jobs/${copy.id}/assets`, { method: "DELETE", session }), params({ id: copy.id }));
+    const again = await deleteAssetsRoute(
+      request(`/api/admin/jobs/${copy.id}/assets`, { method: "DELETE", session }),
+      params({ id: copy.id }),
+    );
     expect(await again.json()).toMatchObject({ deleted: 0, alreadyDeleted: 2 });
   });
 
@@ -251,7 +375,10 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     const session = await signIn();
     await paidJob("sky-replacement");
     const read = async (query: string) =>
-      (await (await listJobsRoute(request(`/api/admin/jobs?${query}`, { session }), params({}))).json()) as { rows: Array<{ id: string; serviceId: string; status: string; durationMs: number | null }>; total: number };
+      (await (await listJobsRoute(request(`/api/admin/jobs?${query}`, { session }), params({}))).json()) as {
+        rows: Array<{ id: string; serviceId: string; status: string; durationMs: number | null }>;
+        total: number;
+      };
     const sky = await read("service=sky-replacement&status=succeeded");
     expect(sky.total).toBeGreaterThanOrEqual(1);
     expect(sky.rows.every((row) => row.serviceId === "sky-replacement" && row.status === "succeeded")).toBe(true);
@@ -267,19 +394,42 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
   it("edits a price (audited, cache dropped) and exports CSV with formula cells defused", async () => {
     const session = await signIn();
     const before = await getServiceOrThrow("prompt-segmentation");
-    const updated = await updateCatalog(request("/api/admin/catalog/prompt-segmentation", { method: "PUT", body: { priceMinor: 7, enabled: false }, session }), params({ serviceId: "prompt-segmentation" }));
+    const updated = await updateCatalog(
+      request("/api/admin/catalog/prompt-segmentation", {
+        method: "PUT",
+        body: { priceMinor: 7, enabled: false },
+        session,
+      }),
+      params({ serviceId: "prompt-segmentation" }),
+    );
     expect(updated.status).toBe(200);
     const after = await getServiceOrThrow("prompt-segmentation", { requireEnabled: false });
     expect(after).toMatchObject({ priceMinor: 7, enabled: false });
     const db = await getDb();
-    const audit = await db.auditLog.findFirstOrThrow({ where: { action: "catalog.update", targetId: "prompt-segmentation" } });
-    expect(audit).toMatchObject({ actor: "admin", before: { priceMinor: before.priceMinor, enabled: true }, after: { priceMinor: 7, enabled: false } });
-    await updateCatalog(request("/api/admin/catalog/prompt-segmentation", { method: "PUT", body: { priceMinor: before.priceMinor, enabled: true }, session }), params({ serviceId: "prompt-segmentation" }));
+    const audit = await db.auditLog.findFirstOrThrow({
+      where: { action: "catalog.update", targetId: "prompt-segmentation" },
+    });
+    expect(audit).toMatchObject({
+      actor: "admin",
+      before: { priceMinor: before.priceMinor, enabled: true },
+      after: { priceMinor: 7, enabled: false },
+    });
+    await updateCatalog(
+      request("/api/admin/catalog/prompt-segmentation", {
+        method: "PUT",
+        body: { priceMinor: before.priceMinor, enabled: true },
+        session,
+      }),
+      params({ serviceId: "prompt-segmentation" }),
+    );
 
     const { job } = await paidJob();
     await db.job.update({ where: { id: job.id }, data: { errorMessage: "=cmd|' /C calc'!A0" } });
     const today = new Date().toISOString().slice(0, 10);
-    const csv = await exportRoute(request(`/api/admin/export?kind=jobs&from=${today}&to=${today}`, { session }), params({}));
+    const csv = await exportRoute(
+      request(`/api/admin/export?kind=jobs&from=${today}&to=${today}`, { session }),
+      params({}),
+    );
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const text = await csv.text();
@@ -287,13 +437,21 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     expect(text).toContain(job.id);
     expect(text).toContain(`,'=cmd|' /C calc'!A0,`);
     expect(text).not.toContain(`,=cmd`);
-    const payments = await (await exportRoute(request(`/api/admin/export?kind=payments&from=${today}&to=${today}`, { session }), params({}))).text();
+    const payments = await (
+      await exportRoute(request(`/api/admin/export?kind=payments&from=${today}&to=${today}`, { session }), params({}))
+    ).text();
     expect(payments).toContain(job.paymentId!);
   });
 
   it("deletes files past retention (rows kept) and runs one retention at a time", async () => {
     const session = await signIn();
-    const old = await storeAsset({ kind: "upload", bytes: await makeJpeg({ width: 16, height: 16 }), mime: "image/jpeg", width: 16, height: 16 });
+    const old = await storeAsset({
+      kind: "upload",
+      bytes: await makeJpeg({ width: 16, height: 16 }),
+      mime: "image/jpeg",
+      width: 16,
+      height: 16,
+    });
     const db = await getDb();
     await db.asset.update({ where: { id: old.id }, data: { createdAt: new Date(Date.now() - 400 * 86_400_000) } });
     const [a, b] = await Promise.all([runRetention({ trigger: "test" }), runRetention({ trigger: "test" })]);

@@ -25,7 +25,12 @@ async function connect(headers: Record<string, string> = {}): Promise<Client> {
   return client;
 }
 
-type ToolBody = { code: string; data: Record<string, unknown> | null; error?: { code: string }; payment?: { serviceId: string; paymentHeader: string; mcpArgument: string; createPayment: { url: string } } };
+type ToolBody = {
+  code: string;
+  data: Record<string, unknown> | null;
+  error?: { code: string };
+  payment?: { serviceId: string; paymentHeader: string; mcpArgument: string; createPayment: { url: string } };
+};
 
 describe.each(testDbTargets())("MCP tools on $name", (target) => {
   let dispose: () => Promise<void>;
@@ -46,19 +51,38 @@ describe.each(testDbTargets())("MCP tools on $name", (target) => {
   it("lists the four tools with the API's input keys plus paymentToken", async () => {
     const client = await connect();
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["background_change", "background_removal", "prompt_segmentation", "sky_replacement"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "background_change",
+      "background_removal",
+      "prompt_segmentation",
+      "sky_replacement",
+    ]);
     const sky = tools.find((tool) => tool.name === "sky_replacement")!;
-    expect(Object.keys(sky.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(["ImageURL", "ReplaceImageURL", "imageAssetId", "skyPresetId", "paymentToken"]));
+    expect(Object.keys(sky.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(["ImageURL", "ReplaceImageURL", "imageAssetId", "skyPresetId", "paymentToken"]),
+    );
     expect(sky.description).toContain("$0.20");
     await client.close();
   });
 
   it("answers a call without a token with the payment instructions as a tool error", async () => {
     const client = await connect();
-    const result = await client.callTool({ name: "sky_replacement", arguments: { imageAssetId: photoId, skyPresetId: "clear-blue" } });
+    const result = await client.callTool({
+      name: "sky_replacement",
+      arguments: { imageAssetId: photoId, skyPresetId: "clear-blue" },
+    });
     expect(result.isError).toBe(true);
     const body = result.structuredContent as ToolBody;
-    expect(body).toMatchObject({ code: "402", error: { code: "payment_required" }, payment: { serviceId: "sky-replacement", paymentHeader: "X-Payment-Token", mcpArgument: "paymentToken", createPayment: { url: `${BASE}/api/payments` } } });
+    expect(body).toMatchObject({
+      code: "402",
+      error: { code: "payment_required" },
+      payment: {
+        serviceId: "sky-replacement",
+        paymentHeader: "X-Payment-Token",
+        mcpArgument: "paymentToken",
+        createPayment: { url: `${BASE}/api/payments` },
+      },
+    });
     expect(JSON.parse((result.content as Array<{ text: string }>)[0]!.text)).toEqual(body);
     await client.close();
   });
@@ -66,13 +90,19 @@ describe.each(testDbTargets())("MCP tools on $name", (target) => {
   it("runs a paid call with the paymentToken argument and refuses the token's reuse", async () => {
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
     const client = await connect();
-    const paid = await client.callTool({ name: "background_removal", arguments: { imageAssetId: photoId, paymentToken: payment.token } });
+    const paid = await client.callTool({
+      name: "background_removal",
+      arguments: { imageAssetId: photoId, paymentToken: payment.token },
+    });
     expect(paid.isError).toBe(false);
     const body = paid.structuredContent as ToolBody;
     expect(body).toMatchObject({ code: "200", data: { Action: "RemoveBackground", Charged: true } });
     expect(String(body.data?.ImageURL)).toMatch(new RegExp(`^${BASE}/api/assets/ast_`));
 
-    const again = await client.callTool({ name: "background_removal", arguments: { imageAssetId: photoId, paymentToken: payment.token } });
+    const again = await client.callTool({
+      name: "background_removal",
+      arguments: { imageAssetId: photoId, paymentToken: payment.token },
+    });
     expect(again.isError).toBe(true);
     expect((again.structuredContent as ToolBody).error?.code).toBe("token_already_used");
     expect(await (await getDb()).job.count({ where: { paymentId: payment.paymentId } })).toBe(1);
@@ -82,7 +112,10 @@ describe.each(testDbTargets())("MCP tools on $name", (target) => {
   it("also takes the token from the X-Payment-Token header of the MCP request", async () => {
     const payment = await createPayment({ serviceId: "prompt-segmentation", origin: BASE });
     const client = await connect({ "X-Payment-Token": payment.token! });
-    const result = await client.callTool({ name: "prompt_segmentation", arguments: { imageAssetId: photoId, prompt: "sky" } });
+    const result = await client.callTool({
+      name: "prompt_segmentation",
+      arguments: { imageAssetId: photoId, prompt: "sky" },
+    });
     expect(result.isError).toBe(false);
     expect((result.structuredContent as ToolBody).data).toMatchObject({ Action: "SegmentByPrompt" });
     await client.close();
@@ -90,7 +123,10 @@ describe.each(testDbTargets())("MCP tools on $name", (target) => {
 
   it("rejects invalid arguments without charging and refuses GET", async () => {
     const client = await connect();
-    const result = await client.callTool({ name: "sky_replacement", arguments: { ImageURL: "https://example.com/a.jpg" } });
+    const result = await client.callTool({
+      name: "sky_replacement",
+      arguments: { ImageURL: "https://example.com/a.jpg" },
+    });
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content)).toMatch(/validation_failed|new sky/);
     await client.close();

@@ -36,8 +36,15 @@ const dataDir = await prepareScratchEnv({
   PROVIDER_PROMPT_SEGMENTATION: "parked",
 });
 const park = (_req: unknown, ctx: ProviderContext) =>
-  new Promise<never>((_resolve, reject) => ctx.signal.addEventListener("abort", () => reject(new AppError("job_canceled", "Canceled."))));
-registerProvider({ id: "parked", capabilities: ["background-removal", "prompt-segmentation"], backgroundRemoval: park, promptSegmentation: park });
+  new Promise<never>((_resolve, reject) =>
+    ctx.signal.addEventListener("abort", () => reject(new AppError("job_canceled", "Canceled."))),
+  );
+registerProvider({
+  id: "parked",
+  capabilities: ["background-removal", "prompt-segmentation"],
+  backgroundRemoval: park,
+  promptSegmentation: park,
+});
 afterAll(async () => {
   await closeEnginePool();
   await imageHost.close();
@@ -50,7 +57,14 @@ type Envelope = {
   requestId: string;
   data: Record<string, unknown> | null;
   error?: { code: string; message: string; details?: unknown };
-  payment?: { serviceId: string; price: { amountMinor: number; currency: string; display: string }; createPayment: { method: string; url: string; body: unknown }; paymentHeader: string; mcpArgument: string; sandbox: boolean };
+  payment?: {
+    serviceId: string;
+    price: { amountMinor: number; currency: string; display: string };
+    createPayment: { method: string; url: string; body: unknown };
+    paymentHeader: string;
+    mcpArgument: string;
+    sandbox: boolean;
+  };
 };
 
 async function tool(serviceId: string, body: unknown, headers: Record<string, string> = {}) {
@@ -84,7 +98,10 @@ describe.each(testDbTargets())("paid API on $name", (target) => {
   });
 
   it("answers an unpaid call with 402 and everything a program needs to pay", async () => {
-    const { status, headers, body } = await tool("sky-replacement", { ImageURL: "https://example.com/a.jpg", ReplaceImageURL: "https://example.com/sky.jpg" });
+    const { status, headers, body } = await tool("sky-replacement", {
+      ImageURL: "https://example.com/a.jpg",
+      ReplaceImageURL: "https://example.com/sky.jpg",
+    });
     expect(status).toBe(402);
     expect(headers.get("cache-control")).toBe("no-store");
     expect(body).toMatchObject({ code: "402", error: { code: "payment_required" } });
@@ -110,17 +127,32 @@ describe.each(testDbTargets())("paid API on $name", (target) => {
     const unknown = await tool("turn-into-cat", { ImageURL: "https://example.com/a.jpg" });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error?.code).toBe("service_not_found");
-    const legacy = await tool("aliyun-imageseg-change-sky", { ImageURL: "https://example.com/a.jpg", ReplaceImageURL: "https://example.com/b.jpg" });
+    const legacy = await tool("aliyun-imageseg-change-sky", {
+      ImageURL: "https://example.com/a.jpg",
+      ReplaceImageURL: "https://example.com/b.jpg",
+    });
     expect(legacy.status).toBe(402);
     expect(legacy.body.payment?.serviceId).toBe("sky-replacement");
   });
 
   it("402 → pay → retry returns a downloadable, decodable result and the job shows the capture", async () => {
-    expect((await tool("sky-replacement", { ImageURL: `${imageHost.origin}/camera.jpg`, skyPresetId: "golden-hour" })).status).toBe(402);
+    expect(
+      (await tool("sky-replacement", { ImageURL: `${imageHost.origin}/camera.jpg`, skyPresetId: "golden-hour" }))
+        .status,
+    ).toBe(402);
     const token = await pay("sky-replacement");
-    const { status, body } = await tool("sky-replacement", { ImageURL: `${imageHost.origin}/camera.jpg`, skyPresetId: "golden-hour" }, { "X-Payment-Token": token });
+    const { status, body } = await tool(
+      "sky-replacement",
+      { ImageURL: `${imageHost.origin}/camera.jpg`, skyPresetId: "golden-hour" },
+      { "X-Payment-Token": token },
+    );
     expect(status).toBe(200);
-    expect(body).toMatchObject({ code: "200", content: "", message: "success", data: { Action: "ChangeSky", Charged: true, Sandbox: true } });
+    expect(body).toMatchObject({
+      code: "200",
+      content: "",
+      message: "success",
+      data: { Action: "ChangeSky", Charged: true, Sandbox: true },
+    });
     const imageUrl = new URL(String(body.data?.ImageURL));
     expect(imageUrl.origin).toBe(BASE);
 
@@ -130,50 +162,104 @@ describe.each(testDbTargets())("paid API on $name", (target) => {
     const meta = await sharp(Buffer.from(await download.arrayBuffer())).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(["jpeg", 512, 512]);
 
-    const jobResponse = await getJob(new Request(`${BASE}/api/jobs/${String(body.data?.JobId)}`), params({ id: String(body.data?.JobId) }));
+    const jobResponse = await getJob(
+      new Request(`${BASE}/api/jobs/${String(body.data?.JobId)}`),
+      params({ id: String(body.data?.JobId) }),
+    );
     const job = (await jobResponse.json()) as Record<string, unknown>;
-    expect(job).toMatchObject({ status: "succeeded", progress: 1, charged: true, error: null, payment: { status: "captured", method: "sandbox", amountMinor: 20, sandbox: true }, input: { width: 512, height: 512 }, result: { width: 512, height: 512, mime: "image/jpeg" } });
+    expect(job).toMatchObject({
+      status: "succeeded",
+      progress: 1,
+      charged: true,
+      error: null,
+      payment: { status: "captured", method: "sandbox", amountMinor: 20, sandbox: true },
+      input: { width: 512, height: 512 },
+      result: { width: 512, height: 512, mime: "image/jpeg" },
+    });
 
-    const reuse = await tool("sky-replacement", { ImageURL: `${imageHost.origin}/camera.jpg`, skyPresetId: "golden-hour" }, { "X-Payment-Token": token });
+    const reuse = await tool(
+      "sky-replacement",
+      { ImageURL: `${imageHost.origin}/camera.jpg`, skyPresetId: "golden-hour" },
+      { "X-Payment-Token": token },
+    );
     expect(reuse.status).toBe(409);
     expect(reuse.body.error?.code).toBe("token_already_used");
   });
 
   it("refuses a private ImageURL and an unreachable one without charging; the token still works after", async () => {
     const token = await pay("background-removal");
-    const privateUrl = await tool("background-removal", { ImageURL: "http://127.0.0.1:9/photo.jpg" }, { "X-Payment-Token": token });
+    const privateUrl = await tool(
+      "background-removal",
+      { ImageURL: "http://127.0.0.1:9/photo.jpg" },
+      { "X-Payment-Token": token },
+    );
     expect(privateUrl.status).toBe(422);
-    expect(privateUrl.body).toMatchObject({ code: "422", error: { code: "url_not_allowed" }, data: { Charged: false } });
+    expect(privateUrl.body).toMatchObject({
+      code: "422",
+      error: { code: "url_not_allowed" },
+      data: { Charged: false },
+    });
 
-    const unreachable = await tool("background-removal", { ImageURL: `${imageHost.origin}/missing.jpg` }, { "X-Payment-Token": token });
+    const unreachable = await tool(
+      "background-removal",
+      { ImageURL: `${imageHost.origin}/missing.jpg` },
+      { "X-Payment-Token": token },
+    );
     expect(unreachable.body.error?.code).toBe("url_fetch_failed");
 
     const db = await getDb();
-    const jobs = await db.job.findMany({ where: { id: { in: [String(privateUrl.body.data?.JobId), String(unreachable.body.data?.JobId)] } } });
+    const jobs = await db.job.findMany({
+      where: { id: { in: [String(privateUrl.body.data?.JobId), String(unreachable.body.data?.JobId)] } },
+    });
     expect(jobs.map((job) => job.status)).toEqual(["failed", "failed"]);
     const payment = await db.payment.findFirstOrThrow({ where: { jobs: { some: { id: jobs[0]!.id } } } });
     expect(payment.status).toBe("released");
     expect(await db.ledgerEntry.count({ where: { paymentId: payment.id, kind: "capture" } })).toBe(0);
 
     // Same token, now a photo that can be edited (queued without waiting: 202 + job URL).
-    const accepted = await tool("background-removal", { imageAssetId: cameraId }, { "X-Payment-Token": token, Prefer: "wait=0" });
+    const accepted = await tool(
+      "background-removal",
+      { imageAssetId: cameraId },
+      { "X-Payment-Token": token, Prefer: "wait=0" },
+    );
     expect(accepted.status).toBe(202);
-    expect(accepted.body.data).toMatchObject({ Action: "RemoveBackground", JobURL: `${BASE}/api/jobs/${String(accepted.body.data?.JobId)}` });
+    expect(accepted.body.data).toMatchObject({
+      Action: "RemoveBackground",
+      JobURL: `${BASE}/api/jobs/${String(accepted.body.data?.JobId)}`,
+    });
   });
 
   it("POST /api/jobs queues without waiting and GET /api/jobs/{id} follows it", async () => {
     const token = await pay("prompt-segmentation");
-    const response = await startJob(jsonRequest("/api/jobs", { serviceId: "prompt-segmentation", input: { imageAssetId: cameraId, prompt: "sky" }, paymentToken: token }), params({}));
+    const response = await startJob(
+      jsonRequest("/api/jobs", {
+        serviceId: "prompt-segmentation",
+        input: { imageAssetId: cameraId, prompt: "sky" },
+        paymentToken: token,
+      }),
+      params({}),
+    );
     expect(response.status).toBe(202);
     const { job } = (await response.json()) as { job: { id: string; status: string; payment: { status: string } } };
     expect(job).toMatchObject({ status: "queued", payment: { status: "reserved" } });
-    const unknown = await getJob(new Request(`${BASE}/api/jobs/job_doesnotexist0000000000`), params({ id: "job_doesnotexist0000000000" }));
+    const unknown = await getJob(
+      new Request(`${BASE}/api/jobs/job_doesnotexist0000000000`),
+      params({ id: "job_doesnotexist0000000000" }),
+    );
     expect(unknown.status).toBe(404);
   });
 
   it("lists the catalog with prices and the payment convention", async () => {
-    const body = (await (await getCatalog(new Request(`${BASE}/api/catalog`), params({}))).json()) as { services: Array<{ id: string; pricing: { amountMinor: number } }>; payment: { paymentHeader: string } };
-    expect(body.services.map((service) => service.id).sort()).toEqual(["background-change", "background-removal", "prompt-segmentation", "sky-replacement"]);
+    const body = (await (await getCatalog(new Request(`${BASE}/api/catalog`), params({}))).json()) as {
+      services: Array<{ id: string; pricing: { amountMinor: number } }>;
+      payment: { paymentHeader: string };
+    };
+    expect(body.services.map((service) => service.id).sort()).toEqual([
+      "background-change",
+      "background-removal",
+      "prompt-segmentation",
+      "sky-replacement",
+    ]);
     expect(body.payment.paymentHeader).toBe("X-Payment-Token");
   });
 });

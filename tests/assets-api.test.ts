@@ -17,10 +17,16 @@ resetEnvCache();
 
 const BASE = "http://localhost:3000";
 
-function uploadRequest(file?: { bytes: Buffer; name: string; type?: string }, init: { body?: BodyInit; headers?: HeadersInit } = {}) {
+function uploadRequest(
+  file?: { bytes: Buffer; name: string; type?: string },
+  init: { body?: BodyInit; headers?: HeadersInit } = {},
+) {
   if (!file) return new Request(`${BASE}/api/assets`, { method: "POST", ...init });
   const form = new FormData();
-  form.append("file", new File([new Uint8Array(file.bytes)], file.name, { type: file.type ?? "application/octet-stream" }));
+  form.append(
+    "file",
+    new File([new Uint8Array(file.bytes)], file.name, { type: file.type ?? "application/octet-stream" }),
+  );
   return new Request(`${BASE}/api/assets`, { method: "POST", body: form });
 }
 
@@ -51,7 +57,14 @@ describe.each(testDbTargets())("uploads on $name", (target) => {
     const jpeg = await makeJpeg({ width: 1200, height: 800 });
     const response = await upload(uploadRequest({ bytes: jpeg, name: "beach.jpg", type: "image/jpeg" }), noParams);
     expect(response.status).toBe(201);
-    const body = (await response.json()) as { id: string; width: number; height: number; bytes: number; url: string; fileName: string };
+    const body = (await response.json()) as {
+      id: string;
+      width: number;
+      height: number;
+      bytes: number;
+      url: string;
+      fileName: string;
+    };
     expect(body).toMatchObject({ width: 1200, height: 800, fileName: "beach.jpg" });
     expect(response.headers.get("set-cookie")).toMatch(/bd_owner=.+HttpOnly/);
 
@@ -68,7 +81,10 @@ describe.each(testDbTargets())("uploads on $name", (target) => {
 
   it("refuses a link whose signature was changed or that belongs to another asset", async () => {
     const jpeg = await makeJpeg({ width: 64, height: 64 });
-    const body = (await (await upload(uploadRequest({ bytes: jpeg, name: "a.jpg" }), noParams)).json()) as { id: string; url: string };
+    const body = (await (await upload(uploadRequest({ bytes: jpeg, name: "a.jpg" }), noParams)).json()) as {
+      id: string;
+      url: string;
+    };
     const tampered = body.url.replace(/sig=./, (match) => (match.endsWith("A") ? "sig=B" : "sig=A"));
     const response = await getContent(new Request(`${BASE}${tampered}`), { params: Promise.resolve({ id: body.id }) });
     expect(response.status).toBe(403);
@@ -84,8 +100,16 @@ describe.each(testDbTargets())("uploads on $name", (target) => {
     const rowsBefore = await db.asset.count();
     const filesBefore = await storedFiles();
     const cases = [
-      ...(await badUploads()).map((bad) => ({ name: bad.name, request: uploadRequest({ bytes: bad.bytes, name: bad.fileName, type: "image/png" }), code: bad.code })),
-      { name: "an empty body", request: uploadRequest(undefined, { headers: { "content-type": "multipart/form-data; boundary=x" } }), code: "file_missing" },
+      ...(await badUploads()).map((bad) => ({
+        name: bad.name,
+        request: uploadRequest({ bytes: bad.bytes, name: bad.fileName, type: "image/png" }),
+        code: bad.code,
+      })),
+      {
+        name: "an empty body",
+        request: uploadRequest(undefined, { headers: { "content-type": "multipart/form-data; boundary=x" } }),
+        code: "file_missing",
+      },
       {
         name: "a form without a file field",
         request: (() => {
@@ -95,7 +119,11 @@ describe.each(testDbTargets())("uploads on $name", (target) => {
         })(),
         code: "file_missing",
       },
-      { name: "a JSON body", request: uploadRequest(undefined, { body: "{}", headers: { "content-type": "application/json" } }), code: "file_missing" },
+      {
+        name: "a JSON body",
+        request: uploadRequest(undefined, { body: "{}", headers: { "content-type": "application/json" } }),
+        code: "file_missing",
+      },
     ];
     for (const testCase of cases) {
       const response = await upload(testCase.request, noParams);
@@ -112,7 +140,10 @@ describe.each(testDbTargets())("uploads on $name", (target) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       ok: true,
-      checks: { database: { ok: true, detail: target.name === "pglite" ? "embedded" : "server" }, storage: { ok: true, detail: "local" } },
+      checks: {
+        database: { ok: true, detail: target.name === "pglite" ? "embedded" : "server" },
+        storage: { ok: true, detail: "local" },
+      },
     });
   });
 });

@@ -52,7 +52,8 @@ const standIn: ImageProvider = {
   capabilities: ["background-change"],
   async backgroundChange(req) {
     const stats = await sharp(req.image.bytes).stats();
-    if (stats.channels.every((channel) => channel.stdev < 1)) throw new AppError("no_subject_detected", "No clear subject was found in this photo.");
+    if (stats.channels.every((channel) => channel.stdev < 1))
+      throw new AppError("no_subject_detected", "No clear subject was found in this photo.");
     const color = req.background.kind === "color" ? req.background.color : "#ffffff";
     const bytes = await sharp(req.image.bytes).resize(200, 200, { fit: "contain", background: color }).png().toBuffer();
     return { bytes, mime: "image/png", width: 200, height: 200, requestId: `stand-in-${Date.now()}` };
@@ -68,10 +69,14 @@ async function readBatch(id: string): Promise<BatchBody> {
 }
 
 async function waitDone(id: string): Promise<BatchBody> {
-  return until(async () => {
-    const batch = await readBatch(id);
-    return batch.done ? batch : null;
-  }, 60_000, 100);
+  return until(
+    async () => {
+      const batch = await readBatch(id);
+      return batch.done ? batch : null;
+    },
+    60_000,
+    100,
+  );
 }
 
 async function zipOf(id: string): Promise<Buffer> {
@@ -148,7 +153,9 @@ describe.each(testDbTargets())("bulk backgrounds on $name", (target) => {
       const bytes = await makeJpeg({ width: 96 + i * 8, height: 72 });
       goodIds.push((await createUploadAsset({ bytes, fileName: `product-${i + 1}.jpg` })).id);
     }
-    const blank = await sharp({ create: { width: 120, height: 90, channels: 3, background: "#808080" } }).jpeg().toBuffer();
+    const blank = await sharp({ create: { width: 120, height: 90, channels: 3, background: "#808080" } })
+      .jpeg()
+      .toBuffer();
     blankId = (await createUploadAsset({ bytes: blank, fileName: "blank-wall.jpg" })).id;
     workers = startWorkers({ concurrency: 2, leaseSeconds: 10, pollMs: 50, retryBaseMs: 10 });
   });
@@ -163,12 +170,22 @@ describe.each(testDbTargets())("bulk backgrounds on $name", (target) => {
     items.splice(7, 0, { ImageURL: `${imageHost.origin}/notes.png` });
     expect(items).toHaveLength(10);
 
-    const paymentResponse = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", units: 10 }), params({}));
+    const paymentResponse = await createPaymentRoute(
+      jsonRequest("/api/payments", { serviceId: "background-change", units: 10 }),
+      params({}),
+    );
     const payment = (await paymentResponse.json()) as { paymentId: string; token: string; amountMinor: number };
     expect(paymentResponse.status).toBe(201);
     expect(payment.amountMinor).toBe(200);
 
-    const created = await createBatchRoute(jsonRequest("/api/batches", { items, look: { backgroundColor: "#ffffff", shadow: true, canvas: "square-2000", format: "png" }, paymentToken: payment.token }), params({}));
+    const created = await createBatchRoute(
+      jsonRequest("/api/batches", {
+        items,
+        look: { backgroundColor: "#ffffff", shadow: true, canvas: "square-2000", format: "png" },
+        paymentToken: payment.token,
+      }),
+      params({}),
+    );
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as BatchBody;
 
@@ -181,20 +198,52 @@ describe.each(testDbTargets())("bulk backgrounds on $name", (target) => {
       [3, "blank-wall.jpg", "no_subject_detected", false],
       [7, "notes.png", "unsupported_media_type", false],
     ]);
-    expect(batch.items.filter((item) => item.status === "succeeded").every((item) => item.charged && item.result?.url.includes("/api/assets/"))).toBe(true);
+    expect(
+      batch.items
+        .filter((item) => item.status === "succeeded")
+        .every((item) => item.charged && item.result?.url.includes("/api/assets/")),
+    ).toBe(true);
 
     const db = await getDb();
-    const ledger = await db.ledgerEntry.groupBy({ by: ["kind"], where: { paymentId: payment.paymentId }, _count: true, _sum: { amountMinor: true } });
-    const byKind = Object.fromEntries(ledger.map((row) => [row.kind, { count: row._count, sum: row._sum.amountMinor }]));
-    expect(byKind).toEqual({ authorize: { count: 10, sum: 200 }, capture: { count: 8, sum: 160 }, release: { count: 2, sum: 40 } });
+    const ledger = await db.ledgerEntry.groupBy({
+      by: ["kind"],
+      where: { paymentId: payment.paymentId },
+      _count: true,
+      _sum: { amountMinor: true },
+    });
+    const byKind = Object.fromEntries(
+      ledger.map((row) => [row.kind, { count: row._count, sum: row._sum.amountMinor }]),
+    );
+    expect(byKind).toEqual({
+      authorize: { count: 10, sum: 200 },
+      capture: { count: 8, sum: 160 },
+      release: { count: 2, sum: 40 },
+    });
     // usesLeft must agree with the ledger (10 paid − 8 captured). Concurrent captures on a Postgres server lose an
     // update if capturePaymentForJob (lib/billing/payments.ts) reads and writes usesLeft instead of decrementing it.
-    expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).usesLeft, "usesLeft after 8 captures of 10").toBe(2);
+    expect(
+      (await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).usesLeft,
+      "usesLeft after 8 captures of 10",
+    ).toBe(2);
 
     // The token was spent on this batch: it cannot also pay for single edits or a second batch.
-    const reuse = await callTool(jsonRequest("/api/tools/background-change", { imageAssetId: goodIds[0], backgroundColor: "#000000" }, { "X-Payment-Token": payment.token }), params({ serviceId: "background-change" }));
+    const reuse = await callTool(
+      jsonRequest(
+        "/api/tools/background-change",
+        { imageAssetId: goodIds[0], backgroundColor: "#000000" },
+        { "X-Payment-Token": payment.token },
+      ),
+      params({ serviceId: "background-change" }),
+    );
     expect(reuse.status).toBe(402);
-    const again = await createBatchRoute(jsonRequest("/api/batches", { items: [{ imageAssetId: goodIds[0] }], look: { backgroundColor: "#000000" }, paymentToken: payment.token }), params({}));
+    const again = await createBatchRoute(
+      jsonRequest("/api/batches", {
+        items: [{ imageAssetId: goodIds[0] }],
+        look: { backgroundColor: "#000000" },
+        paymentToken: payment.token,
+      }),
+      params({}),
+    );
     expect(again.status).toBe(402);
 
     const archive = await zipOf(id);
@@ -204,14 +253,25 @@ describe.each(testDbTargets())("bulk backgrounds on $name", (target) => {
     expect(images.map((entry) => entry.name)).toContain("001-product-1.png");
     for (const image of images) expect((await sharp(image.data).metadata()).format).toBe("png");
     const manifest = parseCsv(entries.find((entry) => entry.name === "manifest.csv")!.data.toString("utf8"));
-    expect(manifest[0]).toEqual(["item", "source", "status", "file", "error_code", "error_message", "job_id", "charged"]);
+    expect(manifest[0]).toEqual([
+      "item",
+      "source",
+      "status",
+      "file",
+      "error_code",
+      "error_message",
+      "job_id",
+      "charged",
+    ]);
     expect(manifest).toHaveLength(11);
     const failedRows = manifest.filter((row) => row[2] === "failed");
     expect(failedRows.map((row) => [row[0], row[1], row[3], row[4], row[7]])).toEqual([
       ["4", "blank-wall.jpg", "", "no_subject_detected", "false"],
       ["8", "notes.png", "", "unsupported_media_type", "false"],
     ]);
-    expect(manifest.filter((row) => row[2] === "succeeded").every((row) => row[3]!.endsWith(".png") && row[7] === "true")).toBe(true);
+    expect(
+      manifest.filter((row) => row[2] === "succeeded").every((row) => row[3]!.endsWith(".png") && row[7] === "true"),
+    ).toBe(true);
 
     // Retrying the failures uses the two released edits (no new payment); they fail again and are released again.
     const retried = await retryBatch(jsonRequest(`/api/batches/${id}/retry`, {}), params({ id }));
@@ -234,13 +294,19 @@ describe.each(testDbTargets())("bulk backgrounds on $name", (target) => {
     expect(unpaidBody.error).toMatchObject({ code: "payment_required", details: { units: 3, amountMinor: 60 } });
 
     const small = await createPayment({ serviceId: "background-change", units: 2, origin: BASE });
-    const tooSmall = await createBatchRoute(jsonRequest("/api/batches", { items, look, paymentToken: small.token }), params({}));
+    const tooSmall = await createBatchRoute(
+      jsonRequest("/api/batches", { items, look, paymentToken: small.token }),
+      params({}),
+    );
     expect(tooSmall.status).toBe(402);
     const db = await getDb();
     expect(await db.job.count({ where: { paymentId: small.paymentId } })).toBe(0);
 
     const tokens = await Promise.all(items.map(() => createPayment({ serviceId: "background-change", origin: BASE })));
-    const created = await createBatchRoute(jsonRequest("/api/batches", { items, look, paymentTokens: tokens.map((t) => t.token) }), params({}));
+    const created = await createBatchRoute(
+      jsonRequest("/api/batches", { items, look, paymentTokens: tokens.map((t) => t.token) }),
+      params({}),
+    );
     expect(created.status).toBe(201);
     const batch = await waitDone(((await created.json()) as BatchBody).id);
     expect(batch.counts.succeeded).toBe(3);
@@ -254,12 +320,20 @@ describe.each(testDbTargets())("bulk backgrounds on $name", (target) => {
   it("refuses an invalid look or more than 100 photos before taking any payment", async () => {
     const payment = await createPayment({ serviceId: "background-change", units: 2, origin: BASE });
     const badLook = await createBatchRoute(
-      jsonRequest("/api/batches", { items: [{ imageAssetId: goodIds[0] }], look: { backgroundColor: "red" }, paymentToken: payment.token }),
+      jsonRequest("/api/batches", {
+        items: [{ imageAssetId: goodIds[0] }],
+        look: { backgroundColor: "red" },
+        paymentToken: payment.token,
+      }),
       params({}),
     );
     expect(badLook.status).toBe(422);
     const tooMany = await createBatchRoute(
-      jsonRequest("/api/batches", { items: Array.from({ length: 101 }, () => ({ imageAssetId: goodIds[0] })), look: { backgroundColor: "#ffffff" }, paymentToken: payment.token }),
+      jsonRequest("/api/batches", {
+        items: Array.from({ length: 101 }, () => ({ imageAssetId: goodIds[0] })),
+        look: { backgroundColor: "#ffffff" },
+        paymentToken: payment.token,
+      }),
       params({}),
     );
     expect(tooMany.status).toBe(422);

@@ -17,7 +17,16 @@ import { testDbTargets, useTestDb } from "./test-db";
 const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "sandbox", PAYMENT_RATE_LIMIT_PER_MINUTE: "5" });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-type PaymentBody = { paymentId: string; token?: string; status: string; amountMinor: number; currency: string; sandbox: boolean; method: string; usable: boolean };
+type PaymentBody = {
+  paymentId: string;
+  token?: string;
+  status: string;
+  amountMinor: number;
+  currency: string;
+  sandbox: boolean;
+  method: string;
+  usable: boolean;
+};
 
 describe.each(testDbTargets())("payments and tokens on $name", (target) => {
   let dispose: () => Promise<void>;
@@ -45,17 +54,33 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
   });
 
   it("creates a paid sandbox payment, shows the token once and stores only its hash", async () => {
-    const response = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "sky-replacement" }, { "x-forwarded-for": `10.9.${target.name.length}.1` }), params({}));
+    const response = await createPaymentRoute(
+      jsonRequest(
+        "/api/payments",
+        { serviceId: "sky-replacement" },
+        { "x-forwarded-for": `10.9.${target.name.length}.1` },
+      ),
+      params({}),
+    );
     expect(response.status).toBe(201);
     const body = (await response.json()) as PaymentBody;
-    expect(body).toMatchObject({ status: "paid", amountMinor: 20, currency: "USD", sandbox: true, method: "sandbox", usable: true });
+    expect(body).toMatchObject({
+      status: "paid",
+      amountMinor: 20,
+      currency: "USD",
+      sandbox: true,
+      method: "sandbox",
+      usable: true,
+    });
     expect(body.token).toMatch(/^bdp_[A-Za-z0-9_-]{43}$/);
 
     const row = await (await getDb()).payment.findUniqueOrThrow({ where: { id: body.paymentId } });
     expect(row.tokenHash).toBe(hashPaymentToken(body.token!));
     expect(JSON.stringify(row)).not.toContain(body.token!);
 
-    const read = (await (await getPayment(new Request(`${BASE}/api/payments/${body.paymentId}`), params({ id: body.paymentId }))).json()) as PaymentBody;
+    const read = (await (
+      await getPayment(new Request(`${BASE}/api/payments/${body.paymentId}`), params({ id: body.paymentId }))
+    ).json()) as PaymentBody;
     expect(read.paymentId).toBe(body.paymentId);
     expect(read.token).toBeUndefined();
   });
@@ -64,13 +89,20 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     const ip = `10.77.${target.name.length}.9`;
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const response = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-forwarded-for": ip }), params({}));
+      const response = await createPaymentRoute(
+        jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-forwarded-for": ip }),
+        params({}),
+      );
       statuses.push(response.status);
-      if (response.status === 429) expect(((await response.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+      if (response.status === 429)
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
     }
     expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    const other = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-forwarded-for": `${ip}0` }), params({}));
+    const other = await createPaymentRoute(
+      jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-forwarded-for": `${ip}0` }),
+      params({}),
+    );
     expect(other.status).toBe(201);
   });
 
@@ -79,7 +111,11 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     const jobsBefore = await db.job.count();
     const attempt = async (token: string, serviceId = "sky-replacement") => {
       const response = await callTool(
-        jsonRequest(`/api/tools/${serviceId}`, { imageAssetId: photoAssetId, skyPresetId: "clear-blue" }, { "X-Payment-Token": token }),
+        jsonRequest(
+          `/api/tools/${serviceId}`,
+          { imageAssetId: photoAssetId, skyPresetId: "clear-blue" },
+          { "X-Payment-Token": token },
+        ),
         params({ serviceId }),
       );
       const body = (await response.json()) as { code: string; error: { code: string } };
@@ -93,7 +129,10 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     expect(await attempt(forRemoval.token!)).toMatchObject({ status: 409, code: "token_wrong_service" });
 
     const expiring = await createPayment({ serviceId: "sky-replacement", origin: BASE });
-    await db.payment.update({ where: { id: expiring.paymentId }, data: { tokenExpiresAt: new Date(Date.now() - 1000) } });
+    await db.payment.update({
+      where: { id: expiring.paymentId },
+      data: { tokenExpiresAt: new Date(Date.now() - 1000) },
+    });
     expect(await attempt(expiring.token!)).toMatchObject({ status: 402, code: "token_expired" });
 
     const used = await createPayment({ serviceId: "sky-replacement", origin: BASE });
@@ -101,16 +140,27 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     expect(await attempt(used.token!)).toMatchObject({ status: 409, code: "token_already_used" });
 
     expect(await db.job.count()).toBe(jobsBefore);
-    expect(await db.ledgerEntry.count({ where: { paymentId: { in: [forRemoval.paymentId, expiring.paymentId, used.paymentId] } } })).toBe(0);
+    expect(
+      await db.ledgerEntry.count({
+        where: { paymentId: { in: [forRemoval.paymentId, expiring.paymentId, used.paymentId] } },
+      }),
+    ).toBe(0);
   });
 
   it("lets exactly one of 50 concurrent calls with one token run; the rest get 409 and one capture is booked", async () => {
     const payment = await createPayment({ serviceId: "sky-replacement", origin: BASE });
     const calls = Array.from({ length: 50 }, () =>
       callTool(
-        jsonRequest("/api/tools/sky-replacement", { imageAssetId: photoAssetId, skyPresetId: "clear-blue" }, { "X-Payment-Token": payment.token!, Prefer: "wait=20" }),
+        jsonRequest(
+          "/api/tools/sky-replacement",
+          { imageAssetId: photoAssetId, skyPresetId: "clear-blue" },
+          { "X-Payment-Token": payment.token!, Prefer: "wait=20" },
+        ),
         params({ serviceId: "sky-replacement" }),
-      ).then(async (response) => ({ status: response.status, body: (await response.json()) as { error?: { code: string }; data: { JobId?: string } } })),
+      ).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { error?: { code: string }; data: { JobId?: string } },
+      })),
     );
     const results = await Promise.all(calls);
     const ok = results.filter((result) => result.status === 200);
@@ -130,7 +180,7 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     const db = await getDb();
     const payment = await createPayment({ serviceId: "prompt-segmentation", origin: BASE });
     const outcome = await db
-      .$transaction((tx) => reservePaymentToken(tx, { token: payment.token!, serviceId: "sky-replacement", }))
+      .$transaction((tx) => reservePaymentToken(tx, { token: payment.token!, serviceId: "sky-replacement" }))
       .catch((error: unknown) => error);
     expect(outcome).toBeInstanceOf(AppError);
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("paid");
@@ -139,16 +189,40 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
   it("refunds a job's captured edit once, with one refund ledger entry, and refuses a job that was never charged", async () => {
     const db = await getDb();
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
-    const edit = await callTool(jsonRequest("/api/tools/background-removal", { imageAssetId: photoAssetId }, { "X-Payment-Token": payment.token!, Prefer: "wait=20" }), params({ serviceId: "background-removal" }));
+    const edit = await callTool(
+      jsonRequest(
+        "/api/tools/background-removal",
+        { imageAssetId: photoAssetId },
+        { "X-Payment-Token": payment.token!, Prefer: "wait=20" },
+      ),
+      params({ serviceId: "background-removal" }),
+    );
     const jobId = ((await edit.json()) as { data: { JobId: string } }).data.JobId;
-    const [first, second] = await Promise.all([refundJobCharge({ jobId, reason: "bad cut-out" }), refundJobCharge({ jobId })]);
+    const [first, second] = await Promise.all([
+      refundJobCharge({ jobId, reason: "bad cut-out" }),
+      refundJobCharge({ jobId }),
+    ]);
     expect([first.applied, second.applied].sort()).toEqual([false, true]);
-    for (const outcome of [first, second]) expect(outcome).toMatchObject({ amountMinor: 10, refundedMinor: 10, state: "full" });
+    for (const outcome of [first, second])
+      expect(outcome).toMatchObject({ amountMinor: 10, refundedMinor: 10, state: "full" });
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("refunded");
-    expect(await db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId, kind: "refund" }, select: { jobId: true, amountMinor: true } })).toEqual([{ jobId, amountMinor: 10 }]);
+    expect(
+      await db.ledgerEntry.findMany({
+        where: { paymentId: payment.paymentId, kind: "refund" },
+        select: { jobId: true, amountMinor: true },
+      }),
+    ).toEqual([{ jobId, amountMinor: 10 }]);
 
     const unpaid = await createPayment({ serviceId: "background-removal", origin: BASE });
-    const job = await db.job.create({ data: { id: newId("job"), serviceId: "background-removal", status: "failed", params: {}, paymentId: unpaid.paymentId } });
+    const job = await db.job.create({
+      data: {
+        id: newId("job"),
+        serviceId: "background-removal",
+        status: "failed",
+        params: {},
+        paymentId: unpaid.paymentId,
+      },
+    });
     await expect(refundJobCharge({ jobId: job.id })).rejects.toMatchObject({ code: "payment_not_refundable" });
     expect(await db.ledgerEntry.count({ where: { paymentId: unpaid.paymentId } })).toBe(0);
   });

@@ -20,7 +20,13 @@ import { testDbTargets, useTestDb } from "./test-db";
 const SECRET_KEY = "sk_test_backdrop_fake";
 const WEBHOOK_SECRET = "whsec_backdrop_test_secret";
 const fake: FakeStripe = await startFakeStripe({ secretKey: SECRET_KEY });
-const dataDir = await prepareScratchEnv({ PAYMENTS_MODE: "stripe", STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_BASE: fake.url, PAYMENT_RATE_LIMIT_PER_MINUTE: "100" });
+const dataDir = await prepareScratchEnv({
+  PAYMENTS_MODE: "stripe",
+  STRIPE_SECRET_KEY: SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  STRIPE_API_BASE: fake.url,
+  PAYMENT_RATE_LIMIT_PER_MINUTE: "100",
+});
 afterAll(async () => {
   await fake.close();
   await rm(dataDir, { recursive: true, force: true });
@@ -28,14 +34,35 @@ afterAll(async () => {
 
 const signer = new Stripe(SECRET_KEY);
 
-function deliver(payload: string, signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET })) {
-  return webhook(new Request(`${BASE}/api/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": signature, "content-type": "application/json" }, body: payload }), params({}));
+function deliver(
+  payload: string,
+  signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
+) {
+  return webhook(
+    new Request(`${BASE}/api/webhooks/stripe`, {
+      method: "POST",
+      headers: { "stripe-signature": signature, "content-type": "application/json" },
+      body: payload,
+    }),
+    params({}),
+  );
 }
 
-type PaymentBody = { paymentId: string; status: string; checkoutUrl: string | null; token?: string; tokenShown?: boolean; method: string; sandbox: boolean; paidAt: string | null };
+type PaymentBody = {
+  paymentId: string;
+  status: string;
+  checkoutUrl: string | null;
+  token?: string;
+  tokenShown?: boolean;
+  method: string;
+  sandbox: boolean;
+  paidAt: string | null;
+};
 
 async function readPayment(id: string, query = ""): Promise<PaymentBody> {
-  return (await (await getPayment(new Request(`${BASE}/api/payments/${id}${query}`), params({ id }))).json()) as PaymentBody;
+  return (await (
+    await getPayment(new Request(`${BASE}/api/payments/${id}${query}`), params({ id }))
+  ).json()) as PaymentBody;
 }
 
 describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
@@ -58,7 +85,9 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     const response = await createPaymentRoute(jsonRequest("/api/payments", { serviceId }), params({}));
     expect(response.status).toBe(201);
     const payment = (await response.json()) as PaymentBody;
-    const session = [...fake.sessions.values()].find((candidate) => candidate.client_reference_id === payment.paymentId)!;
+    const session = [...fake.sessions.values()].find(
+      (candidate) => candidate.client_reference_id === payment.paymentId,
+    )!;
     return { payment, sessionId: session.id };
   }
 
@@ -67,21 +96,35 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     expect(payment).toMatchObject({ status: "pending", method: "stripe", sandbox: false });
     expect(payment.token).toBeUndefined();
     expect(payment.checkoutUrl).toBe(`${fake.url}/pay/${sessionId}`);
-    const sent = fake.requests.find((request) => request.path === "/v1/checkout/sessions" && request.body.client_reference_id === payment.paymentId)!;
+    const sent = fake.requests.find(
+      (request) => request.path === "/v1/checkout/sessions" && request.body.client_reference_id === payment.paymentId,
+    )!;
     expect(sent.idempotencyKey).toBe(`checkout:${payment.paymentId}`);
-    expect(sent.body).toMatchObject({ "line_items[0][price_data][unit_amount]": "20", "metadata[paymentId]": payment.paymentId, success_url: `${BASE}/checkout/success?session_id={CHECKOUT_SESSION_ID}` });
+    expect(sent.body).toMatchObject({
+      "line_items[0][price_data][unit_amount]": "20",
+      "metadata[paymentId]": payment.paymentId,
+      success_url: `${BASE}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
+    });
     // Not paid yet: nothing to reveal.
     expect(await readPayment(payment.paymentId, `?session_id=${sessionId}`)).toMatchObject({ status: "pending" });
     expect((await readPayment(payment.paymentId, `?session_id=${sessionId}`)).token).toBeUndefined();
   });
 
   it("sends a cancelled Checkout back to the page that started it, and only to a path on this site", async () => {
-    const response = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", units: 3, returnPath: "/batch" }), params({}));
+    const response = await createPaymentRoute(
+      jsonRequest("/api/payments", { serviceId: "background-change", units: 3, returnPath: "/batch" }),
+      params({}),
+    );
     const payment = (await response.json()) as PaymentBody;
-    const sent = fake.requests.find((request) => request.path === "/v1/checkout/sessions" && request.body.client_reference_id === payment.paymentId)!;
+    const sent = fake.requests.find(
+      (request) => request.path === "/v1/checkout/sessions" && request.body.client_reference_id === payment.paymentId,
+    )!;
     expect(sent.body.cancel_url).toBe(`${BASE}/batch?checkout=canceled`);
     for (const returnPath of ["//evil.example/x", "https://evil.example", "/studio?x=1"]) {
-      const refused = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", returnPath }), params({}));
+      const refused = await createPaymentRoute(
+        jsonRequest("/api/payments", { serviceId: "background-change", returnPath }),
+        params({}),
+      );
       expect(refused.status).toBe(422);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("validation_failed");
     }
@@ -108,11 +151,18 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     const expired = fake.event("checkout.session.expired", session);
 
     // Two deliveries of the same event, the stale copy and the success page, all at once.
-    const [first, second, stale, page] = await Promise.all([deliver(completed), deliver(completed), deliver(staleCompleted), fulfillCheckoutSession(sessionId)]);
-    const handled = await Promise.all([first, second, stale].map(async (response) => {
-      expect(response.status).toBe(200);
-      return ((await response.json()) as { handled: boolean }).handled;
-    }));
+    const [first, second, stale, page] = await Promise.all([
+      deliver(completed),
+      deliver(completed),
+      deliver(staleCompleted),
+      fulfillCheckoutSession(sessionId),
+    ]);
+    const handled = await Promise.all(
+      [first, second, stale].map(async (response) => {
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { handled: boolean }).handled;
+      }),
+    );
     expect([...handled, page.fulfilled].filter(Boolean)).toHaveLength(1);
     expect((await deliver(expired)).status).toBe(200);
 
@@ -135,35 +185,62 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     const revealed = await readPayment(payment.paymentId, `?session_id=${sessionId}`);
     expect(revealed.token).toMatch(/^bdp_/);
     expect((await readPayment(payment.paymentId, `?session_id=${sessionId}`)).token).toBeUndefined();
-    const wrongSession = await getPayment(new Request(`${BASE}/api/payments/${payment.paymentId}?session_id=cs_test_other`), params({ id: payment.paymentId }));
+    const wrongSession = await getPayment(
+      new Request(`${BASE}/api/payments/${payment.paymentId}?session_id=cs_test_other`),
+      params({ id: payment.paymentId }),
+    );
     expect(wrongSession.status).toBe(403);
 
-    const edit = await callTool(jsonRequest("/api/tools/background-removal", { imageAssetId: photoId }, { "X-Payment-Token": revealed.token! }), params({ serviceId: "background-removal" }));
+    const edit = await callTool(
+      jsonRequest("/api/tools/background-removal", { imageAssetId: photoId }, { "X-Payment-Token": revealed.token! }),
+      params({ serviceId: "background-removal" }),
+    );
     expect(edit.status).toBe(200);
     const jobId = ((await edit.json()) as { data: { JobId: string } }).data.JobId;
     expect((await readPayment(payment.paymentId)).status).toBe("captured");
 
-    expect(await refundJobCharge({ jobId, reason: "customer unhappy" })).toMatchObject({ applied: true, amountMinor: 10, state: "full" });
+    expect(await refundJobCharge({ jobId, reason: "customer unhappy" })).toMatchObject({
+      applied: true,
+      amountMinor: 10,
+      state: "full",
+    });
     expect(await refundJobCharge({ jobId })).toMatchObject({ applied: false, amountMinor: 10 });
     const session = fake.sessions.get(sessionId)!;
-    expect(fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent).map((refund) => refund.amount)).toEqual([10]);
-    const refundRequests = fake.requests.filter((request) => request.path === "/v1/refunds" && request.body.payment_intent === session.payment_intent);
-    expect(refundRequests.map((request) => [request.idempotencyKey, request.body.amount])).toEqual([[`refund:${jobId}`, "10"]]);
+    expect(
+      fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent).map((refund) => refund.amount),
+    ).toEqual([10]);
+    const refundRequests = fake.requests.filter(
+      (request) => request.path === "/v1/refunds" && request.body.payment_intent === session.payment_intent,
+    );
+    expect(refundRequests.map((request) => [request.idempotencyKey, request.body.amount])).toEqual([
+      [`refund:${jobId}`, "10"],
+    ]);
     expect((await readPayment(payment.paymentId)).status).toBe("refunded");
-    expect(await (await getDb()).ledgerEntry.count({ where: { paymentId: payment.paymentId, kind: "refund" } })).toBe(1);
+    expect(await (await getDb()).ledgerEntry.count({ where: { paymentId: payment.paymentId, kind: "refund" } })).toBe(
+      1,
+    );
   });
 
   it("starts a batch paid at Checkout with the token revealed on return; refunding one photo refunds that photo's price at Stripe", async () => {
-    const created = await createPaymentRoute(jsonRequest("/api/payments", { serviceId: "background-change", units: 3 }), params({}));
+    const created = await createPaymentRoute(
+      jsonRequest("/api/payments", { serviceId: "background-change", units: 3 }),
+      params({}),
+    );
     const payment = (await created.json()) as PaymentBody & { amountMinor: number };
     expect(payment).toMatchObject({ status: "pending", amountMinor: 60 });
-    const session = [...fake.sessions.values()].find((candidate) => candidate.client_reference_id === payment.paymentId)!;
+    const session = [...fake.sessions.values()].find(
+      (candidate) => candidate.client_reference_id === payment.paymentId,
+    )!;
     expect(session.amount_total).toBe(60);
     // The buyer pays and comes back: the success page reveals the token once, and the browser starts the batch with it.
     fake.completeSession(session.id);
     const { token } = await revealCheckoutToken(session.id);
     expect(token).toMatch(/^bdp_/);
-    const body = { items: [1, 2, 3].map(() => ({ imageAssetId: photoId })), look: { backgroundColor: "#ffffff" }, paymentToken: token };
+    const body = {
+      items: [1, 2, 3].map(() => ({ imageAssetId: photoId })),
+      look: { backgroundColor: "#ffffff" },
+      paymentToken: token,
+    };
     const batchResponse = await createBatchRoute(jsonRequest("/api/batches", body), params({}));
     expect(batchResponse.status).toBe(201);
     const batch = (await batchResponse.json()) as { id: string; items: Array<{ jobId: string }> };
@@ -173,14 +250,24 @@ describe.each(testDbTargets())("Stripe checkout on $name", (target) => {
     for (const jobId of jobIds) expect((await waitForJob(jobId, 20_000)).status).toBe("succeeded");
     expect((await readPayment(payment.paymentId)).status).toBe("captured");
 
-    expect(await refundJobCharge({ jobId: jobIds[0]! })).toMatchObject({ applied: true, amountMinor: 20, refundedMinor: 20, state: "partial" });
+    expect(await refundJobCharge({ jobId: jobIds[0]! })).toMatchObject({
+      applied: true,
+      amountMinor: 20,
+      refundedMinor: 20,
+      state: "partial",
+    });
     expect(await refundJobCharge({ jobId: jobIds[0]! })).toMatchObject({ applied: false, refundedMinor: 20 });
-    const refunds = () => fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent).map((refund) => refund.amount);
+    const refunds = () =>
+      fake.refunds.filter((refund) => refund.payment_intent === session.payment_intent).map((refund) => refund.amount);
     expect(refunds()).toEqual([20]);
     expect((await readPayment(payment.paymentId)).status).toBe("captured");
 
     await refundJobCharge({ jobId: jobIds[1]! });
-    expect(await refundJobCharge({ jobId: jobIds[2]! })).toMatchObject({ applied: true, refundedMinor: 60, state: "full" });
+    expect(await refundJobCharge({ jobId: jobIds[2]! })).toMatchObject({
+      applied: true,
+      refundedMinor: 60,
+      state: "full",
+    });
     expect(refunds()).toEqual([20, 20, 20]);
     expect((await readPayment(payment.paymentId)).status).toBe("refunded");
   });

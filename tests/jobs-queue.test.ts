@@ -16,7 +16,11 @@ import { BASE, until, prepareScratchEnv } from "./helpers/paid-api";
 import { testDbTargets, useTestDb } from "./test-db";
 
 // sky-replacement runs on the real embedded engine; background-removal on a scripted provider.
-const dataDir = await prepareScratchEnv({ PROVIDER_SKY_REPLACEMENT: "local", PROVIDER_BACKGROUND_REMOVAL: "scripted", ENGINE_CONCURRENCY: "1" });
+const dataDir = await prepareScratchEnv({
+  PROVIDER_SKY_REPLACEMENT: "local",
+  PROVIDER_BACKGROUND_REMOVAL: "scripted",
+  ENGINE_CONCURRENCY: "1",
+});
 afterAll(async () => {
   await closeEnginePool();
   await rm(dataDir, { recursive: true, force: true });
@@ -57,7 +61,11 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
   it("runs a paid sky replacement on the embedded engine, stores the result and captures the payment", async () => {
     start();
     const payment = await createPayment({ serviceId: "sky-replacement", origin: BASE });
-    const job = await enqueuePaidJob({ serviceId: "sky-replacement", input: { imageAssetId: cameraId, skyPresetId: "sunset-orange", harmonize: 0.6, horizonShift: 0, format: "jpeg" }, paymentToken: payment.token! });
+    const job = await enqueuePaidJob({
+      serviceId: "sky-replacement",
+      input: { imageAssetId: cameraId, skyPresetId: "sunset-orange", harmonize: 0.6, horizonShift: 0, format: "jpeg" },
+      paymentToken: payment.token!,
+    });
     const done = await waitForJob(job.id, 60_000);
     expect(done.status).toBe("succeeded");
     expect(done.provider).toBe("local");
@@ -77,18 +85,47 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     start();
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
     script.push(new AppError("engine_failed", "The engine crashed."));
-    const failed = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token! })).id, 20_000);
+    const failed = await waitForJob(
+      (
+        await enqueuePaidJob({
+          serviceId: "background-removal",
+          input: { imageAssetId: cameraId },
+          paymentToken: payment.token!,
+        })
+      ).id,
+      20_000,
+    );
     expect(failed).toMatchObject({ status: "failed", errorCode: "engine_failed", attempts: 1 });
     const db = await getDb();
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("released");
 
     script.push(new AppError("no_subject_detected", "No subject in this photo."));
-    const refused = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token! })).id, 20_000);
+    const refused = await waitForJob(
+      (
+        await enqueuePaidJob({
+          serviceId: "background-removal",
+          input: { imageAssetId: cameraId },
+          paymentToken: payment.token!,
+        })
+      ).id,
+      20_000,
+    );
     expect(refused).toMatchObject({ status: "failed", errorCode: "no_subject_detected" });
 
-    const ok = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token! })).id, 20_000);
+    const ok = await waitForJob(
+      (
+        await enqueuePaidJob({
+          serviceId: "background-removal",
+          input: { imageAssetId: cameraId },
+          paymentToken: payment.token!,
+        })
+      ).id,
+      20_000,
+    );
     expect(ok.status).toBe("succeeded");
-    const kinds = (await db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId } })).map((entry) => entry.kind);
+    const kinds = (await db.ledgerEntry.findMany({ where: { paymentId: payment.paymentId } })).map(
+      (entry) => entry.kind,
+    );
     expect(kinds.filter((kind) => kind === "capture")).toHaveLength(1);
     expect(kinds.filter((kind) => kind === "release")).toHaveLength(2);
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("captured");
@@ -98,7 +135,16 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     start();
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
     script.push(new AppError("provider_unavailable", "Busy.", { retryable: true }));
-    const job = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token! })).id, 20_000);
+    const job = await waitForJob(
+      (
+        await enqueuePaidJob({
+          serviceId: "background-removal",
+          input: { imageAssetId: cameraId },
+          paymentToken: payment.token!,
+        })
+      ).id,
+      20_000,
+    );
     // The provider router retries inside the job's attempt; the job itself ran once.
     expect(job).toMatchObject({ status: "succeeded", attempts: 1 });
     const db = await getDb();
@@ -111,7 +157,17 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
     // Each job attempt makes 3 provider calls (router: 1 + 2 retries); 2 attempts = 6 failures.
     script.push(...Array.from({ length: 6 }, () => new AppError("provider_unavailable", "Down.", { retryable: true })));
-    const job = await waitForJob((await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token!, maxAttempts: 2 })).id, 20_000);
+    const job = await waitForJob(
+      (
+        await enqueuePaidJob({
+          serviceId: "background-removal",
+          input: { imageAssetId: cameraId },
+          paymentToken: payment.token!,
+          maxAttempts: 2,
+        })
+      ).id,
+      20_000,
+    );
     expect(job).toMatchObject({ status: "failed", attempts: 2, errorCode: "provider_unavailable" });
     const db = await getDb();
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("released");
@@ -124,7 +180,11 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     await workers?.stop();
     workers = undefined;
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
-    const job = await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token! });
+    const job = await enqueuePaidJob({
+      serviceId: "background-removal",
+      input: { imageAssetId: cameraId },
+      paymentToken: payment.token!,
+    });
     const claimed = await claimNextJob({ workerId: "dead-worker", leaseSeconds: 0.5 });
     expect(claimed?.id).toBe(job.id);
     start();
@@ -132,7 +192,11 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
     expect(done.lockedBy).not.toBe("dead-worker");
     // The old worker wakes up and tries to finish: refused, nothing booked twice.
-    const late = await finishJobSuccess({ jobId: job.id, workerId: "dead-worker", success: { resultAssetId: done.resultAssetId!, provider: "late" } });
+    const late = await finishJobSuccess({
+      jobId: job.id,
+      workerId: "dead-worker",
+      success: { resultAssetId: done.resultAssetId!, provider: "late" },
+    });
     expect(late).toBe(false);
     const db = await getDb();
     expect(await db.ledgerEntry.count({ where: { paymentId: payment.paymentId, kind: "capture" } })).toBe(1);
@@ -142,19 +206,31 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
     await workers?.stop();
     workers = undefined;
     const payment = await createPayment({ serviceId: "background-removal", origin: BASE });
-    const job = await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: payment.token!, maxAttempts: 1 });
+    const job = await enqueuePaidJob({
+      serviceId: "background-removal",
+      input: { imageAssetId: cameraId },
+      paymentToken: payment.token!,
+      maxAttempts: 1,
+    });
     await claimNextJob({ workerId: "dead-worker", leaseSeconds: 0.2 });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await failDeadJobs({ workerId: "sweeper", leaseSeconds: 5 })).toBe(1);
     const db = await getDb();
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "failed", errorCode: "job_timeout" });
+    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+      status: "failed",
+      errorCode: "job_timeout",
+    });
     expect((await db.payment.findUniqueOrThrow({ where: { id: payment.paymentId } })).status).toBe("released");
   });
 
   it("cancels a queued job at once and a running job at its next heartbeat, releasing both payments", async () => {
     const db = await getDb();
     const first = await createPayment({ serviceId: "background-removal", origin: BASE });
-    const queued = await enqueuePaidJob({ serviceId: "background-removal", input: { imageAssetId: cameraId }, paymentToken: first.token! });
+    const queued = await enqueuePaidJob({
+      serviceId: "background-removal",
+      input: { imageAssetId: cameraId },
+      paymentToken: first.token!,
+    });
     expect((await cancelJob(queued.id)).status).toBe("canceled");
     expect((await db.payment.findUniqueOrThrow({ where: { id: first.paymentId } })).status).toBe("released");
 
@@ -170,7 +246,11 @@ describe.each(testDbTargets())("job queue on $name", (target) => {
           ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
         }),
     });
-    const running = await enqueuePaidJob({ serviceId: "sky-replacement", input: { imageAssetId: cameraId, skyPresetId: "clear-blue" }, paymentToken: second.token! });
+    const running = await enqueuePaidJob({
+      serviceId: "sky-replacement",
+      input: { imageAssetId: cameraId, skyPresetId: "clear-blue" },
+      paymentToken: second.token!,
+    });
     await until(async () => (await db.job.findUniqueOrThrow({ where: { id: running.id } })).status === "running");
     await cancelJob(running.id);
     const done = await waitForJob(running.id, 10_000);

@@ -48,7 +48,16 @@ describe.runIf(serverTarget)("a standalone worker killed mid-job (Postgres serve
     serverUrl.pathname = new URL(databaseUrl).pathname;
     const proc = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "lib/jobs/run-worker.ts"], {
       cwd: process.cwd(),
-      env: { ...process.env, DATABASE_URL: serverUrl.toString(), DATA_DIR: dataDir, SIGNING_SECRET, JOB_LEASE_SECONDS: "2", WORKER_CONCURRENCY: "1", PROVIDER_SKY_REPLACEMENT: "local", LOG_LEVEL: "warn" },
+      env: {
+        ...process.env,
+        DATABASE_URL: serverUrl.toString(),
+        DATA_DIR: dataDir,
+        SIGNING_SECRET,
+        JOB_LEASE_SECONDS: "2",
+        WORKER_CONCURRENCY: "1",
+        PROVIDER_SKY_REPLACEMENT: "local",
+        LOG_LEVEL: "warn",
+      },
       stdio: ["ignore", "inherit", "inherit"],
     });
     return proc;
@@ -60,18 +69,30 @@ describe.runIf(serverTarget)("a standalone worker killed mid-job (Postgres serve
 
     // 1. The standalone worker does the whole job.
     const first = await createPayment({ serviceId: "sky-replacement", origin: BASE });
-    const small = await enqueuePaidJob({ serviceId: "sky-replacement", input: { imageAssetId: smallId, skyPresetId: "clear-blue" }, paymentToken: first.token! });
+    const small = await enqueuePaidJob({
+      serviceId: "sky-replacement",
+      input: { imageAssetId: smallId, skyPresetId: "clear-blue" },
+      paymentToken: first.token!,
+    });
     const smallDone = await waitForJob(small.id, 120_000);
     expect(smallDone.status).toBe("succeeded");
     expect(smallDone.lockedBy).toContain(`:${child.pid}:`);
 
     // 2. It dies with the next job in hand.
     const second = await createPayment({ serviceId: "sky-replacement", origin: BASE });
-    const large = await enqueuePaidJob({ serviceId: "sky-replacement", input: { imageAssetId: largeId, skyPresetId: "sunset-orange" }, paymentToken: second.token! });
-    await until(async () => {
-      const row = await db.job.findUniqueOrThrow({ where: { id: large.id } });
-      return row.status === "running" && row.lockedBy?.includes(`:${child!.pid}:`);
-    }, 60_000, 10);
+    const large = await enqueuePaidJob({
+      serviceId: "sky-replacement",
+      input: { imageAssetId: largeId, skyPresetId: "sunset-orange" },
+      paymentToken: second.token!,
+    });
+    await until(
+      async () => {
+        const row = await db.job.findUniqueOrThrow({ where: { id: large.id } });
+        return row.status === "running" && row.lockedBy?.includes(`:${child!.pid}:`);
+      },
+      60_000,
+      10,
+    );
     child.kill("SIGKILL");
     await new Promise((resolve) => child!.once("exit", resolve));
     const orphan = await db.job.findUniqueOrThrow({ where: { id: large.id } });

@@ -5,7 +5,17 @@ import { createAlibabaProvider, createAssetPublisher } from "@/lib/providers/ali
 import { canonicalRequest, percentEncode, signRpcRequest } from "@/lib/providers/alibaba/sign";
 import { resetCircuits, routeCall } from "@/lib/providers/router";
 import type { ImageProvider } from "@/lib/providers/types";
-import { callRecorder, FAST_ROUTER, makeImage, makeNoisyImage, okResult, regionMean, startAssetHost, stubProvider, setupTempEnv } from "./providers-support";
+import {
+  callRecorder,
+  FAST_ROUTER,
+  makeImage,
+  makeNoisyImage,
+  okResult,
+  regionMean,
+  startAssetHost,
+  stubProvider,
+  setupTempEnv,
+} from "./providers-support";
 import { testDbTargets, useTestDb } from "./test-db";
 
 setupTempEnv();
@@ -40,17 +50,27 @@ describe("Alibaba ACS3-HMAC-SHA256 signing (golden, notes/providers.md §1.2)", 
       ].join("\n"),
     );
     // Golden values computed independently with `openssl dgst -sha256` / `-hmac testsecret`.
-    expect(signed.stringToSign).toBe("ACS3-HMAC-SHA256\nf9cd60205092c547d21b52a47afb6ea3e89911c4015096e9217d23b1df9a4c65");
+    expect(signed.stringToSign).toBe(
+      "ACS3-HMAC-SHA256\nf9cd60205092c547d21b52a47afb6ea3e89911c4015096e9217d23b1df9a4c65",
+    );
     expect(signed.signature).toBe("03bdf604e4fcc9b82247b974be6d4f4b3544395c7fc1b57f88be3fdb80e7fcc6");
     expect(signed.headers.authorization).toBe(
       "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=03bdf604e4fcc9b82247b974be6d4f4b3544395c7fc1b57f88be3fdb80e7fcc6",
     );
-    expect(signed.url).toBe("https://imageseg.cn-shanghai.aliyuncs.com/?ImageURL=https%3A%2F%2Fexample.com%2Fin.jpg&ReplaceImageURL=https%3A%2F%2Fexample.com%2Fsky.jpg");
+    expect(signed.url).toBe(
+      "https://imageseg.cn-shanghai.aliyuncs.com/?ImageURL=https%3A%2F%2Fexample.com%2Fin.jpg&ReplaceImageURL=https%3A%2F%2Fexample.com%2Fsky.jpg",
+    );
   });
 
   it("percent-encodes the five extra characters and signs content-type when present", () => {
     expect(percentEncode("a b*(c)!'~")).toBe("a%20b%2A%28c%29%21%27~");
-    const { signedHeaders } = canonicalRequest({ method: "POST", path: "/", query: {}, headers: { "Content-Type": "x", Accept: "y", "x-acs-date": "d", Host: "h" }, body: "" });
+    const { signedHeaders } = canonicalRequest({
+      method: "POST",
+      path: "/",
+      query: {},
+      headers: { "Content-Type": "x", Accept: "y", "x-acs-date": "d", Host: "h" },
+      body: "",
+    });
     expect(signedHeaders).toBe("content-type;host;x-acs-date");
   });
 });
@@ -91,21 +111,42 @@ for (const target of testDbTargets()) {
         callCostMinor: 3,
       });
     }
-    const ctx = (recordCall?: (c: unknown) => Promise<void>) => ({ signal: new AbortController().signal, recordCall }) as never;
+    const ctx = (recordCall?: (c: unknown) => Promise<void>) =>
+      ({ signal: new AbortController().signal, recordCall }) as never;
 
     it("replaces the sky (ChangeSky) from a preset, downloads the result at once and records the cost", async () => {
       const image = await makeImage({ width: 640, height: 480 });
       const recorder = callRecorder(db.handle.prisma);
-      const routed = await routeCall({ serviceId: "sky-replacement", request: { image, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }, chain: [provider], signal: new AbortController().signal, recordCall: recorder.recordCall, options: FAST_ROUTER });
+      const routed = await routeCall({
+        serviceId: "sky-replacement",
+        request: {
+          image,
+          sky: { kind: "preset", presetId: "clear-blue" },
+          harmonize: 0.5,
+          horizonShift: 0,
+          format: "jpeg",
+        },
+        chain: [provider],
+        signal: new AbortController().signal,
+        recordCall: recorder.recordCall,
+        options: FAST_ROUTER,
+      });
       expect(routed.providerId).toBe("alibaba");
       const meta = await sharp(routed.result.bytes).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(["jpeg", 640, 480]);
       // Our inputs went out through signed, expiring URLs and were fetched by the fake.
       expect(fake.state.fetched).toHaveLength(2);
-      expect(fake.state.fetched.every((u) => u.startsWith(`${assets.url}/api/assets/`) && /expires=\d+&sig=/.test(u))).toBe(true);
+      expect(
+        fake.state.fetched.every((u) => u.startsWith(`${assets.url}/api/assets/`) && /expires=\d+&sig=/.test(u)),
+      ).toBe(true);
       expect(routed.result.costMinor).toBe(3);
-      expect(routed.attempts.map((a) => [a.action, a.ok])).toEqual([["ChangeSky", true], ["download", true]]);
-      const rows = await db.handle.prisma.providerCall.findMany({ where: { provider: "alibaba", action: "ChangeSky" } });
+      expect(routed.attempts.map((a) => [a.action, a.ok])).toEqual([
+        ["ChangeSky", true],
+        ["download", true],
+      ]);
+      const rows = await db.handle.prisma.providerCall.findMany({
+        where: { provider: "alibaba", action: "ChangeSky" },
+      });
       expect(rows.at(-1)).toMatchObject({ ok: true, httpStatus: 200, costMinor: 3 });
       expect(rows.at(-1)!.requestId).toMatch(/^[0-9A-F-]{36}$/);
     });
@@ -113,7 +154,10 @@ for (const target of testDbTargets()) {
     it("uses an uploaded sky photo as the reference (the result's sky has its colour)", async () => {
       const image = await makeImage({ width: 400, height: 300 });
       const sky = await makeImage({ width: 300, height: 200, top: "#ff2020", bottom: "#ff2020" });
-      const result = await provider.skyReplacement!({ image, sky: { kind: "image", image: sky }, harmonize: 0, horizonShift: 0, format: "png" }, ctx());
+      const result = await provider.skyReplacement!(
+        { image, sky: { kind: "image", image: sky }, harmonize: 0, horizonShift: 0, format: "png" },
+        ctx(),
+      );
       const [r, g, b] = await regionMean(result.bytes, { left: 0, top: 0, width: 400, height: 60 });
       expect(r).toBeGreaterThan(200);
       expect(g! + b!).toBeLessThan(120);
@@ -122,7 +166,10 @@ for (const target of testDbTargets()) {
     it("sends oversized photos (> 2000 px, > 3 MB) as a smaller copy and returns the input size", async () => {
       const image = await makeNoisyImage(2100, 1500);
       expect(image.bytes.length).toBeGreaterThan(3 * 1024 * 1024);
-      const result = await provider.skyReplacement!({ image, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0, horizonShift: 0, format: "jpeg" }, ctx());
+      const result = await provider.skyReplacement!(
+        { image, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0, horizonShift: 0, format: "jpeg" },
+        ctx(),
+      );
       expect([result.width, result.height]).toEqual([2100, 1500]);
       const meta = await sharp(result.bytes).metadata();
       expect([meta.width, meta.height]).toEqual([2100, 1500]);
@@ -157,14 +204,34 @@ for (const target of testDbTargets()) {
       const image = await makeImage({ width: 300, height: 200 });
       const recorder = callRecorder();
       await expect(
-        routeCall({ serviceId: "sky-replacement", request: { image, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0, horizonShift: 0, format: "jpeg" }, chain: [bad], signal: new AbortController().signal, recordCall: recorder.recordCall, options: FAST_ROUTER }),
+        routeCall({
+          serviceId: "sky-replacement",
+          request: {
+            image,
+            sky: { kind: "preset", presetId: "clear-blue" },
+            harmonize: 0,
+            horizonShift: 0,
+            format: "jpeg",
+          },
+          chain: [bad],
+          signal: new AbortController().signal,
+          recordCall: recorder.recordCall,
+          options: FAST_ROUTER,
+        }),
       ).rejects.toMatchObject({ code: "provider_auth_failed" });
       expect(fake.state.calls).toEqual([{ action: "ChangeSky", status: 400, code: "SignatureDoesNotMatch" }]);
       expect(recorder.records[0]).toMatchObject({ ok: false, httpStatus: 400, errorCode: "provider_auth_failed" });
     });
 
     it("refuses a tampered request (signature checked by the fake)", async () => {
-      const signed = signRpcRequest({ endpoint: fake.url, action: "ChangeSky", version: "2019-12-30", query: { ImageURL: "http://127.0.0.1:1/a.jpg", ReplaceImageURL: "http://127.0.0.1:1/b.jpg" }, accessKeyId: fake.state.accessKeyId, accessKeySecret: fake.state.accessKeySecret });
+      const signed = signRpcRequest({
+        endpoint: fake.url,
+        action: "ChangeSky",
+        version: "2019-12-30",
+        query: { ImageURL: "http://127.0.0.1:1/a.jpg", ReplaceImageURL: "http://127.0.0.1:1/b.jpg" },
+        accessKeyId: fake.state.accessKeyId,
+        accessKeySecret: fake.state.accessKeySecret,
+      });
       const tampered = signed.url.replace("a.jpg", "evil.jpg");
       const res = await fetch(tampered, { method: "POST", headers: signed.headers });
       expect(res.status).toBe(400);
@@ -175,7 +242,14 @@ for (const target of testDbTargets()) {
       const image = await makeImage({ width: 40, height: 40 });
       const local = stubProvider({ id: "local", impl: () => okResult() });
       const recorder = callRecorder();
-      const error = await routeCall({ serviceId: "background-removal", request: { image, format: "png", output: "cutout" }, chain: [provider, local], signal: new AbortController().signal, recordCall: recorder.recordCall, options: FAST_ROUTER }).catch((e: unknown) => e);
+      const error = await routeCall({
+        serviceId: "background-removal",
+        request: { image, format: "png", output: "cutout" },
+        chain: [provider, local],
+        signal: new AbortController().signal,
+        recordCall: recorder.recordCall,
+        options: FAST_ROUTER,
+      }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "provider_rejected_input" });
       expect((error as Error).message).toContain("The image resolution must be larger than 50x50.");
       expect(local.calls).toBe(0);
@@ -187,7 +261,20 @@ for (const target of testDbTargets()) {
       const image = await makeImage({ width: 300, height: 200 });
       const local = stubProvider({ id: "local", impl: () => okResult(300, 200) });
       const recorder = callRecorder();
-      const routed = await routeCall({ serviceId: "sky-replacement", request: { image, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0, horizonShift: 0, format: "jpeg" }, chain: [provider, local], signal: new AbortController().signal, recordCall: recorder.recordCall, options: FAST_ROUTER });
+      const routed = await routeCall({
+        serviceId: "sky-replacement",
+        request: {
+          image,
+          sky: { kind: "preset", presetId: "clear-blue" },
+          harmonize: 0,
+          horizonShift: 0,
+          format: "jpeg",
+        },
+        chain: [provider, local],
+        signal: new AbortController().signal,
+        recordCall: recorder.recordCall,
+        options: FAST_ROUTER,
+      });
       expect(routed.providerId).toBe("local");
       expect(recorder.records.map((r) => [r.provider, r.action, r.ok, r.httpStatus])).toEqual([
         ["alibaba", "ChangeSky", true, 200],
@@ -219,9 +306,19 @@ for (const target of testDbTargets()) {
       const image = await makeImage({ width: 300, height: 200 });
       const local = stubProvider({ id: "local", impl: () => okResult(300, 200) });
       const recorder = callRecorder();
-      const routed = await routeCall({ serviceId: "background-removal", request: { image, format: "png", output: "cutout" }, chain: [slow, local], signal: new AbortController().signal, recordCall: recorder.recordCall, options: { ...FAST_ROUTER, retries: 1 } });
+      const routed = await routeCall({
+        serviceId: "background-removal",
+        request: { image, format: "png", output: "cutout" },
+        chain: [slow, local],
+        signal: new AbortController().signal,
+        recordCall: recorder.recordCall,
+        options: { ...FAST_ROUTER, retries: 1 },
+      });
       expect(routed.providerId).toBe("local");
-      expect(recorder.records.filter((r) => r.provider === "alibaba").map((r) => r.errorCode)).toEqual(["provider_unavailable", "provider_unavailable"]);
+      expect(recorder.records.filter((r) => r.provider === "alibaba").map((r) => r.errorCode)).toEqual([
+        "provider_unavailable",
+        "provider_unavailable",
+      ]);
     });
   });
 }

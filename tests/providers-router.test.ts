@@ -5,7 +5,17 @@ import { parseEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { buildProviderChain, validateProviderConfig } from "@/lib/providers/chain";
 import { backoffDelay, getCircuitStates, resetCircuits, routeCall, type RouterOptions } from "@/lib/providers/router";
-import { callRecorder, failWith, FAST_ROUTER, makeImage, okResult, runJobThroughRouter, startAssetHost, stubProvider, setupTempEnv } from "./providers-support";
+import {
+  callRecorder,
+  failWith,
+  FAST_ROUTER,
+  makeImage,
+  okResult,
+  runJobThroughRouter,
+  startAssetHost,
+  stubProvider,
+  setupTempEnv,
+} from "./providers-support";
 import { testDbTargets, useTestDb } from "./test-db";
 
 setupTempEnv();
@@ -26,7 +36,21 @@ describe("router: retries, fallback, circuit breaker", () => {
     const local = stubProvider({ id: "local", impl: () => okResult() });
     const delays: number[] = [];
     const recorder = callRecorder();
-    const routed = await routeCall({ serviceId: "background-removal", request: request(), chain: [vendor, local], signal: signal(), recordCall: recorder.recordCall, options: { ...FAST_ROUTER, retries: 2, baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.5, sleep: async (ms) => void delays.push(ms) } });
+    const routed = await routeCall({
+      serviceId: "background-removal",
+      request: request(),
+      chain: [vendor, local],
+      signal: signal(),
+      recordCall: recorder.recordCall,
+      options: {
+        ...FAST_ROUTER,
+        retries: 2,
+        baseDelayMs: 100,
+        maxDelayMs: 1000,
+        random: () => 0.5,
+        sleep: async (ms) => void delays.push(ms),
+      },
+    });
     expect(routed.providerId).toBe("local");
     expect(vendor.calls).toBe(3);
     expect(delays).toEqual([50, 100]);
@@ -50,28 +74,74 @@ describe("router: retries, fallback, circuit breaker", () => {
     const options: Partial<RouterOptions> = { ...FAST_ROUTER, now: () => now, authCooldownMs: 60_000 };
     const vendor = stubProvider({ id: "vendor", impl: failWith("provider_auth_failed") });
     const local = stubProvider({ id: "local", impl: () => okResult() });
-    const first = await routeCall({ serviceId: "background-removal", request: request(), chain: [vendor, local], signal: signal(), recordCall: async () => undefined, options });
+    const first = await routeCall({
+      serviceId: "background-removal",
+      request: request(),
+      chain: [vendor, local],
+      signal: signal(),
+      recordCall: async () => undefined,
+      options,
+    });
     expect(first.providerId).toBe("local");
     expect(vendor.calls).toBe(1);
-    expect(getCircuitStates(now)).toEqual([expect.objectContaining({ providerId: "vendor", state: "open", lastError: expect.objectContaining({ code: "provider_auth_failed" }) })]);
+    expect(getCircuitStates(now)).toEqual([
+      expect.objectContaining({
+        providerId: "vendor",
+        state: "open",
+        lastError: expect.objectContaining({ code: "provider_auth_failed" }),
+      }),
+    ]);
 
-    const second = await routeCall({ serviceId: "background-removal", request: request(), chain: [vendor, local], signal: signal(), recordCall: async () => undefined, options });
+    const second = await routeCall({
+      serviceId: "background-removal",
+      request: request(),
+      chain: [vendor, local],
+      signal: signal(),
+      recordCall: async () => undefined,
+      options,
+    });
     expect(vendor.calls).toBe(1);
     expect(second.skipped).toEqual([{ providerId: "vendor", reason: "circuit open" }]);
 
     // Without a fallback the job fails with the auth error, never silently.
     resetCircuits();
-    await expect(routeCall({ serviceId: "background-removal", request: request(), chain: [vendor], signal: signal(), recordCall: async () => undefined, options })).rejects.toMatchObject({ code: "provider_auth_failed" });
+    await expect(
+      routeCall({
+        serviceId: "background-removal",
+        request: request(),
+        chain: [vendor],
+        signal: signal(),
+        recordCall: async () => undefined,
+        options,
+      }),
+    ).rejects.toMatchObject({ code: "provider_auth_failed" });
     expect(vendor.calls).toBe(2);
   });
 
   it("opens after repeated failures, lets one trial through when half-open, closes on success", async () => {
     let now = 5_000_000;
     let healthy = false;
-    const options: Partial<RouterOptions> = { ...FAST_ROUTER, retries: 0, failureThreshold: 2, cooldownMs: 10_000, now: () => now };
-    const vendor = stubProvider({ id: "flaky", impl: () => (healthy ? okResult() : failWith("provider_unavailable", true)()) });
+    const options: Partial<RouterOptions> = {
+      ...FAST_ROUTER,
+      retries: 0,
+      failureThreshold: 2,
+      cooldownMs: 10_000,
+      now: () => now,
+    };
+    const vendor = stubProvider({
+      id: "flaky",
+      impl: () => (healthy ? okResult() : failWith("provider_unavailable", true)()),
+    });
     const local = stubProvider({ id: "local", impl: () => okResult() });
-    const run = () => routeCall({ serviceId: "background-removal", request: request(), chain: [vendor, local], signal: signal(), recordCall: async () => undefined, options });
+    const run = () =>
+      routeCall({
+        serviceId: "background-removal",
+        request: request(),
+        chain: [vendor, local],
+        signal: signal(),
+        recordCall: async () => undefined,
+        options,
+      });
     await run();
     expect(getCircuitStates(now)[0]).toMatchObject({ state: "closed", consecutiveFailures: 1 });
     await run();
@@ -91,20 +161,60 @@ describe("router: retries, fallback, circuit breaker", () => {
   });
 
   it("bad input ends the job: no retry, no fallback; the engine's verdicts too", async () => {
-    const vendor = stubProvider({ id: "vendor", impl: () => { throw new AppError("provider_rejected_input", "vendor could not process this image: too small"); } });
+    const vendor = stubProvider({
+      id: "vendor",
+      impl: () => {
+        throw new AppError("provider_rejected_input", "vendor could not process this image: too small");
+      },
+    });
     const local = stubProvider({ id: "local", impl: () => okResult() });
-    await expect(routeCall({ serviceId: "background-removal", request: request(), chain: [vendor, local], signal: signal(), recordCall: async () => undefined, options: FAST_ROUTER })).rejects.toMatchObject({ code: "provider_rejected_input", message: expect.stringContaining("too small") });
+    await expect(
+      routeCall({
+        serviceId: "background-removal",
+        request: request(),
+        chain: [vendor, local],
+        signal: signal(),
+        recordCall: async () => undefined,
+        options: FAST_ROUTER,
+      }),
+    ).rejects.toMatchObject({ code: "provider_rejected_input", message: expect.stringContaining("too small") });
     expect([vendor.calls, local.calls]).toEqual([1, 0]);
     const engine = stubProvider({ id: "local", impl: failWith("no_sky_detected") });
-    await expect(routeCall({ serviceId: "background-removal", request: request(), chain: [engine], signal: signal(), recordCall: async () => undefined, options: FAST_ROUTER })).rejects.toMatchObject({ code: "no_sky_detected" });
+    await expect(
+      routeCall({
+        serviceId: "background-removal",
+        request: request(),
+        chain: [engine],
+        signal: signal(),
+        recordCall: async () => undefined,
+        options: FAST_ROUTER,
+      }),
+    ).rejects.toMatchObject({ code: "no_sky_detected" });
     expect(getCircuitStates().find((c) => c.providerId === "vendor")?.consecutiveFailures ?? 0).toBe(0);
   });
 
   it("skips providers without the capability or that decline the request; an empty result is provider_unavailable", async () => {
     const skyOnly = stubProvider({ id: "sky-only", capabilities: ["sky-replacement"], impl: () => okResult() });
-    const picky = Object.assign(stubProvider({ id: "picky", impl: () => okResult() }), { canHandle: () => "previews are rendered locally" });
-    const error = await routeCall({ serviceId: "background-removal", request: request(), chain: [skyOnly, picky], signal: signal(), recordCall: async () => undefined, options: FAST_ROUTER }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "provider_unavailable", details: { skipped: [{ providerId: "sky-only", reason: "does not offer background-removal" }, { providerId: "picky", reason: "previews are rendered locally" }] } });
+    const picky = Object.assign(stubProvider({ id: "picky", impl: () => okResult() }), {
+      canHandle: () => "previews are rendered locally",
+    });
+    const error = await routeCall({
+      serviceId: "background-removal",
+      request: request(),
+      chain: [skyOnly, picky],
+      signal: signal(),
+      recordCall: async () => undefined,
+      options: FAST_ROUTER,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "provider_unavailable",
+      details: {
+        skipped: [
+          { providerId: "sky-only", reason: "does not offer background-removal" },
+          { providerId: "picky", reason: "previews are rendered locally" },
+        ],
+      },
+    });
     expect(skyOnly.calls + picky.calls).toBe(0);
   });
 
@@ -112,39 +222,86 @@ describe("router: retries, fallback, circuit breaker", () => {
     const controller = new AbortController();
     controller.abort();
     const vendor = stubProvider({ id: "vendor", impl: () => okResult() });
-    await expect(routeCall({ serviceId: "background-removal", request: request(), chain: [vendor], signal: controller.signal, recordCall: async () => undefined, options: FAST_ROUTER })).rejects.toMatchObject({ code: "job_canceled" });
+    await expect(
+      routeCall({
+        serviceId: "background-removal",
+        request: request(),
+        chain: [vendor],
+        signal: controller.signal,
+        recordCall: async () => undefined,
+        options: FAST_ROUTER,
+      }),
+    ).rejects.toMatchObject({ code: "job_canceled" });
     expect(vendor.calls).toBe(0);
   });
 
   it("an unexpected exception from a provider is provider_failed and falls back", async () => {
-    const vendor = stubProvider({ id: "vendor", impl: () => { throw new TypeError("boom"); } });
+    const vendor = stubProvider({
+      id: "vendor",
+      impl: () => {
+        throw new TypeError("boom");
+      },
+    });
     const local = stubProvider({ id: "local", impl: () => okResult() });
-    const routed = await routeCall({ serviceId: "background-removal", request: request(), chain: [vendor, local], signal: signal(), recordCall: async () => undefined, options: FAST_ROUTER });
+    const routed = await routeCall({
+      serviceId: "background-removal",
+      request: request(),
+      chain: [vendor, local],
+      signal: signal(),
+      recordCall: async () => undefined,
+      options: FAST_ROUTER,
+    });
     expect(routed.attempts[0]).toMatchObject({ provider: "vendor", ok: false, errorCode: "provider_failed" });
     expect(routed.providerId).toBe("local");
   });
 });
 
 describe("chain configuration", () => {
-  const base = { ALIBABA_ACCESS_KEY_ID: "ak", ALIBABA_ACCESS_KEY_SECRET: "sk", SELLERPIC_API_KEY: "sp", YOUCAM_API_KEY: "yc", PUBLIC_BASE_URL: "https://backdrop.example" };
+  const base = {
+    ALIBABA_ACCESS_KEY_ID: "ak",
+    ALIBABA_ACCESS_KEY_SECRET: "sk",
+    SELLERPIC_API_KEY: "sp",
+    YOUCAM_API_KEY: "yc",
+    PUBLIC_BASE_URL: "https://backdrop.example",
+  };
 
   it("validateProviderConfig refuses URL providers without PUBLIC_BASE_URL, unknown names, missing keys and wrong services", () => {
-    expect(() => validateProviderConfig(parseEnv({ ...base, PROVIDER_SKY_REPLACEMENT: "alibaba,local" }))).not.toThrow();
-    expect(() => validateProviderConfig(parseEnv({ ...base, PUBLIC_BASE_URL: "", PROVIDER_SKY_REPLACEMENT: "alibaba,local" }))).toThrow(/PROVIDER_SKY_REPLACEMENT: alibaba fetches inputs by URL and needs PUBLIC_BASE_URL/);
-    expect(() => validateProviderConfig(parseEnv({ ...base, PROVIDER_BACKGROUND_CHANGE: "photoroom,local" }))).toThrow(/unknown provider "photoroom"/);
-    expect(() => validateProviderConfig(parseEnv({ ...base, YOUCAM_API_KEY: "", PROVIDER_BACKGROUND_REMOVAL: "youcam,local" }))).toThrow(/youcam needs YOUCAM_API_KEY/);
-    expect(() => validateProviderConfig(parseEnv({ ...base, PROVIDER_SKY_REPLACEMENT: "youcam,local" }))).toThrow(/youcam does not offer sky-replacement/);
+    expect(() =>
+      validateProviderConfig(parseEnv({ ...base, PROVIDER_SKY_REPLACEMENT: "alibaba,local" })),
+    ).not.toThrow();
+    expect(() =>
+      validateProviderConfig(parseEnv({ ...base, PUBLIC_BASE_URL: "", PROVIDER_SKY_REPLACEMENT: "alibaba,local" })),
+    ).toThrow(/PROVIDER_SKY_REPLACEMENT: alibaba fetches inputs by URL and needs PUBLIC_BASE_URL/);
+    expect(() => validateProviderConfig(parseEnv({ ...base, PROVIDER_BACKGROUND_CHANGE: "photoroom,local" }))).toThrow(
+      /unknown provider "photoroom"/,
+    );
+    expect(() =>
+      validateProviderConfig(parseEnv({ ...base, YOUCAM_API_KEY: "", PROVIDER_BACKGROUND_REMOVAL: "youcam,local" })),
+    ).toThrow(/youcam needs YOUCAM_API_KEY/);
+    expect(() => validateProviderConfig(parseEnv({ ...base, PROVIDER_SKY_REPLACEMENT: "youcam,local" }))).toThrow(
+      /youcam does not offer sky-replacement/,
+    );
   });
 
   it("buildProviderChain maps names in order and skips unconfigured vendors", async () => {
     const local = stubProvider({ id: "local", impl: () => okResult() });
-    const chain = await buildProviderChain("background-removal", parseEnv({ ...base, PROVIDER_BACKGROUND_REMOVAL: "youcam,sellerpic,alibaba,local" }), { local });
+    const chain = await buildProviderChain(
+      "background-removal",
+      parseEnv({ ...base, PROVIDER_BACKGROUND_REMOVAL: "youcam,sellerpic,alibaba,local" }),
+      { local },
+    );
     expect(chain.map((p) => p.id)).toEqual(["youcam", "sellerpic", "alibaba", "local"]);
-    const partial = await buildProviderChain("background-removal", parseEnv({ ...base, SELLERPIC_API_KEY: "", PROVIDER_BACKGROUND_REMOVAL: "sellerpic,local" }), { local });
+    const partial = await buildProviderChain(
+      "background-removal",
+      parseEnv({ ...base, SELLERPIC_API_KEY: "", PROVIDER_BACKGROUND_REMOVAL: "sellerpic,local" }),
+      { local },
+    );
     expect(partial.map((p) => p.id)).toEqual(["local"]);
     const fallbackDefault = await buildProviderChain("sky-replacement", parseEnv({}), { local });
     expect(fallbackDefault).toEqual([local]);
-    await expect(buildProviderChain("sky-replacement", parseEnv({ PROVIDER_SKY_REPLACEMENT: "nope" }), { local })).rejects.toThrow(/unknown provider/);
+    await expect(
+      buildProviderChain("sky-replacement", parseEnv({ PROVIDER_SKY_REPLACEMENT: "nope" }), { local }),
+    ).rejects.toThrow(/unknown provider/);
   });
 });
 
@@ -171,8 +328,20 @@ for (const target of testDbTargets()) {
       const image = await makeImage({ width: 320, height: 240 });
       const outcome = await runJobThroughRouter({
         serviceId: "sky-replacement",
-        request: { image, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" },
-        env: { PUBLIC_BASE_URL: assets.url, ALIBABA_ACCESS_KEY_ID: fake.state.accessKeyId, ALIBABA_ACCESS_KEY_SECRET: fake.state.accessKeySecret, ALIBABA_ENDPOINT: fake.url, PROVIDER_SKY_REPLACEMENT: "alibaba,local" },
+        request: {
+          image,
+          sky: { kind: "preset", presetId: "clear-blue" },
+          harmonize: 0.5,
+          horizonShift: 0,
+          format: "jpeg",
+        },
+        env: {
+          PUBLIC_BASE_URL: assets.url,
+          ALIBABA_ACCESS_KEY_ID: fake.state.accessKeyId,
+          ALIBABA_ACCESS_KEY_SECRET: fake.state.accessKeySecret,
+          ALIBABA_ENDPOINT: fake.url,
+          PROVIDER_SKY_REPLACEMENT: "alibaba,local",
+        },
         db: db.handle.prisma,
         overrides: { local: createLocalProvider({ mode: "inline" }) },
         routerOptions: { retries: 1 },

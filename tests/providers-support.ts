@@ -31,26 +31,48 @@ export function setupTempEnv(extra: Record<string, string> = {}): string {
 }
 
 /** A JPEG (or PNG) photo-like test image: a blue-ish "sky" band over a brown "ground". */
-export async function makeImage(params: { width: number; height: number; format?: "jpeg" | "png" | "webp"; top?: string; bottom?: string }): Promise<ImageInput> {
+export async function makeImage(params: {
+  width: number;
+  height: number;
+  format?: "jpeg" | "png" | "webp";
+  top?: string;
+  bottom?: string;
+}): Promise<ImageInput> {
   const { width, height } = params;
-  const top = await sharp({ create: { width, height: Math.ceil(height / 2), channels: 3, background: params.top ?? "#7fa7d9" } }).png().toBuffer();
-  let pipeline = sharp({ create: { width, height, channels: 3, background: params.bottom ?? "#6b4f2a" } }).composite([{ input: top, top: 0, left: 0 }]);
+  const top = await sharp({
+    create: { width, height: Math.ceil(height / 2), channels: 3, background: params.top ?? "#7fa7d9" },
+  })
+    .png()
+    .toBuffer();
+  let pipeline = sharp({ create: { width, height, channels: 3, background: params.bottom ?? "#6b4f2a" } }).composite([
+    { input: top, top: 0, left: 0 },
+  ]);
   const format = params.format ?? "jpeg";
   pipeline = format === "png" ? pipeline.png() : format === "webp" ? pipeline.webp() : pipeline.jpeg({ quality: 90 });
   const bytes = await pipeline.toBuffer();
-  return { bytes, mime: format === "png" ? "image/png" : format === "webp" ? "image/webp" : "image/jpeg", width, height };
+  return {
+    bytes,
+    mime: format === "png" ? "image/png" : format === "webp" ? "image/webp" : "image/jpeg",
+    width,
+    height,
+  };
 }
 
 /** Noise image of a given size (large byte counts, for the 3 MB limit). */
 export async function makeNoisyImage(width: number, height: number): Promise<ImageInput> {
   const data = Buffer.alloc(width * height * 3);
   for (let i = 0; i < data.length; i += 1) data[i] = (i * 2654435761) >>> 24;
-  const bytes = await sharp(data, { raw: { width, height, channels: 3 } }).jpeg({ quality: 98 }).toBuffer();
+  const bytes = await sharp(data, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 98 })
+    .toBuffer();
   return { bytes, mime: "image/jpeg", width, height };
 }
 
 /** Mean RGB(A) of a region. */
-export async function regionMean(bytes: Buffer, region: { left: number; top: number; width: number; height: number }): Promise<number[]> {
+export async function regionMean(
+  bytes: Buffer,
+  region: { left: number; top: number; width: number; height: number },
+): Promise<number[]> {
   const { data, info } = await sharp(bytes).extract(region).raw().toBuffer({ resolveWithObject: true });
   const sums = new Array<number>(info.channels).fill(0);
   for (let i = 0; i < data.length; i += 1) sums[i % info.channels]! += data[i]!;
@@ -91,10 +113,11 @@ export async function startAssetHost(): Promise<{ url: string; close: () => Prom
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -106,7 +129,9 @@ export function stubProvider(params: {
 }): ImageProvider & { calls: number } {
   const provider = {
     id: params.id,
-    capabilities: params.capabilities ?? (["sky-replacement", "background-change", "background-removal", "prompt-segmentation"] as ServiceId[]),
+    capabilities:
+      params.capabilities ??
+      (["sky-replacement", "background-change", "background-removal", "prompt-segmentation"] as ServiceId[]),
     calls: 0,
     async skyReplacement() {
       provider.calls += 1;
@@ -129,13 +154,17 @@ export function stubProvider(params: {
 }
 
 export async function okResult(width = 8, height = 8, costMinor = 0): Promise<ProviderResult> {
-  const bytes = await sharp({ create: { width, height, channels: 3, background: "#00ff00" } }).png().toBuffer();
+  const bytes = await sharp({ create: { width, height, channels: 3, background: "#00ff00" } })
+    .png()
+    .toBuffer();
   return { bytes, mime: "image/png", width, height, costMinor, requestId: "stub" };
 }
 
-export const failWith = (code: ConstructorParameters<typeof AppError>[0], retryable = false) => () => {
-  throw new AppError(code, `stub ${code}`, { retryable });
-};
+export const failWith =
+  (code: ConstructorParameters<typeof AppError>[0], retryable = false) =>
+  () => {
+    throw new AppError(code, `stub ${code}`, { retryable });
+  };
 
 /** Router options for tests: no real waiting. */
 export const FAST_ROUTER: Partial<RouterOptions> = { baseDelayMs: 1, maxDelayMs: 2, sleep: async () => undefined };

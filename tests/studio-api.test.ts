@@ -25,7 +25,9 @@ const BASE = "http://localhost:3000";
 const noParams = { params: Promise.resolve({}) };
 
 async function jpeg(width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: 80, g: 140, b: 220 } } }).jpeg().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: 80, g: 140, b: 220 } } })
+    .jpeg()
+    .toBuffer();
 }
 
 /** Records what it was asked and answers with a small image (or what `answer` says). */
@@ -65,7 +67,12 @@ for (const target of testDbTargets()) {
       const ownerId = newId("own");
       const photo = await createUploadAsset({ bytes: await jpeg(1600, 1067), fileName: "lake.jpg", ownerId });
       const { provider, calls } = fakeProvider();
-      const preview = await createPreview({ serviceId: "sky-replacement", input: { imageAssetId: photo.id, skyPresetId: "golden-hour" }, ownerId, provider });
+      const preview = await createPreview({
+        serviceId: "sky-replacement",
+        input: { imageAssetId: photo.id, skyPresetId: "golden-hour" },
+        ownerId,
+        provider,
+      });
       expect(calls[0]?.op).toBe("sky");
       expect(calls[0]?.req.preview).toEqual({ maxSide: 640, watermark: true });
       expect(calls[0]?.req.sky).toEqual({ kind: "preset", presetId: "golden-hour" });
@@ -82,28 +89,74 @@ for (const target of testDbTargets()) {
       const ownerId = newId("own");
       const photo = await createUploadAsset({ bytes: await jpeg(1600, 1000), ownerId });
       const { provider, calls } = fakeProvider(async () => {
-        const bytes = await sharp({ create: { width: 640, height: 400, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toBuffer();
+        const bytes = await sharp({
+          create: { width: 640, height: 400, channels: 3, background: { r: 0, g: 0, b: 0 } },
+        })
+          .png()
+          .toBuffer();
         return { bytes, mime: "image/png", width: 640, height: 400 };
       });
-      const preview = await createPreview({ serviceId: "prompt-segmentation", input: { imageAssetId: photo.id, prompt: "sky" }, ownerId, provider });
+      const preview = await createPreview({
+        serviceId: "prompt-segmentation",
+        input: { imageAssetId: photo.id, prompt: "sky" },
+        ownerId,
+        provider,
+      });
       const image = calls[0]?.req.image as { width: number; height: number };
       expect(Math.max(image.width, image.height)).toBe(640);
       expect(preview.width).toBe(640);
       const stored = await getAsset(preview.id);
-      const { data } = await sharp(await readAssetBytes(stored!)).raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(await readAssetBytes(stored!))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       expect(data.reduce((max, value) => Math.max(max, value), 0)).toBeGreaterThan(100); // the black mask now carries the light watermark
     });
 
     it("refuses someone else's photo, URL inputs, invalid input and an oversized render", async () => {
       const photo = await createUploadAsset({ bytes: await jpeg(800, 600), ownerId: newId("own") });
       const { provider } = fakeProvider();
-      await expect(createPreview({ serviceId: "background-removal", input: { imageAssetId: photo.id }, ownerId: newId("own"), provider })).rejects.toMatchObject({ code: "asset_not_found" });
-      await expect(createPreview({ serviceId: "background-removal", input: { ImageURL: "https://example.com/a.jpg" }, ownerId: newId("own"), provider })).rejects.toMatchObject({ code: "validation_failed" });
-      await expect(createPreview({ serviceId: "sky-replacement", input: { imageAssetId: photo.id }, ownerId: newId("own"), provider })).rejects.toMatchObject({ code: "validation_failed" });
-      await expect(createPreview({ serviceId: "nope", input: {}, ownerId: newId("own"), provider })).rejects.toMatchObject({ code: "service_not_found" });
+      await expect(
+        createPreview({
+          serviceId: "background-removal",
+          input: { imageAssetId: photo.id },
+          ownerId: newId("own"),
+          provider,
+        }),
+      ).rejects.toMatchObject({ code: "asset_not_found" });
+      await expect(
+        createPreview({
+          serviceId: "background-removal",
+          input: { ImageURL: "https://example.com/a.jpg" },
+          ownerId: newId("own"),
+          provider,
+        }),
+      ).rejects.toMatchObject({ code: "validation_failed" });
+      await expect(
+        createPreview({
+          serviceId: "sky-replacement",
+          input: { imageAssetId: photo.id },
+          ownerId: newId("own"),
+          provider,
+        }),
+      ).rejects.toMatchObject({ code: "validation_failed" });
+      await expect(
+        createPreview({ serviceId: "nope", input: {}, ownerId: newId("own"), provider }),
+      ).rejects.toMatchObject({ code: "service_not_found" });
       const owner = photo.ownerId!;
-      const big = fakeProvider(async () => ({ bytes: await jpeg(800, 600), mime: "image/jpeg", width: 800, height: 600 }));
-      await expect(createPreview({ serviceId: "background-removal", input: { imageAssetId: photo.id }, ownerId: owner, provider: big.provider })).rejects.toMatchObject({ code: "engine_failed" });
+      const big = fakeProvider(async () => ({
+        bytes: await jpeg(800, 600),
+        mime: "image/jpeg",
+        width: 800,
+        height: 600,
+      }));
+      await expect(
+        createPreview({
+          serviceId: "background-removal",
+          input: { imageAssetId: photo.id },
+          ownerId: owner,
+          provider: big.provider,
+        }),
+      ).rejects.toMatchObject({ code: "engine_failed" });
     });
 
     it("POST /api/previews rate-limits a visitor with a friendly 429", async () => {
@@ -114,7 +167,10 @@ for (const target of testDbTargets()) {
           new Request(`${BASE}/api/previews`, {
             method: "POST",
             headers: { "content-type": "application/json", cookie, "x-forwarded-for": "203.0.113.7" },
-            body: JSON.stringify({ serviceId: "background-removal", input: { imageAssetId: "ast_AAAAAAAAAAAAAAAAAAAAAA" } }),
+            body: JSON.stringify({
+              serviceId: "background-removal",
+              input: { imageAssetId: "ast_AAAAAAAAAAAAAAAAAAAAAA" },
+            }),
           }),
           noParams,
         );
@@ -132,12 +188,16 @@ for (const target of testDbTargets()) {
       expect(body.presets.length).toBeGreaterThan(5);
       expect(new Set(body.presets.map((preset) => preset.group))).toContain("sunset");
       const first = body.presets[0]!;
-      const thumb = await presetThumbnail(new Request(`${BASE}${first.thumbnailUrl}`), { params: Promise.resolve({ kind: "sky", id: first.id }) });
+      const thumb = await presetThumbnail(new Request(`${BASE}${first.thumbnailUrl}`), {
+        params: Promise.resolve({ kind: "sky", id: first.id }),
+      });
       expect(thumb.status).toBe(200);
       expect(thumb.headers.get("content-type")).toBe("image/webp");
       expect(thumb.headers.get("cache-control")).toContain("immutable");
       expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width).toBe(320);
-      const missing = await presetThumbnail(new Request(`${BASE}/x`), { params: Promise.resolve({ kind: "sky", id: "no-such" }) });
+      const missing = await presetThumbnail(new Request(`${BASE}/x`), {
+        params: Promise.resolve({ kind: "sky", id: "no-such" }),
+      });
       expect(missing.status).toBe(404);
       const bad = await presetList(new Request(`${BASE}/api/presets?kind=cats`), noParams);
       expect(bad.status).toBe(422);
@@ -150,26 +210,57 @@ for (const target of testDbTargets()) {
       const input = await createUploadAsset({ bytes: await jpeg(640, 480), ownerId });
       const result = await createUploadAsset({ bytes: await jpeg(640, 480) });
       const job = await db.job.create({
-        data: { id: newId("job"), serviceId: "background-removal", params: {}, inputAssetIds: [input.id], resultAssetId: result.id, status: "succeeded", ownerId },
+        data: {
+          id: newId("job"),
+          serviceId: "background-removal",
+          params: {},
+          inputAssetIds: [input.id],
+          resultAssetId: result.id,
+          status: "succeeded",
+          ownerId,
+        },
       });
-      await db.job.create({ data: { id: newId("job"), serviceId: "sky-replacement", params: {}, inputAssetIds: [], status: "failed", ownerId: other } });
+      await db.job.create({
+        data: {
+          id: newId("job"),
+          serviceId: "sky-replacement",
+          params: {},
+          inputAssetIds: [],
+          status: "failed",
+          ownerId: other,
+        },
+      });
       const cookie = ownerCookie(ownerId, false).split(";")[0]!;
 
-      const listed = (await (await getHistory(new Request(`${BASE}/api/history`, { headers: { cookie } }), noParams)).json()) as {
-        items: { id: string; serviceName: string; status: string; input: { url: string } | null; result: { url: string } | null }[];
+      const listed = (await (
+        await getHistory(new Request(`${BASE}/api/history`, { headers: { cookie } }), noParams)
+      ).json()) as {
+        items: {
+          id: string;
+          serviceName: string;
+          status: string;
+          input: { url: string } | null;
+          result: { url: string } | null;
+        }[];
       };
       expect(listed.items.map((item) => item.id)).toEqual([job.id]);
       expect(listed.items[0]).toMatchObject({ serviceName: "Background removal", status: "succeeded" });
       expect(listed.items[0]?.result?.url).toContain(result.id);
 
-      const anonymous = (await (await getHistory(new Request(`${BASE}/api/history`), noParams)).json()) as { items: unknown[] };
+      const anonymous = (await (await getHistory(new Request(`${BASE}/api/history`), noParams)).json()) as {
+        items: unknown[];
+      };
       expect(anonymous.items).toEqual([]);
 
-      const deleted = (await (await deleteHistory(new Request(`${BASE}/api/history`, { method: "DELETE", headers: { cookie } }), noParams)).json()) as { deletedFiles: number };
+      const deleted = (await (
+        await deleteHistory(new Request(`${BASE}/api/history`, { method: "DELETE", headers: { cookie } }), noParams)
+      ).json()) as { deletedFiles: number };
       expect(deleted.deletedFiles).toBe(2);
       expect((await getAsset(input.id))?.deletedAt).toBeInstanceOf(Date);
       expect((await getAsset(result.id))?.deletedAt).toBeInstanceOf(Date);
-      const after = (await (await getHistory(new Request(`${BASE}/api/history`, { headers: { cookie } }), noParams)).json()) as {
+      const after = (await (
+        await getHistory(new Request(`${BASE}/api/history`, { headers: { cookie } }), noParams)
+      ).json()) as {
         items: { input: unknown; result: unknown; deleted: boolean }[];
       };
       expect(after.items[0]).toMatchObject({ input: null, result: null, deleted: true });

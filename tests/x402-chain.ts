@@ -42,11 +42,19 @@ export type LocalChain = {
  * test token (e2e/fixtures/x402/test-usdc.json) and mints `mint` atomic units to the payer.
  * Always call stop() (afterAll), also after failures.
  */
-export async function startLocalChain(params: { mint: bigint; tokenName?: string; tokenVersion?: string }): Promise<LocalChain> {
+export async function startLocalChain(params: {
+  mint: bigint;
+  tokenName?: string;
+  tokenVersion?: string;
+}): Promise<LocalChain> {
   if (!existsSync(ANVIL_BIN)) throw new Error(`anvil binary missing at ${ANVIL_BIN} (devDependency @foundry-rs/anvil)`);
   const port = await freePort();
   const rpcUrl = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(ANVIL_BIN, ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(
+    ANVIL_BIN,
+    ["--host", "127.0.0.1", "--port", String(port), "--chain-id", "31337", "--silent"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let exited = false;
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
@@ -64,7 +72,12 @@ export async function startLocalChain(params: { mint: bigint; tokenName?: string
     clearTimeout(timer);
   };
   try {
-    const chain = defineChain({ id: 31337, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } });
+    const chain = defineChain({
+      id: 31337,
+      name: "anvil",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [rpcUrl] } },
+    });
     const publicClient = createPublicClient({ chain, transport: http(rpcUrl) });
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -78,13 +91,26 @@ export async function startLocalChain(params: { mint: bigint; tokenName?: string
       }
     }
     const artifact = JSON.parse(readFileSync(TOKEN_ARTIFACT, "utf8")) as { abi: Abi; bytecode: Hex };
-    const deployer = createWalletClient({ account: privateKeyToAccount(DEV_KEYS.seller), chain, transport: http(rpcUrl) });
+    const deployer = createWalletClient({
+      account: privateKeyToAccount(DEV_KEYS.seller),
+      chain,
+      transport: http(rpcUrl),
+    });
     const tokenName = params.tokenName ?? "USD Coin";
     const tokenVersion = params.tokenVersion ?? "2";
-    const deployHash = await deployer.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args: [tokenName, "USDC", tokenVersion] });
+    const deployHash = await deployer.deployContract({
+      abi: artifact.abi,
+      bytecode: artifact.bytecode,
+      args: [tokenName, "USDC", tokenVersion],
+    });
     const receipt = await publicClient.waitForTransactionReceipt({ hash: deployHash });
     const token = getAddress(receipt.contractAddress!);
-    const mintHash = await deployer.writeContract({ address: token, abi: artifact.abi, functionName: "mint", args: [privateKeyToAccount(DEV_KEYS.payer).address, params.mint] });
+    const mintHash = await deployer.writeContract({
+      address: token,
+      abi: artifact.abi,
+      functionName: "mint",
+      args: [privateKeyToAccount(DEV_KEYS.payer).address, params.mint],
+    });
     await publicClient.waitForTransactionReceipt({ hash: mintHash });
     return {
       rpcUrl,
@@ -92,7 +118,13 @@ export async function startLocalChain(params: { mint: bigint; tokenName?: string
       token,
       tokenName,
       tokenVersion,
-      balanceOf: async (address) => (await publicClient.readContract({ address: token, abi: artifact.abi, functionName: "balanceOf", args: [address] })) as bigint,
+      balanceOf: async (address) =>
+        (await publicClient.readContract({
+          address: token,
+          abi: artifact.abi,
+          functionName: "balanceOf",
+          args: [address],
+        })) as bigint,
       stop,
     };
   } catch (error) {

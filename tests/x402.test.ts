@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { x402Client } from "@x402/core/client";
-import { decodePaymentRequiredHeader, decodePaymentResponseHeader, encodePaymentSignatureHeader } from "@x402/core/http";
+import {
+  decodePaymentRequiredHeader,
+  decodePaymentResponseHeader,
+  encodePaymentSignatureHeader,
+} from "@x402/core/http";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { wrapFetchWithPayment } from "@x402/fetch";
@@ -83,7 +87,9 @@ async function makeSkyPhoto(): Promise<Buffer> {
       raw[i + 2] = sky ? 235 : 30 + ((x + y) % 15);
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** A real x402 client (@x402/fetch + @x402/evm exact) whose fetch calls the handler in-process. */
@@ -91,8 +97,11 @@ function payingFetch(handler: (req: Request) => Promise<Response>) {
   const client = new x402Client();
   registerExactEvmScheme(client, { signer: payer });
   // 2.27 spend controls: unknown assets are refused unless opted in.
-  client.setSpendControls({ allowedAssets: [{ network: "eip155:31337", asset: chain.token, maxAmountPerPayment: "1000000" }] });
-  const local = async (input: RequestInfo | URL, init?: RequestInit) => handler(input instanceof Request ? input : new Request(input, init));
+  client.setSpendControls({
+    allowedAssets: [{ network: "eip155:31337", asset: chain.token, maxAmountPerPayment: "1000000" }],
+  });
+  const local = async (input: RequestInfo | URL, init?: RequestInit) =>
+    handler(input instanceof Request ? input : new Request(input, init));
   return wrapFetchWithPayment(local as typeof fetch, client);
 }
 
@@ -121,17 +130,38 @@ async function signPayload(params: {
     nonce: toHex(randomBytes(32)),
   };
   const signature = await signer.signTypedData({
-    domain: { name: chain.tokenName, version: chain.tokenVersion, chainId: params.chainId ?? chain.chainId, verifyingContract: params.requirements.asset as Hex },
+    domain: {
+      name: chain.tokenName,
+      version: chain.tokenVersion,
+      chainId: params.chainId ?? chain.chainId,
+      verifyingContract: params.requirements.asset as Hex,
+    },
     types: TRANSFER_WITH_AUTHORIZATION_TYPES,
     primaryType: "TransferWithAuthorization",
-    message: { ...authorization, value: BigInt(authorization.value), validAfter: 0n, validBefore: BigInt(authorization.validBefore), nonce: authorization.nonce },
+    message: {
+      ...authorization,
+      value: BigInt(authorization.value),
+      validAfter: 0n,
+      validBefore: BigInt(authorization.validBefore),
+      nonce: authorization.nonce,
+    },
   });
-  return { x402Version: 2, resource: { url: `${BASE}/api/tools/${SERVICE}` }, accepted: { ...params.requirements, ...params.accepted }, payload: { signature, authorization } };
+  return {
+    x402Version: 2,
+    resource: { url: `${BASE}/api/tools/${SERVICE}` },
+    accepted: { ...params.requirements, ...params.accepted },
+    payload: { signature, authorization },
+  };
 }
 
 /** The VerifiedX402Payment of an already-used payload (verify refuses it as replayed by design). */
 function rebuildVerified(payload: PaymentPayload): VerifiedX402Payment {
-  const auth = payload.payload.authorization as { from: `0x${string}`; value: string; validBefore: string; nonce: `0x${string}` };
+  const auth = payload.payload.authorization as {
+    from: `0x${string}`;
+    value: string;
+    validBefore: string;
+    nonce: `0x${string}`;
+  };
   return {
     serviceId: SERVICE,
     payload,
@@ -142,7 +172,12 @@ function rebuildVerified(payload: PaymentPayload): VerifiedX402Payment {
     nonce: auth.nonce,
     value: auth.value,
     validBefore: Number(auth.validBefore),
-    externalRef: x402ExternalRef({ network: payload.accepted.network, asset: payload.accepted.asset, payer: auth.from, nonce: auth.nonce }),
+    externalRef: x402ExternalRef({
+      network: payload.accepted.network,
+      asset: payload.accepted.asset,
+      payer: auth.from,
+      nonce: auth.nonce,
+    }),
     amountMinor: Number(BigInt(auth.value) / 10_000n),
     currency: "USD",
   };
@@ -160,7 +195,8 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
   let failJobs = false;
   const toolUrl = `${BASE}/api/tools/${SERVICE}`;
   const body = () => ({ imageAssetId: photoAssetId, prompt: "sky" });
-  const callRoute = (headers: Record<string, string> = {}) => callTool(jsonRequest(`/api/tools/${SERVICE}`, body(), headers), params({ serviceId: SERVICE }));
+  const callRoute = (headers: Record<string, string> = {}) =>
+    callTool(jsonRequest(`/api/tools/${SERVICE}`, body(), headers), params({ serviceId: SERVICE }));
 
   beforeAll(async () => {
     ({ dispose } = await useTestDb(target));
@@ -191,12 +227,33 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     expect(required.x402Version).toBe(2);
     expect(required.resource.url).toBe(toolUrl);
     expect(required.accepts).toEqual([
-      { scheme: "exact", network: "eip155:31337", amount: price.toString(), asset: chain.token, payTo, maxTimeoutSeconds: 300, extra: { name: "USD Coin", version: "2" } },
+      {
+        scheme: "exact",
+        network: "eip155:31337",
+        amount: price.toString(),
+        asset: chain.token,
+        payTo,
+        maxTimeoutSeconds: 300,
+        extra: { name: "USD Coin", version: "2" },
+      },
     ]);
-    const json = (await response.json()) as { accepts: unknown[]; x402Version: number; payment: { paymentHeader: string }; error: { code: string } };
-    expect(json).toMatchObject({ x402Version: 2, accepts: required.accepts, payment: { paymentHeader: "X-Payment-Token" }, error: { code: "payment_required" } });
+    const json = (await response.json()) as {
+      accepts: unknown[];
+      x402Version: number;
+      payment: { paymentHeader: string };
+      error: { code: string };
+    };
+    expect(json).toMatchObject({
+      x402Version: 2,
+      accepts: required.accepts,
+      payment: { paymentHeader: "X-Payment-Token" },
+      error: { code: "payment_required" },
+    });
     // USD 0.20 → "200000" for 6 decimals.
-    expect(buildPaymentRequired({ service: await getServiceOrThrow("sky-replacement"), resourceUrl: toolUrl }).object.accepts[0]!.amount).toBe("200000");
+    expect(
+      buildPaymentRequired({ service: await getServiceOrThrow("sky-replacement"), resourceUrl: toolUrl }).object
+        .accepts[0]!.amount,
+    ).toBe("200000");
   });
 
   it("a real x402 client pays one call: the mask comes back with PAYMENT-RESPONSE, balances move by exactly the price", async () => {
@@ -213,7 +270,12 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     expect(json.data.MaskURL).toMatch(/^http/);
     expect(json.data.Charged).toBe(true);
     const settle = decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!);
-    expect(settle).toMatchObject({ success: true, network: "eip155:31337", payer: payer.address, amount: price.toString() });
+    expect(settle).toMatchObject({
+      success: true,
+      network: "eip155:31337",
+      payer: payer.address,
+      amount: price.toString(),
+    });
     expect(settle.transaction).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await chain.balanceOf(payer.address)).toBe(payerBefore - price);
     expect(await chain.balanceOf(payTo)).toBe(payToBefore + price);
@@ -222,8 +284,17 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const job = await db.job.findUniqueOrThrow({ where: { id: json.data.JobId } });
     expect(job.status).toBe("succeeded");
     const payment = await db.payment.findUniqueOrThrow({ where: { id: job.paymentId! } });
-    expect(payment).toMatchObject({ method: "x402", status: "captured", payer: payer.address, txHash: settle.transaction, amountMinor: Number(price / 10_000n), currency: "USD" });
-    expect(payment.externalRef).toMatch(new RegExp(`^x402:eip155:31337:${chain.token.toLowerCase()}:${payer.address.toLowerCase()}:0x[0-9a-f]{64}$`));
+    expect(payment).toMatchObject({
+      method: "x402",
+      status: "captured",
+      payer: payer.address,
+      txHash: settle.transaction,
+      amountMinor: Number(price / 10_000n),
+      currency: "USD",
+    });
+    expect(payment.externalRef).toMatch(
+      new RegExp(`^x402:eip155:31337:${chain.token.toLowerCase()}:${payer.address.toLowerCase()}:0x[0-9a-f]{64}$`),
+    );
     const ledger = await db.ledgerEntry.findMany({ where: { paymentId: payment.id }, orderBy: { createdAt: "asc" } });
     expect(ledger.map((entry) => entry.kind)).toEqual(["authorize", "capture"]);
   });
@@ -247,7 +318,11 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const job = await db.job.findUniqueOrThrow({ where: { id: json.data.JobId } });
     const payment = await db.payment.findUniqueOrThrow({ where: { id: job.paymentId! } });
     expect(payment).toMatchObject({ method: "x402", status: "released", txHash: null });
-    expect((await db.ledgerEntry.findMany({ where: { paymentId: payment.id }, orderBy: { createdAt: "asc" } })).map((e) => e.kind)).toEqual(["authorize", "release"]);
+    expect(
+      (await db.ledgerEntry.findMany({ where: { paymentId: payment.id }, orderBy: { createdAt: "asc" } })).map(
+        (e) => e.kind,
+      ),
+    ).toEqual(["authorize", "release"]);
 
     const runsBefore = jobsRun;
     const replay = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
@@ -274,11 +349,18 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const now = Math.floor(Date.now() / 1000);
     const tampered = await signPayload({ requirements });
     (tampered.payload.authorization as { value: string }).value = "1";
-    const overpaid = await signPayload({ requirements, value: (BigInt(requirements.amount) * 2n).toString(), accepted: { amount: (BigInt(requirements.amount) * 2n).toString() } });
+    const overpaid = await signPayload({
+      requirements,
+      value: (BigInt(requirements.amount) * 2n).toString(),
+      accepted: { amount: (BigInt(requirements.amount) * 2n).toString() },
+    });
     const cases: Array<[string, unknown]> = [
       ["x402_amount_mismatch", tampered],
       ["x402_amount_mismatch", overpaid],
-      ["x402_wrong_recipient", await signPayload({ requirements, to: stranger.address, accepted: { payTo: stranger.address } })],
+      [
+        "x402_wrong_recipient",
+        await signPayload({ requirements, to: stranger.address, accepted: { payTo: stranger.address } }),
+      ],
       ["x402_expired", await signPayload({ requirements, validBefore: now + 10 })],
       ["x402_expired", await signPayload({ requirements, validBefore: now - 60 })],
       ["x402_wrong_network", await signPayload({ requirements, chainId: 8453, accepted: { network: "eip155:8453" } })],
@@ -291,7 +373,10 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const [paymentsBefore, jobsBefore] = [await db.payment.count(), await db.job.count()];
     for (const [code, payload] of cases) {
       const response = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
-      expect({ code: await errorCode(response), status: response.status }).toEqual({ code, status: ERROR_STATUS[code as keyof typeof ERROR_STATUS] });
+      expect({ code: await errorCode(response), status: response.status }).toEqual({
+        code,
+        status: ERROR_STATUS[code as keyof typeof ERROR_STATUS],
+      });
       // A refused payment still tells the client how to pay.
       expect(response.headers.get(PAYMENT_REQUIRED_HEADER)).toBeTruthy();
     }
@@ -306,11 +391,14 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const before = await chain.balanceOf(payer.address);
     const db = await getDb();
     const jobsBefore = await db.job.count();
-    const responses = await Promise.all(Array.from({ length: 20 }, () => callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) })));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) })),
+    );
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(19);
-    for (const response of responses.filter((r) => r.status === 409)) expect(await errorCode(response)).toBe("x402_replayed");
+    for (const response of responses.filter((r) => r.status === 409))
+      expect(await errorCode(response)).toBe("x402_replayed");
     expect(await db.job.count()).toBe(jobsBefore + 1);
     const nonce = (payload.payload.authorization as { nonce: string }).nonce;
     expect(await db.payment.count({ where: { externalRef: { endsWith: nonce } } })).toBe(1);
@@ -320,7 +408,12 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
   it("settles through an HTTP facilitator (POST /verify, /settle) when X402_FACILITATOR_URL is set", async () => {
     // A facilitator on 127.0.0.1 speaking the x402 HTTP API, backed by the reference in-process
     // facilitator against anvil (what x402.org or CDP do on a real chain).
-    const backing = createRpcSettler({ rpcUrl: chain.rpcUrl, privateKey: DEV_KEYS.stranger, network: "eip155:31337", chainId: 31337 });
+    const backing = createRpcSettler({
+      rpcUrl: chain.rpcUrl,
+      privateKey: DEV_KEYS.stranger,
+      network: "eip155:31337",
+      chainId: 31337,
+    });
     const calls: string[] = [];
     const facilitator = await startHttpServer((req, res) => {
       let raw = "";
@@ -328,14 +421,20 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
       req.on("end", () => {
         void (async () => {
           calls.push(req.url ?? "");
-          const request = JSON.parse(raw) as { x402Version: number; paymentPayload: PaymentPayload; paymentRequirements: PaymentRequirements };
+          const request = JSON.parse(raw) as {
+            x402Version: number;
+            paymentPayload: PaymentPayload;
+            paymentRequirements: PaymentRequirements;
+          };
           let answer: unknown;
           if (req.url === "/verify") answer = await backing.verify(request.paymentPayload, request.paymentRequirements);
           else {
             const settled = await backing.settle(request.paymentPayload, request.paymentRequirements);
             answer = { success: true, transaction: settled.txHash, network: "eip155:31337", payer: settled.payer };
           }
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...(answer as object), x402Version: request.x402Version }));
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(JSON.stringify({ ...(answer as object), x402Version: request.x402Version }));
         })();
       });
     });
@@ -350,7 +449,9 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
       const settle = decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!);
       expect(settle.success).toBe(true);
       const { data } = (await response.json()) as { data: { JobId: string } };
-      const job = await (await getDb()).job.findUniqueOrThrow({ where: { id: data.JobId }, include: { payment: true } });
+      const job = await (
+        await getDb()
+      ).job.findUniqueOrThrow({ where: { id: data.JobId }, include: { payment: true } });
       expect(job.payment?.txHash).toBe(settle.transaction);
       expect(await chain.balanceOf(payTo)).toBe(before + price);
     } finally {
@@ -364,7 +465,11 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
     const before = await chain.balanceOf(payer.address);
     const real = getX402Settler(getX402Config());
-    setX402SettlerForTests({ kind: "rpc", verify: (p, r) => real.verify(p, r), settle: async () => Promise.reject(new X402SettleError("unexpected_settle_error", "RPC down (test)")) });
+    setX402SettlerForTests({
+      kind: "rpc",
+      verify: (p, r) => real.verify(p, r),
+      settle: async () => Promise.reject(new X402SettleError("unexpected_settle_error", "RPC down (test)")),
+    });
     let response: Response;
     try {
       response = await callRoute({ [PAYMENT_SIGNATURE_HEADER]: header(payload) });
@@ -376,9 +481,14 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     expect(json.error.code).toBe("x402_settlement_failed");
     expect(json.data).not.toHaveProperty("ImageURL");
     expect(json.data).not.toHaveProperty("MaskURL");
-    expect(decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!)).toMatchObject({ success: false, errorReason: "unexpected_settle_error" });
+    expect(decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!)).toMatchObject({
+      success: false,
+      errorReason: "unexpected_settle_error",
+    });
     expect(await chain.balanceOf(payer.address)).toBe(before);
-    const job = await (await getDb()).job.findUniqueOrThrow({ where: { id: json.data.JobId as string }, include: { payment: true } });
+    const job = await (
+      await getDb()
+    ).job.findUniqueOrThrow({ where: { id: json.data.JobId as string }, include: { payment: true } });
     expect(job.payment).toMatchObject({ status: "released", txHash: null });
   });
 
@@ -389,31 +499,57 @@ describe.each(testDbTargets())("x402 through the paid API route (POST /api/tools
     const { data } = (await response.json()) as { data: { JobId: string } };
     const job = await (await getDb()).job.findUniqueOrThrow({ where: { id: data.JobId } });
     const before = await chain.balanceOf(payer.address);
-    const verified = await verifyX402Payment({ payload, service: await getServiceOrThrow(SERVICE), onChain: false }).catch((error: unknown) => error);
+    const verified = await verifyX402Payment({
+      payload,
+      service: await getServiceOrThrow(SERVICE),
+      onChain: false,
+    }).catch((error: unknown) => error);
     expect((verified as AppError).code).toBe("x402_replayed");
-    const again = await settleX402Payment({ verified: rebuildVerified(payload), paymentId: job.paymentId!, jobId: job.id });
-    expect(again.ok && again.txHash).toBe(decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!).transaction);
+    const again = await settleX402Payment({
+      verified: rebuildVerified(payload),
+      paymentId: job.paymentId!,
+      jobId: job.id,
+    });
+    expect(again.ok && again.txHash).toBe(
+      decodePaymentResponseHeader(response.headers.get(PAYMENT_RESPONSE_HEADER)!).transaction,
+    );
     expect(await chain.balanceOf(payer.address)).toBe(before);
   });
 
-  it("MCP: a tools/call paid with _meta[\"x402/payment\"] returns the mask with _meta[\"x402/payment-response\"]", async () => {
+  it('MCP: a tools/call paid with _meta["x402/payment"] returns the mask with _meta["x402/payment-response"]', async () => {
     const payload = await signPayload({ requirements: await requirementsFor(callRoute) });
     const before = await chain.balanceOf(payTo);
     const client = new Client({ name: "x402-test", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${BASE}/api/mcp`), { fetch: (input, init) => mcpPost(new Request(input, init)) }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${BASE}/api/mcp`), {
+        fetch: (input, init) => mcpPost(new Request(input, init)),
+      }),
+    );
     try {
       const unpaid = await client.callTool({ name: "prompt_segmentation", arguments: body() });
       expect(unpaid.isError).toBe(true);
-      expect((unpaid.structuredContent as { x402Version: number; accepts: PaymentRequirements[] }).accepts[0]!.amount).toBe(price.toString());
+      expect(
+        (unpaid.structuredContent as { x402Version: number; accepts: PaymentRequirements[] }).accepts[0]!.amount,
+      ).toBe(price.toString());
 
-      const paid = await client.callTool({ name: "prompt_segmentation", arguments: body(), _meta: { "x402/payment": payload } });
+      const paid = await client.callTool({
+        name: "prompt_segmentation",
+        arguments: body(),
+        _meta: { "x402/payment": payload },
+      });
       expect(paid.isError, JSON.stringify(paid.structuredContent)).toBe(false);
       expect((paid.structuredContent as { data: { MaskURL: string } }).data.MaskURL).toMatch(/^http/);
-      const settle = (paid._meta as Record<string, { success: boolean; transaction: string; payer: string }>)["x402/payment-response"]!;
+      const settle = (paid._meta as Record<string, { success: boolean; transaction: string; payer: string }>)[
+        "x402/payment-response"
+      ]!;
       expect(settle).toMatchObject({ success: true, payer: payer.address });
       expect(await chain.balanceOf(payTo)).toBe(before + price);
 
-      const replay = await client.callTool({ name: "prompt_segmentation", arguments: body(), _meta: { "x402/payment": payload } });
+      const replay = await client.callTool({
+        name: "prompt_segmentation",
+        arguments: body(),
+        _meta: { "x402/payment": payload },
+      });
       expect(replay.isError).toBe(true);
       expect((replay.structuredContent as { error: { code: string } }).error.code).toBe("x402_replayed");
     } finally {

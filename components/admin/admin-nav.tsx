@@ -26,7 +26,9 @@ export function AdminNav() {
     <div className="flex flex-col gap-4 lg:sticky lg:top-6">
       <nav aria-label="Admin" className="-mx-1 flex gap-1 overflow-x-auto lg:flex-col">
         {ITEMS.map((item) => {
-          const active = item.exact ? pathname === item.href : pathname === item.href || pathname.startsWith(`${item.href}/`);
+          const active = item.exact
+            ? pathname === item.href
+            : pathname === item.href || pathname.startsWith(`${item.href}/`);
           return (
             <Link
               key={item.href}
@@ -34,7 +36,9 @@ export function AdminNav() {
               aria-current={active ? "page" : undefined}
               className={cn(
                 "whitespace-nowrap rounded-lg px-3 py-2 text-sm font-medium",
-                active ? "bg-brand-50 text-brand-700 dark:bg-brand-900/40 dark:text-brand-200" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800",
+                active
+                  ? "bg-brand-50 text-brand-700 dark:bg-brand-900/40 dark:text-brand-200"
+                  : "text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800",
               )}
             >
               {item.label}

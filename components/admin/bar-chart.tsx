@@ -32,14 +32,36 @@ export function BarChart(props: {
   return (
     <figure className="w-full">
       <div className="overflow-x-auto">
-        <svg role="img" aria-labelledby={`${titleId}-t ${titleId}-d`} viewBox={`0 0 ${width} ${height}`} className="h-56 min-w-full" preserveAspectRatio="none" style={{ width: Math.max(width, 320) }}>
+        <svg
+          role="img"
+          aria-labelledby={`${titleId}-t ${titleId}-d`}
+          viewBox={`0 0 ${width} ${height}`}
+          className="h-56 min-w-full"
+          preserveAspectRatio="none"
+          style={{ width: Math.max(width, 320) }}
+        >
           <title id={`${titleId}-t`}>{props.title}</title>
           <desc id={`${titleId}-d`}>
-            {props.series.map((s) => `${s.label}: ${formatMoney(props.values.reduce((t, row) => t + (row[s.key] ?? 0), 0), props.currency)} in total`).join("; ")}
+            {props.series
+              .map(
+                (s) =>
+                  `${s.label}: ${formatMoney(
+                    props.values.reduce((t, row) => t + (row[s.key] ?? 0), 0),
+                    props.currency,
+                  )} in total`,
+              )
+              .join("; ")}
           </desc>
           {ticks.map((tick) => (
             <g key={tick}>
-              <line x1={padLeft} x2={width} y1={y(tick)} y2={y(tick)} className="stroke-slate-200 dark:stroke-slate-700" strokeDasharray={tick === 0 ? undefined : "3 3"} />
+              <line
+                x1={padLeft}
+                x2={width}
+                y1={y(tick)}
+                y2={y(tick)}
+                className="stroke-slate-200 dark:stroke-slate-700"
+                strokeDasharray={tick === 0 ? undefined : "3 3"}
+              />
               <text x={padLeft - 6} y={y(tick) + 4} textAnchor="end" className="fill-slate-500 text-[10px]">
                 {formatMoney(Math.round(tick), props.currency)}
               </text>
@@ -54,13 +76,26 @@ export function BarChart(props: {
                   const value = row[s.key] ?? 0;
                   const top = Math.min(y(value), y(0));
                   return (
-                    <rect key={s.key} x={x0 + si * barWidth} y={top} width={barWidth - 1} height={Math.max(value === 0 ? 0 : 1, Math.abs(y(value) - y(0)))} fill={s.color} rx={1}>
+                    <rect
+                      key={s.key}
+                      x={x0 + si * barWidth}
+                      y={top}
+                      width={barWidth - 1}
+                      height={Math.max(value === 0 ? 0 : 1, Math.abs(y(value) - y(0)))}
+                      fill={s.color}
+                      rx={1}
+                    >
                       <title>{`${label} · ${s.label}: ${formatMoney(value, props.currency)}`}</title>
                     </rect>
                   );
                 })}
                 {index % labelEvery === 0 ? (
-                  <text x={x0 + groupWidth / 2 - 2} y={height - 10} textAnchor="middle" className="fill-slate-500 text-[10px]">
+                  <text
+                    x={x0 + groupWidth / 2 - 2}
+                    y={height - 10}
+                    textAnchor="middle"
+                    className="fill-slate-500 text-[10px]"
+                  >
                     {label.length === 10 ? label.slice(5) : label}
                   </text>
                 ) : null}

@@ -9,7 +9,9 @@ import { formatMoney } from "./format";
 import { cellStyles as td } from "./data-table";
 import { inputStyles } from "./ui";
 
-export function CatalogRow(props: { service: { id: string; name: string; priceMinor: number; currency: string; enabled: boolean; updatedAt: string } }) {
+export function CatalogRow(props: {
+  service: { id: string; name: string; priceMinor: number; currency: string; enabled: boolean; updatedAt: string };
+}) {
   const { service } = props;
   const router = useRouter();
   const mutate = useAdminMutation();
@@ -66,7 +68,13 @@ export function CatalogRow(props: { service: { id: string; name: string; priceMi
       </td>
       <td className={td}>
         <label className="inline-flex items-center gap-2">
-          <input type="checkbox" form={formId} checked={enabled} onChange={(event) => setEnabled(event.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+          <input
+            type="checkbox"
+            form={formId}
+            checked={enabled}
+            onChange={(event) => setEnabled(event.target.checked)}
+            className="h-4 w-4 rounded border-slate-300"
+          />
           <span>{enabled ? "Enabled" : "Disabled"}</span>
         </label>
       </td>
@@ -75,7 +83,12 @@ export function CatalogRow(props: { service: { id: string; name: string; priceMi
           <button type="submit" disabled={!dirty || saving} className={buttonStyles({ size: "sm" })}>
             {saving ? "Saving…" : `Save ${service.name}`}
           </button>
-          <span aria-live="polite" className={state?.tone === "error" ? "text-sm text-red-600" : "text-sm text-emerald-700 dark:text-emerald-400"}>
+          <span
+            aria-live="polite"
+            className={
+              state?.tone === "error" ? "text-sm text-red-600" : "text-sm text-emerald-700 dark:text-emerald-400"
+            }
+          >
             {state?.text ?? (invalid ? "Enter a price like 0.20" : "")}
           </span>
         </form>

@@ -2,7 +2,8 @@ import Link from "next/link";
 import { Fragment, type ReactNode } from "react";
 import { cn } from "@/lib/utils";
 
-export const headerCellStyles = "whitespace-nowrap px-3 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
+export const headerCellStyles =
+  "whitespace-nowrap px-3 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 /** For cells of rows rendered outside DataTable's own cells (see `renderRow`). */
 export const cellStyles = "whitespace-nowrap px-3 py-2.5 align-top";
 
@@ -51,9 +52,24 @@ function SortLink({ label, sort }: { label: ReactNode; sort: ColumnSort }) {
  * The admin console's table: a keyboard-focusable region that scrolls sideways on small screens,
  * column headers (optionally sort links with `aria-sort`), row headers, and an empty state.
  */
-export function DataTable<Row>({ label, caption, columns, rows, rowKey, empty = "Nothing yet.", bodyTestId, rowClassName, renderRow }: DataTableProps<Row>) {
+export function DataTable<Row>({
+  label,
+  caption,
+  columns,
+  rows,
+  rowKey,
+  empty = "Nothing yet.",
+  bodyTestId,
+  rowClassName,
+  renderRow,
+}: DataTableProps<Row>) {
   return (
-    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900" role="region" aria-label={label} tabIndex={0}>
+    <div
+      className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900"
+      role="region"
+      aria-label={label}
+      tabIndex={0}
+    >
       <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
         {caption ? <caption className="px-3 pt-3 text-left text-sm font-semibold">{caption}</caption> : null}
         <thead className="bg-slate-50 dark:bg-slate-950">
@@ -63,9 +79,23 @@ export function DataTable<Row>({ label, caption, columns, rows, rowKey, empty = 
                 key={column.key}
                 scope="col"
                 className={headerCellStyles}
-                aria-sort={column.sort ? (column.sort.current === "asc" ? "ascending" : column.sort.current === "desc" ? "descending" : "none") : undefined}
+                aria-sort={
+                  column.sort
+                    ? column.sort.current === "asc"
+                      ? "ascending"
+                      : column.sort.current === "desc"
+                        ? "descending"
+                        : "none"
+                    : undefined
+                }
               >
-                {column.hideHeader ? <span className="sr-only">{column.header}</span> : column.sort ? <SortLink label={column.header} sort={column.sort} /> : column.header}
+                {column.hideHeader ? (
+                  <span className="sr-only">{column.header}</span>
+                ) : column.sort ? (
+                  <SortLink label={column.header} sort={column.sort} />
+                ) : (
+                  column.header
+                )}
               </th>
             ))}
           </tr>
@@ -82,10 +112,17 @@ export function DataTable<Row>({ label, caption, columns, rows, rowKey, empty = 
               renderRow ? (
                 <Fragment key={rowKey(row)}>{renderRow(row)}</Fragment>
               ) : (
-                <tr key={rowKey(row)} className={cn("hover:bg-slate-50 dark:hover:bg-slate-800/50", rowClassName?.(row))}>
+                <tr
+                  key={rowKey(row)}
+                  className={cn("hover:bg-slate-50 dark:hover:bg-slate-800/50", rowClassName?.(row))}
+                >
                   {columns.map((column) =>
                     column.rowHeader ? (
-                      <th key={column.key} scope="row" className={cn(cellStyles, "text-left font-medium", column.className)}>
+                      <th
+                        key={column.key}
+                        scope="row"
+                        className={cn(cellStyles, "text-left font-medium", column.className)}
+                      >
                         {column.cell?.(row)}
                       </th>
                     ) : (

@@ -9,7 +9,14 @@ import { useAdminMutation } from "./admin-session";
 
 type Message = { tone: "ok" | "info" | "error"; text: string; link?: { href: string; label: string } };
 
-export function JobActions(props: { jobId: string; refundable: boolean; refunded: boolean; hasPayment: boolean; units: number; assetsLive: number }) {
+export function JobActions(props: {
+  jobId: string;
+  refundable: boolean;
+  refunded: boolean;
+  hasPayment: boolean;
+  units: number;
+  assetsLive: number;
+}) {
   const router = useRouter();
   const mutate = useAdminMutation();
   const [busy, setBusy] = useState<null | "refund" | "rerun" | "delete">(null);
@@ -30,19 +37,31 @@ export function JobActions(props: { jobId: string; refundable: boolean; refunded
 
   const refund = () =>
     run("refund", async () => {
-      const result = await mutate<{ alreadyRefunded: boolean; message: string }>(`/api/admin/jobs/${props.jobId}/refund`, { method: "POST", body: {} });
+      const result = await mutate<{ alreadyRefunded: boolean; message: string }>(
+        `/api/admin/jobs/${props.jobId}/refund`,
+        { method: "POST", body: {} },
+      );
       return { tone: result.alreadyRefunded ? "info" : "ok", text: result.message };
     });
   const rerun = () =>
     run("rerun", async () => {
       const result = await mutate<{ jobId: string }>(`/api/admin/jobs/${props.jobId}/rerun`, { method: "POST" });
-      return { tone: "ok", text: "Queued a free re-run.", link: { href: `/admin/jobs/${result.jobId}`, label: "Open the new job" } };
+      return {
+        tone: "ok",
+        text: "Queued a free re-run.",
+        link: { href: `/admin/jobs/${result.jobId}`, label: "Open the new job" },
+      };
     });
   const deleteAssets = () => {
     if (!window.confirm("Delete this job's files (photo, result, mask)? The job and its payment records stay.")) return;
     void run("delete", async () => {
-      const result = await mutate<{ deleted: number; alreadyDeleted: number }>(`/api/admin/jobs/${props.jobId}/assets`, { method: "DELETE" });
-      return result.deleted === 0 ? { tone: "info", text: "The files were already deleted — nothing was done." } : { tone: "ok", text: `Deleted ${result.deleted} file${result.deleted === 1 ? "" : "s"}.` };
+      const result = await mutate<{ deleted: number; alreadyDeleted: number }>(
+        `/api/admin/jobs/${props.jobId}/assets`,
+        { method: "DELETE" },
+      );
+      return result.deleted === 0
+        ? { tone: "info", text: "The files were already deleted — nothing was done." }
+        : { tone: "ok", text: `Deleted ${result.deleted} file${result.deleted === 1 ? "" : "s"}.` };
     });
   };
 
@@ -50,19 +69,42 @@ export function JobActions(props: { jobId: string; refundable: boolean; refunded
     <div className="space-y-3">
       <div className="flex flex-wrap gap-2">
         {props.hasPayment ? (
-          <button type="button" className={buttonStyles({ variant: "danger", size: "sm" })} disabled={busy !== null} onClick={() => void refund()}>
-            {busy === "refund" ? "Refunding…" : props.refunded ? "Refunded" : props.units > 1 ? `Refund this edit (1 of ${props.units})` : "Refund"}
+          <button
+            type="button"
+            className={buttonStyles({ variant: "danger", size: "sm" })}
+            disabled={busy !== null}
+            onClick={() => void refund()}
+          >
+            {busy === "refund"
+              ? "Refunding…"
+              : props.refunded
+                ? "Refunded"
+                : props.units > 1
+                  ? `Refund this edit (1 of ${props.units})`
+                  : "Refund"}
           </button>
         ) : null}
-        <button type="button" className={buttonStyles({ variant: "secondary", size: "sm" })} disabled={busy !== null} onClick={() => void rerun()}>
+        <button
+          type="button"
+          className={buttonStyles({ variant: "secondary", size: "sm" })}
+          disabled={busy !== null}
+          onClick={() => void rerun()}
+        >
           {busy === "rerun" ? "Queuing…" : "Re-run for free"}
         </button>
-        <button type="button" className={buttonStyles({ variant: "secondary", size: "sm" })} disabled={busy !== null || props.assetsLive === 0} onClick={deleteAssets}>
+        <button
+          type="button"
+          className={buttonStyles({ variant: "secondary", size: "sm" })}
+          disabled={busy !== null || props.assetsLive === 0}
+          onClick={deleteAssets}
+        >
           {busy === "delete" ? "Deleting…" : props.assetsLive === 0 ? "Files deleted" : "Delete files"}
         </button>
       </div>
       {props.hasPayment && !props.refundable && !props.refunded ? (
-        <p className="text-xs text-slate-500 dark:text-slate-400">This job&apos;s payment was not captured, so a refund has nothing to return.</p>
+        <p className="text-xs text-slate-500 dark:text-slate-400">
+          This job&apos;s payment was not captured, so a refund has nothing to return.
+        </p>
       ) : null}
       <div aria-live="polite">
         {message ? (

@@ -17,7 +17,10 @@ export function AdminLoginForm({ next }: { next?: string }) {
     setPending(true);
     setError(null);
     try {
-      await apiClient.post("/api/admin/login", { username: String(form.get("username") ?? ""), password: String(form.get("password") ?? "") });
+      await apiClient.post("/api/admin/login", {
+        username: String(form.get("username") ?? ""),
+        password: String(form.get("password") ?? ""),
+      });
       const target = next && next.startsWith("/admin") && !next.startsWith("//") ? next : "/admin";
       router.replace(target);
       router.refresh();
@@ -33,16 +36,33 @@ export function AdminLoginForm({ next }: { next?: string }) {
         <label htmlFor="admin-username" className={labelStyles}>
           Username
         </label>
-        <input id="admin-username" name="username" autoComplete="username" required defaultValue="admin" className={inputStyles} />
+        <input
+          id="admin-username"
+          name="username"
+          autoComplete="username"
+          required
+          defaultValue="admin"
+          className={inputStyles}
+        />
       </div>
       <div>
         <label htmlFor="admin-password" className={labelStyles}>
           Password
         </label>
-        <input id="admin-password" name="password" type="password" autoComplete="current-password" required className={inputStyles} />
+        <input
+          id="admin-password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          className={inputStyles}
+        />
       </div>
       {error ? (
-        <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300">
+        <p
+          role="alert"
+          className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700 dark:bg-red-950 dark:text-red-300"
+        >
           {error}
         </p>
       ) : null}

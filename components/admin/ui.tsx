@@ -35,7 +35,16 @@ const STATUS_TONE: Record<string, keyof typeof TONES> = {
 };
 
 export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?: keyof typeof TONES }) {
-  return <span className={cn("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", TONES[tone])}>{children}</span>;
+  return (
+    <span
+      className={cn(
+        "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+        TONES[tone],
+      )}
+    >
+      {children}
+    </span>
+  );
 }
 
 export function StatusBadge({ status }: { status: string | null | undefined }) {
@@ -46,14 +55,26 @@ export function StatusBadge({ status }: { status: string | null | undefined }) {
 /** A row's id as the link to its page: shortened, the whole id on hover. */
 export function IdLink({ href, id, short = true }: { href: string; id: string; short?: boolean }) {
   return (
-    <Link href={href} className="font-mono text-xs font-medium text-brand-700 hover:underline dark:text-brand-300" title={id}>
+    <Link
+      href={href}
+      className="font-mono text-xs font-medium text-brand-700 hover:underline dark:text-brand-300"
+      title={id}
+    >
       {short ? shortId(id) : id}
     </Link>
   );
 }
 
 /** A payment's status, plus "partly refunded" when some of its edits were refunded (refunds are per edit). */
-export function PaymentStatusBadges({ status, amountMinor, refundedMinor }: { status: string; amountMinor: number; refundedMinor: number }) {
+export function PaymentStatusBadges({
+  status,
+  amountMinor,
+  refundedMinor,
+}: {
+  status: string;
+  amountMinor: number;
+  refundedMinor: number;
+}) {
   const partly = refundedMinor > 0 && refundedMinor < amountMinor;
   return (
     <span className="inline-flex flex-wrap items-center gap-1">
@@ -63,7 +84,15 @@ export function PaymentStatusBadges({ status, amountMinor, refundedMinor }: { st
   );
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -75,9 +104,25 @@ export function PageHeader({ title, description, actions }: { title: string; des
   );
 }
 
-export function Card({ title, children, className, actions }: { title?: string; children: ReactNode; className?: string; actions?: ReactNode }) {
+export function Card({
+  title,
+  children,
+  className,
+  actions,
+}: {
+  title?: string;
+  children: ReactNode;
+  className?: string;
+  actions?: ReactNode;
+}) {
   return (
-    <section className={cn("rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900", className)} aria-label={title}>
+    <section
+      className={cn(
+        "rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900",
+        className,
+      )}
+      aria-label={title}
+    >
       {title ? (
         <div className="mb-4 flex items-center justify-between gap-3">
           <h2 className="text-base font-semibold">{title}</h2>
@@ -99,8 +144,19 @@ export function Stat({ label, value, hint }: { label: string; value: ReactNode; 
   );
 }
 
-export function Pagination({ page, pages, total, hrefFor }: { page: number; pages: number; total: number; hrefFor: (page: number) => string }) {
-  const link = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800";
+export function Pagination({
+  page,
+  pages,
+  total,
+  hrefFor,
+}: {
+  page: number;
+  pages: number;
+  total: number;
+  hrefFor: (page: number) => string;
+}) {
+  const link =
+    "rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800";
   return (
     <nav aria-label="Pagination" className="mt-4 flex items-center justify-between gap-3 text-sm">
       <p className="text-slate-600 dark:text-slate-400">

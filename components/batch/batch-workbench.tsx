@@ -39,7 +39,8 @@ const CANVASES = [
 
 function rejectionReason(rejection: FileRejection): string {
   const error = rejection.errors[0];
-  if (error?.code === "file-too-large") return `${formatBytes(rejection.file.size)} is over the ${formatBytes(MAX_UPLOAD_BYTES)} limit`;
+  if (error?.code === "file-too-large")
+    return `${formatBytes(rejection.file.size)} is over the ${formatBytes(MAX_UPLOAD_BYTES)} limit`;
   if (error?.code === "file-invalid-type") return `not a ${ACCEPTED_LABEL} image`;
   return error?.message ?? "cannot be used";
 }
@@ -68,7 +69,11 @@ export function BatchWorkbench() {
   const queue = useRef<Array<{ key: string; file: File }>>([]);
   const active = useRef(0);
 
-  const update = useCallback((key: string, patch: Partial<Item>) => setItems((current) => current.map((item) => (item.key === key ? { ...item, ...patch } : item))), []);
+  const update = useCallback(
+    (key: string, patch: Partial<Item>) =>
+      setItems((current) => current.map((item) => (item.key === key ? { ...item, ...patch } : item))),
+    [],
+  );
 
   /** Up to UPLOAD_CONCURRENCY lanes, each uploading queued files one after another. */
   const pump = useCallback(() => {
@@ -78,7 +83,11 @@ export function BatchWorkbench() {
         const form = new FormData();
         form.append("file", file);
         try {
-          const asset = await uploadWithProgress<{ id: string; width: number; height: number }>({ url: "/api/assets", form, onProgress: (progress) => update(key, { progress }) });
+          const asset = await uploadWithProgress<{ id: string; width: number; height: number }>({
+            url: "/api/assets",
+            form,
+            onProgress: (progress) => update(key, { progress }),
+          });
           update(key, { state: "ready", assetId: asset.id, width: asset.width, height: asset.height, progress: 1 });
         } catch (error) {
           update(key, { state: "refused", reason: error instanceof ApiError ? error.message : "the upload failed" });
@@ -97,9 +106,25 @@ export function BatchWorkbench() {
       setNotice(null);
       const room = MAX_ITEMS - items.filter((item) => item.state !== "refused").length;
       const taken = accepted.slice(0, Math.max(0, room));
-      if (accepted.length > taken.length) setNotice(`A batch holds at most ${MAX_ITEMS} photos; ${accepted.length - taken.length} were left out.`);
-      const fresh: Item[] = taken.map((file) => ({ key: nextKey(), name: file.name, size: file.size, previewUrl: URL.createObjectURL(file), state: "uploading", progress: 0 }));
-      const refused: Item[] = rejected.map((rejection) => ({ key: nextKey(), name: rejection.file.name, size: rejection.file.size, previewUrl: null, state: "refused", progress: 0, reason: rejectionReason(rejection) }));
+      if (accepted.length > taken.length)
+        setNotice(`A batch holds at most ${MAX_ITEMS} photos; ${accepted.length - taken.length} were left out.`);
+      const fresh: Item[] = taken.map((file) => ({
+        key: nextKey(),
+        name: file.name,
+        size: file.size,
+        previewUrl: URL.createObjectURL(file),
+        state: "uploading",
+        progress: 0,
+      }));
+      const refused: Item[] = rejected.map((rejection) => ({
+        key: nextKey(),
+        name: rejection.file.name,
+        size: rejection.file.size,
+        previewUrl: null,
+        state: "refused",
+        progress: 0,
+        reason: rejectionReason(rejection),
+      }));
       setItems((current) => [...current, ...fresh, ...refused]);
       fresh.forEach((item, index) => queue.current.push({ key: item.key, file: taken[index]! }));
       pump();
@@ -146,15 +171,25 @@ export function BatchWorkbench() {
     setSubmitError(null);
     const batchItems = ready.map((item) => ({ imageAssetId: item.assetId }));
     try {
-      const payment = await apiClient.post<{ paymentId: string; token?: string; checkoutUrl: string | null }>("/api/payments", {
-        serviceId: "background-change",
-        units: ready.length,
-        returnPath: "/batch",
-      });
+      const payment = await apiClient.post<{ paymentId: string; token?: string; checkoutUrl: string | null }>(
+        "/api/payments",
+        {
+          serviceId: "background-change",
+          units: ready.length,
+          returnPath: "/batch",
+        },
+      );
       if (!payment.token) {
         if (!payment.checkoutUrl) throw new ApiError(500, "payment_incomplete", "The payment did not return a token.");
         // Stripe Checkout: the success page starts this batch with the payment's token (ResumePaidEdit).
-        savePendingEdit({ kind: "batch", paymentId: payment.paymentId, items: batchItems, look, label: `${ready.length} photos`, savedAt: Date.now() });
+        savePendingEdit({
+          kind: "batch",
+          paymentId: payment.paymentId,
+          items: batchItems,
+          look,
+          label: `${ready.length} photos`,
+          savedAt: Date.now(),
+        });
         window.location.assign(payment.checkoutUrl);
         return;
       }
@@ -177,7 +212,9 @@ export function BatchWorkbench() {
       onClick={() => setMode(id)}
       className={cn(
         "rounded-lg px-3 py-1.5 text-sm font-medium",
-        mode === id ? "bg-white text-slate-900 shadow-sm dark:bg-slate-800 dark:text-white" : "text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white",
+        mode === id
+          ? "bg-white text-slate-900 shadow-sm dark:bg-slate-800 dark:text-white"
+          : "text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white",
       )}
     >
       {label}
@@ -188,19 +225,26 @@ export function BatchWorkbench() {
     <div className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_22rem]">
       <section aria-labelledby="photos-heading" className="min-w-0">
         <h2 id="photos-heading" className="mb-3 text-lg font-semibold">
-          1. Your product photos <span className="text-sm font-normal text-slate-500">({ready.length} ready, up to {MAX_ITEMS})</span>
+          1. Your product photos{" "}
+          <span className="text-sm font-normal text-slate-500">
+            ({ready.length} ready, up to {MAX_ITEMS})
+          </span>
         </h2>
         <div
           {...getRootProps({
             className: cn(
               "flex cursor-pointer flex-col items-center justify-center gap-2 rounded-2xl border-2 border-dashed px-6 py-12 text-center transition-colors",
-              isDragActive ? "border-brand-500 bg-brand-50 dark:bg-brand-950/40" : "border-slate-300 bg-slate-50 hover:border-brand-400 hover:bg-brand-50/50 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800",
+              isDragActive
+                ? "border-brand-500 bg-brand-50 dark:bg-brand-950/40"
+                : "border-slate-300 bg-slate-50 hover:border-brand-400 hover:bg-brand-50/50 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800",
             ),
             "aria-label": "Drop product photos here, or click to choose several",
           })}
         >
           <input {...getInputProps({ "aria-label": "Choose product photos" })} />
-          <p className="font-medium">{isDragActive ? "Release to add these photos" : "Drop up to 100 product photos"}</p>
+          <p className="font-medium">
+            {isDragActive ? "Release to add these photos" : "Drop up to 100 product photos"}
+          </p>
           <p className="text-sm text-slate-600 dark:text-slate-400">
             or click to choose · {ACCEPTED_LABEL} · up to {formatBytes(MAX_UPLOAD_BYTES)} and {MAX_LONG_SIDE} px each
           </p>
@@ -211,9 +255,21 @@ export function BatchWorkbench() {
           </p>
         ) : null}
         {items.length > 0 ? (
-          <ul className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 xl:grid-cols-4" aria-label="Photos in this batch" data-testid="batch-files">
+          <ul
+            className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-3 xl:grid-cols-4"
+            aria-label="Photos in this batch"
+            data-testid="batch-files"
+          >
             {items.map((item) => (
-              <li key={item.key} className={cn("overflow-hidden rounded-xl border bg-white text-sm shadow-sm dark:bg-slate-900", item.state === "refused" ? "border-red-300 dark:border-red-900" : "border-slate-200 dark:border-slate-800")}>
+              <li
+                key={item.key}
+                className={cn(
+                  "overflow-hidden rounded-xl border bg-white text-sm shadow-sm dark:bg-slate-900",
+                  item.state === "refused"
+                    ? "border-red-300 dark:border-red-900"
+                    : "border-slate-200 dark:border-slate-800",
+                )}
+              >
                 <div className="relative aspect-square bg-slate-100 dark:bg-slate-800">
                   {item.previewUrl ? (
                     // eslint-disable-next-line @next/next/no-img-element -- local object URL preview
@@ -235,7 +291,14 @@ export function BatchWorkbench() {
                     {item.name}
                   </p>
                   {item.state === "uploading" ? (
-                    <div className="mt-1 h-1.5 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700" role="progressbar" aria-label={`Uploading ${item.name}`} aria-valuenow={Math.round(item.progress * 100)} aria-valuemin={0} aria-valuemax={100}>
+                    <div
+                      className="mt-1 h-1.5 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700"
+                      role="progressbar"
+                      aria-label={`Uploading ${item.name}`}
+                      aria-valuenow={Math.round(item.progress * 100)}
+                      aria-valuemin={0}
+                      aria-valuemax={100}
+                    >
                       <div className="h-full bg-brand-500" style={{ width: `${Math.round(item.progress * 100)}%` }} />
                     </div>
                   ) : item.state === "ready" ? (
@@ -255,11 +318,18 @@ export function BatchWorkbench() {
       </section>
 
       <aside className="space-y-6 lg:sticky lg:top-6 lg:self-start">
-        <section aria-labelledby="look-heading" className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <section
+          aria-labelledby="look-heading"
+          className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+        >
           <h2 id="look-heading" className="mb-3 text-lg font-semibold">
             2. One look for all
           </h2>
-          <div role="tablist" aria-label="Background" className="mb-4 inline-flex flex-wrap gap-1 rounded-xl bg-slate-100 p-1 dark:bg-slate-950">
+          <div
+            role="tablist"
+            aria-label="Background"
+            className="mb-4 inline-flex flex-wrap gap-1 rounded-xl bg-slate-100 p-1 dark:bg-slate-950"
+          >
             {tab("color", "Colour")}
             {tab("preset", "Preset")}
             {tab("image", "Own image")}
@@ -271,7 +341,13 @@ export function BatchWorkbench() {
                 <label htmlFor="bg-color" className="text-sm">
                   Background colour
                 </label>
-                <input id="bg-color" type="color" value={color} onChange={(event) => setColor(event.target.value)} className="h-9 w-14 cursor-pointer rounded border border-slate-300" />
+                <input
+                  id="bg-color"
+                  type="color"
+                  value={color}
+                  onChange={(event) => setColor(event.target.value)}
+                  className="h-9 w-14 cursor-pointer rounded border border-slate-300"
+                />
                 <code className="text-xs">{color}</code>
               </div>
             ) : mode === "preset" ? (
@@ -285,10 +361,18 @@ export function BatchWorkbench() {
                         type="button"
                         onClick={() => setPresetId(preset.id)}
                         aria-pressed={presetId === preset.id}
-                        className={cn("block w-full overflow-hidden rounded-lg border-2 text-left", presetId === preset.id ? "border-brand-500" : "border-transparent hover:border-slate-300")}
+                        className={cn(
+                          "block w-full overflow-hidden rounded-lg border-2 text-left",
+                          presetId === preset.id ? "border-brand-500" : "border-transparent hover:border-slate-300",
+                        )}
                       >
                         {/* eslint-disable-next-line @next/next/no-img-element -- small generated thumbnails */}
-                        <img src={preset.thumbnailUrl} alt="" className="aspect-square w-full object-cover" loading="lazy" />
+                        <img
+                          src={preset.thumbnailUrl}
+                          alt=""
+                          className="aspect-square w-full object-cover"
+                          loading="lazy"
+                        />
                         <span className="block truncate px-1 py-0.5 text-xs">{preset.name}</span>
                       </button>
                     </li>
@@ -322,20 +406,37 @@ export function BatchWorkbench() {
                 <label htmlFor="bg-prompt" className="mb-1 block text-sm">
                   Describe the background
                 </label>
-                <input id="bg-prompt" value={prompt} maxLength={300} onChange={(event) => setPrompt(event.target.value)} placeholder="white marble, soft daylight" className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950" />
+                <input
+                  id="bg-prompt"
+                  value={prompt}
+                  maxLength={300}
+                  onChange={(event) => setPrompt(event.target.value)}
+                  placeholder="white marble, soft daylight"
+                  className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+                />
               </div>
             )}
           </div>
           <div className="mt-5 space-y-4 border-t border-slate-200 pt-4 dark:border-slate-800">
             <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" checked={shadow} onChange={(event) => setShadow(event.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+              <input
+                type="checkbox"
+                checked={shadow}
+                onChange={(event) => setShadow(event.target.checked)}
+                className="h-4 w-4 rounded border-slate-300"
+              />
               Soft contact shadow under each product
             </label>
             <div>
               <label htmlFor="bg-canvas" className="mb-1 block text-sm">
                 Output size
               </label>
-              <select id="bg-canvas" value={canvas} onChange={(event) => setCanvas(event.target.value as typeof canvas)} className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
+              <select
+                id="bg-canvas"
+                value={canvas}
+                onChange={(event) => setCanvas(event.target.value as typeof canvas)}
+                className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+              >
                 {CANVASES.map((option) => (
                   <option key={option.id} value={option.id}>
                     {option.label}
@@ -347,7 +448,12 @@ export function BatchWorkbench() {
               <label htmlFor="bg-format" className="mb-1 block text-sm">
                 File format
               </label>
-              <select id="bg-format" value={format} onChange={(event) => setFormat(event.target.value as typeof format)} className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
+              <select
+                id="bg-format"
+                value={format}
+                onChange={(event) => setFormat(event.target.value as typeof format)}
+                className="block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+              >
                 <option value="jpeg">JPEG</option>
                 <option value="png">PNG</option>
                 <option value="webp">WebP</option>
@@ -356,7 +462,10 @@ export function BatchWorkbench() {
           </div>
         </section>
 
-        <section aria-labelledby="pay-heading" className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <section
+          aria-labelledby="pay-heading"
+          className="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+        >
           <h2 id="pay-heading" className="mb-2 text-lg font-semibold">
             3. Pay once, per photo
           </h2>
@@ -365,11 +474,34 @@ export function BatchWorkbench() {
               ? `${ready.length} × ${formatPrice(service.priceMinor, service.currency)} = ${formatPrice(total, service.currency)}`
               : "Loading the price…"}
           </p>
-          <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">A photo that fails is never charged; you can retry failures at no extra cost.</p>
-          {sandbox ? <p className="mt-2 inline-flex rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">Sandbox payments: no money moves</p> : null}
-          {catalog.data && !sandbox ? <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">You pay on Stripe Checkout; the batch starts by itself when you come back.</p> : null}
-          <button type="button" className={buttonStyles({ size: "lg", className: "mt-4 w-full" })} disabled={!look || ready.length === 0 || uploading || submitting} onClick={() => void start()}>
-            {submitting ? "Starting…" : uploading ? "Waiting for uploads…" : ready.length === 0 ? "Add photos to start" : !look ? "Choose a background" : `Pay and process ${ready.length} photo${ready.length === 1 ? "" : "s"}`}
+          <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+            A photo that fails is never charged; you can retry failures at no extra cost.
+          </p>
+          {sandbox ? (
+            <p className="mt-2 inline-flex rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-950 dark:text-amber-300">
+              Sandbox payments: no money moves
+            </p>
+          ) : null}
+          {catalog.data && !sandbox ? (
+            <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">
+              You pay on Stripe Checkout; the batch starts by itself when you come back.
+            </p>
+          ) : null}
+          <button
+            type="button"
+            className={buttonStyles({ size: "lg", className: "mt-4 w-full" })}
+            disabled={!look || ready.length === 0 || uploading || submitting}
+            onClick={() => void start()}
+          >
+            {submitting
+              ? "Starting…"
+              : uploading
+                ? "Waiting for uploads…"
+                : ready.length === 0
+                  ? "Add photos to start"
+                  : !look
+                    ? "Choose a background"
+                    : `Pay and process ${ready.length} photo${ready.length === 1 ? "" : "s"}`}
           </button>
           {submitError ? (
             <p role="alert" className="mt-3 text-sm text-red-700 dark:text-red-300">

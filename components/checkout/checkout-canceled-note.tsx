@@ -16,7 +16,10 @@ export function CheckoutCanceledNote() {
   );
   if (!canceled) return null;
   return (
-    <p role="status" className="mt-4 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+    <p
+      role="status"
+      className="mt-4 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+    >
       Checkout was cancelled, so you were not charged.
     </p>
   );

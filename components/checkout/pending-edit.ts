@@ -1,9 +1,23 @@
 import type { ServiceId } from "@/lib/catalog/services";
 
 /** An edit waiting for a card payment to finish (Stripe mode): kept in this browser while the user is on Stripe. */
-export type PendingEdit = { kind?: "edit"; paymentId: string; serviceId: ServiceId; input: Record<string, unknown>; label: string; savedAt: number };
+export type PendingEdit = {
+  kind?: "edit";
+  paymentId: string;
+  serviceId: ServiceId;
+  input: Record<string, unknown>;
+  label: string;
+  savedAt: number;
+};
 /** A batch waiting for its card payment: the uploaded photos and the look, started on return with the payment's token. */
-export type PendingBatch = { kind: "batch"; paymentId: string; items: Array<Record<string, unknown>>; look: Record<string, unknown>; label: string; savedAt: number };
+export type PendingBatch = {
+  kind: "batch";
+  paymentId: string;
+  items: Array<Record<string, unknown>>;
+  look: Record<string, unknown>;
+  label: string;
+  savedAt: number;
+};
 export type PendingCheckout = PendingEdit | PendingBatch;
 
 const KEY = "bd:pending-edit";

@@ -28,10 +28,16 @@ export function ResumePaidEdit({ paymentId, token }: { paymentId: string; token:
       router.push(path);
     };
     if (pending.kind === "batch") {
-      createBatch.mutate({ items: pending.items, look: pending.look, paymentToken: token }, { onSuccess: (batch) => open(`/batch/${batch.id}`) });
+      createBatch.mutate(
+        { items: pending.items, look: pending.look, paymentToken: token },
+        { onSuccess: (batch) => open(`/batch/${batch.id}`) },
+      );
       return;
     }
-    createJob.mutate({ serviceId: pending.serviceId, input: pending.input, paymentToken: token }, { onSuccess: (job) => open(`/jobs/${job.id}`) });
+    createJob.mutate(
+      { serviceId: pending.serviceId, input: pending.input, paymentToken: token },
+      { onSuccess: (job) => open(`/jobs/${job.id}`) },
+    );
   }, [paymentId, token, createJob, createBatch, router]);
 
   const isBatch = !createBatch.isIdle;
@@ -42,7 +48,8 @@ export function ResumePaidEdit({ paymentId, token }: { paymentId: string; token:
     <div role="status" aria-live="polite" className="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
       {active.isError ? (
         <p className="text-red-700 dark:text-red-300">
-          Your payment went through, but the {what} could not start: {active.error instanceof ApiError ? active.error.message : "please try again"}. Your token is still valid.
+          Your payment went through, but the {what} could not start:{" "}
+          {active.error instanceof ApiError ? active.error.message : "please try again"}. Your token is still valid.
         </p>
       ) : (
         <p>Payment received — starting your {what}…</p>

@@ -63,7 +63,10 @@ export function CompareSlider({ before, after, transparent = false, className }:
     }
   };
 
-  const frame = cn("relative overflow-hidden rounded-xl", transparent ? "checkerboard" : "bg-slate-100 dark:bg-slate-900");
+  const frame = cn(
+    "relative overflow-hidden rounded-xl",
+    transparent ? "checkerboard" : "bg-slate-100 dark:bg-slate-900",
+  );
   const imgClass = "block h-full w-full object-contain select-none";
   const aspect = { aspectRatio: `${after.width} / ${after.height}` };
 
@@ -79,7 +82,9 @@ export function CompareSlider({ before, after, transparent = false, className }:
               onClick={() => setMode(value)}
               className={cn(
                 "rounded-md px-3 py-1.5",
-                mode === value ? "bg-slate-900 text-white dark:bg-white dark:text-slate-900" : "text-slate-700 dark:text-slate-300",
+                mode === value
+                  ? "bg-slate-900 text-white dark:bg-white dark:text-slate-900"
+                  : "text-slate-700 dark:text-slate-300",
               )}
             >
               {value === "slider" ? "Slider" : "Side by side"}
@@ -96,22 +101,43 @@ export function CompareSlider({ before, after, transparent = false, className }:
         </button>
       </div>
 
-      <div className={cn(zoomed && "max-h-[75vh] overflow-auto rounded-xl border border-slate-200 dark:border-slate-800")} data-testid="compare-viewport">
+      <div
+        className={cn(zoomed && "max-h-[75vh] overflow-auto rounded-xl border border-slate-200 dark:border-slate-800")}
+        data-testid="compare-viewport"
+      >
         {mode === "slider" ? (
           <div
             ref={stage}
             className={cn(frame, "touch-pan-y cursor-ew-resize", !zoomed && "mx-auto max-h-[70vh]")}
-            style={zoomed ? { ...aspect, width: after.width } : { ...aspect, maxWidth: `calc(70vh * ${after.width / after.height})` }}
+            style={
+              zoomed
+                ? { ...aspect, width: after.width }
+                : { ...aspect, maxWidth: `calc(70vh * ${after.width / after.height})` }
+            }
             onPointerDown={onPointerDown}
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
             onPointerCancel={onPointerUp}
           >
             {/* eslint-disable-next-line @next/next/no-img-element -- signed, expiring links to the user's own files */}
-            <img src={after.src} alt={after.alt} width={after.width} height={after.height} className={imgClass} draggable={false} />
+            <img
+              src={after.src}
+              alt={after.alt}
+              width={after.width}
+              height={after.height}
+              className={imgClass}
+              draggable={false}
+            />
             <div className="absolute inset-0" style={{ clipPath: `inset(0 ${100 - position}% 0 0)` }}>
               {/* eslint-disable-next-line @next/next/no-img-element -- signed, expiring links to the user's own files */}
-              <img src={before.src} alt={before.alt} width={before.width} height={before.height} className={cn(imgClass, "bg-slate-100 dark:bg-slate-900")} draggable={false} />
+              <img
+                src={before.src}
+                alt={before.alt}
+                width={before.width}
+                height={before.height}
+                className={cn(imgClass, "bg-slate-100 dark:bg-slate-900")}
+                draggable={false}
+              />
             </div>
             <span className="pointer-events-none absolute left-2 top-2 rounded bg-slate-950/70 px-2 py-0.5 text-xs font-medium text-white">
               {before.label ?? "Before"}
@@ -119,7 +145,10 @@ export function CompareSlider({ before, after, transparent = false, className }:
             <span className="pointer-events-none absolute right-2 top-2 rounded bg-slate-950/70 px-2 py-0.5 text-xs font-medium text-white">
               {after.label ?? "After"}
             </span>
-            <div className="pointer-events-none absolute inset-y-0 w-0.5 -translate-x-1/2 bg-white shadow-[0_0_0_1px_rgba(0,0,0,0.3)]" style={{ left: `${position}%` }} />
+            <div
+              className="pointer-events-none absolute inset-y-0 w-0.5 -translate-x-1/2 bg-white shadow-[0_0_0_1px_rgba(0,0,0,0.3)]"
+              style={{ left: `${position}%` }}
+            />
             <div
               role="slider"
               tabIndex={0}
@@ -133,7 +162,14 @@ export function CompareSlider({ before, after, transparent = false, className }:
               className="absolute top-1/2 flex h-10 w-10 -translate-x-1/2 -translate-y-1/2 items-center justify-center rounded-full border-2 border-white bg-slate-900/80 text-white shadow-lg focus-visible:outline-4"
               style={{ left: `${position}%` }}
             >
-              <svg aria-hidden viewBox="0 0 24 24" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="2">
+              <svg
+                aria-hidden
+                viewBox="0 0 24 24"
+                className="h-5 w-5"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="2"
+              >
                 <path d="m9 6-6 6 6 6M15 6l6 6-6 6" strokeLinecap="round" strokeLinejoin="round" />
               </svg>
             </div>
@@ -142,11 +178,20 @@ export function CompareSlider({ before, after, transparent = false, className }:
           <div className={cn("grid gap-3", zoomed ? "grid-flow-col" : "sm:grid-cols-2")}>
             {[before, after].map((image, index) => (
               <figure key={index} className="space-y-1">
-                <div className={frame} style={zoomed ? { width: image.width, aspectRatio: `${image.width} / ${image.height}` } : { aspectRatio: `${image.width} / ${image.height}` }}>
+                <div
+                  className={frame}
+                  style={
+                    zoomed
+                      ? { width: image.width, aspectRatio: `${image.width} / ${image.height}` }
+                      : { aspectRatio: `${image.width} / ${image.height}` }
+                  }
+                >
                   {/* eslint-disable-next-line @next/next/no-img-element -- signed, expiring links to the user's own files */}
                   <img src={image.src} alt={image.alt} width={image.width} height={image.height} className={imgClass} />
                 </div>
-                <figcaption className="text-center text-sm text-slate-600 dark:text-slate-400">{image.label ?? (index === 0 ? "Before" : "After")}</figcaption>
+                <figcaption className="text-center text-sm text-slate-600 dark:text-slate-400">
+                  {image.label ?? (index === 0 ? "Before" : "After")}
+                </figcaption>
               </figure>
             ))}
           </div>

@@ -13,5 +13,14 @@ type Props = Omit<ComponentProps<typeof Link>, "href" | "prefetch"> & { href: st
 export function IntentLink({ href, ...props }: Props) {
   const router = useRouter();
   const prefetch = () => router.prefetch(href);
-  return <Link href={href} prefetch={false} onPointerEnter={prefetch} onFocus={prefetch} onTouchStart={prefetch} {...props} />;
+  return (
+    <Link
+      href={href}
+      prefetch={false}
+      onPointerEnter={prefetch}
+      onFocus={prefetch}
+      onTouchStart={prefetch}
+      {...props}
+    />
+  );
 }

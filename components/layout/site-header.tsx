@@ -11,14 +11,18 @@ const NAV: NavItem[] = [
   { href: "/#pricing", label: "Pricing" },
 ];
 
-const link = "whitespace-nowrap rounded-md px-3 py-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white";
+const link =
+  "whitespace-nowrap rounded-md px-3 py-2 text-slate-600 hover:bg-slate-100 hover:text-slate-900 dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white";
 
 export function SiteHeader() {
   return (
     <header className="relative z-30 border-b border-slate-200/80 bg-white/95 dark:border-slate-800 dark:bg-slate-950/95">
       <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-4">
         <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
-          <span aria-hidden className="inline-block h-6 w-6 rounded-md bg-gradient-to-br from-brand-400 via-brand-600 to-sunset-400" />
+          <span
+            aria-hidden
+            className="inline-block h-6 w-6 rounded-md bg-gradient-to-br from-brand-400 via-brand-600 to-sunset-400"
+          />
           Backdrop
         </Link>
         <nav aria-label="Main" className="hidden items-center gap-1 text-sm sm:flex">

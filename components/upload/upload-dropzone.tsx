@@ -80,10 +80,13 @@ export function UploadDropzone({ onUploaded, onFileChosen, compact = false, labe
 
   useEffect(() => {
     const onPaste = (event: ClipboardEvent) => {
-      const file = Array.from(event.clipboardData?.files ?? []).find((candidate) => candidate.type.startsWith("image/"));
+      const file = Array.from(event.clipboardData?.files ?? []).find((candidate) =>
+        candidate.type.startsWith("image/"),
+      );
       if (!file || progress !== null) return;
       if (!(file.type in ACCEPTED_IMAGE_TYPES)) return setError(`Pasted image is not a ${ACCEPTED_LABEL} image.`);
-      if (file.size > MAX_UPLOAD_BYTES) return setError(`The pasted image is larger than ${formatBytes(MAX_UPLOAD_BYTES)}.`);
+      if (file.size > MAX_UPLOAD_BYTES)
+        return setError(`The pasted image is larger than ${formatBytes(MAX_UPLOAD_BYTES)}.`);
       event.preventDefault();
       void upload(file);
     };
@@ -107,8 +110,19 @@ export function UploadDropzone({ onUploaded, onFileChosen, compact = false, labe
       >
         <input {...getInputProps({ "aria-label": "Choose a photo" })} />
         {!compact && (
-          <svg aria-hidden viewBox="0 0 24 24" className="h-10 w-10 text-brand-500" fill="none" stroke="currentColor" strokeWidth="1.5">
-            <path d="M4 16.5V18a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-1.5M12 15V4m0 0-4 4m4-4 4 4" strokeLinecap="round" strokeLinejoin="round" />
+          <svg
+            aria-hidden
+            viewBox="0 0 24 24"
+            className="h-10 w-10 text-brand-500"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="1.5"
+          >
+            <path
+              d="M4 16.5V18a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-1.5M12 15V4m0 0-4 4m4-4 4 4"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+            />
           </svg>
         )}
         <p className="font-medium">{isDragActive ? "Release to upload" : label}</p>
@@ -124,16 +138,24 @@ export function UploadDropzone({ onUploaded, onFileChosen, compact = false, labe
           )}
           <div className="min-w-0 flex-1">
             <div className="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
-              <div className="h-full bg-brand-500 transition-[width]" style={{ width: `${Math.round(progress * 100)}%` }} />
+              <div
+                className="h-full bg-brand-500 transition-[width]"
+                style={{ width: `${Math.round(progress * 100)}%` }}
+              />
             </div>
             <p className="mt-1 truncate text-sm text-slate-600 dark:text-slate-400">
-              {progress < 1 ? `Uploading ${pending?.name ?? "your photo"}… ${Math.round(progress * 100)}%` : "Checking your photo…"}
+              {progress < 1
+                ? `Uploading ${pending?.name ?? "your photo"}… ${Math.round(progress * 100)}%`
+                : "Checking your photo…"}
             </p>
           </div>
         </div>
       )}
       {error && (
-        <p role="alert" className="mt-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200">
+        <p
+          role="alert"
+          className="mt-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200"
+        >
           {error}
         </p>
       )}

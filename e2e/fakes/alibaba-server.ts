@@ -37,18 +37,33 @@ function enc(value: string): string {
 }
 
 /** Recomputes the ACS3-HMAC-SHA256 signature of a received request (independent of lib/). */
-function expectedSignature(req: IncomingMessage, url: URL, body: Buffer, signedHeaders: string[], secret: string): string {
+function expectedSignature(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  signedHeaders: string[],
+  secret: string,
+): string {
   const query = [...url.searchParams.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${enc(k)}=${enc(v)}`)
     .join("&");
   const headers = signedHeaders.map((name) => `${name}:${String(req.headers[name] ?? "").trim()}\n`).join("");
-  const canonical = [req.method, url.pathname, query, headers, signedHeaders.join(";"), createHash("sha256").update(body).digest("hex")].join("\n");
+  const canonical = [
+    req.method,
+    url.pathname,
+    query,
+    headers,
+    signedHeaders.join(";"),
+    createHash("sha256").update(body).digest("hex"),
+  ].join("\n");
   const toSign = `ACS3-HMAC-SHA256\n${createHash("sha256").update(canonical).digest("hex")}`;
   return createHmac("sha256", secret).update(toSign).digest("hex");
 }
 
-export async function startAlibabaFake(options: { port?: number; accessKeyId?: string; accessKeySecret?: string } = {}): Promise<AlibabaFake> {
+export async function startAlibabaFake(
+  options: { port?: number; accessKeyId?: string; accessKeySecret?: string } = {},
+): Promise<AlibabaFake> {
   const state: AlibabaFakeState = {
     accessKeyId: options.accessKeyId ?? "fake-ak",
     accessKeySecret: options.accessKeySecret ?? "fake-secret",
@@ -67,7 +82,8 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, { RequestId: randomUUID(), Code: "InternalError", Message: String(error) });
+        if (!res.headersSent)
+          send(res, 500, { RequestId: randomUUID(), Code: "InternalError", Message: String(error) });
       });
     });
   });
@@ -79,7 +95,13 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
 
   async function fail(res: ServerResponse, action: string, status: number, code: string, message: string) {
     state.calls.push({ action, status, code });
-    send(res, status, { RequestId: randomUUID().toUpperCase(), HostId: "imageseg.cn-shanghai.aliyuncs.com", Code: code, Message: message, Recommend: `https://api.aliyun.com/troubleshoot?q=${code}` });
+    send(res, status, {
+      RequestId: randomUUID().toUpperCase(),
+      HostId: "imageseg.cn-shanghai.aliyuncs.com",
+      Code: code,
+      Message: message,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${code}`,
+    });
   }
 
   async function fetchInput(raw: string | null): Promise<Buffer | { code: string; message: string }> {
@@ -91,19 +113,35 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
       return { code: "IllegalUrlParameter", message: "The URL is not valid." };
     }
     // Tests must never reach the network: the fake fetches loopback URLs only.
-    if (!LOOPBACK.has(url.hostname)) return { code: "IllegalUrlParameter", message: "The fake only downloads from loopback hosts." };
+    if (!LOOPBACK.has(url.hostname))
+      return { code: "IllegalUrlParameter", message: "The fake only downloads from loopback hosts." };
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch(() => null);
     state.fetched.push(raw);
-    if (!res || !res.ok) return { code: "InvalidImage.Download", message: `The image cannot be downloaded (HTTP ${res?.status ?? "error"}).` };
+    if (!res || !res.ok)
+      return {
+        code: "InvalidImage.Download",
+        message: `The image cannot be downloaded (HTTP ${res?.status ?? "error"}).`,
+      };
     return Buffer.from(await res.arrayBuffer());
   }
 
-  async function checkLimits(bytes: Buffer, maxSide: number): Promise<{ code: string; message: string } | { width: number; height: number }> {
+  async function checkLimits(
+    bytes: Buffer,
+    maxSide: number,
+  ): Promise<{ code: string; message: string } | { width: number; height: number }> {
     if (bytes.length > 3 * 1024 * 1024) return { code: "InvalidFile.Size", message: "The image is larger than 3 MB." };
-    const meta = await sharp(bytes).metadata().catch(() => null);
-    if (!meta?.width || !meta.height || !["jpeg", "png", "bmp"].includes(meta.format ?? "")) return { code: "InvalidImage.Content", message: "The image format is not supported." };
-    if (meta.width <= 50 || meta.height <= 50) return { code: "InvalidImage.Resolution", message: "The image resolution must be larger than 50x50." };
-    if (meta.width >= maxSide || meta.height >= maxSide) return { code: "InvalidImage.Resolution", message: `The image resolution must be smaller than ${maxSide}x${maxSide}.` };
+    const meta = await sharp(bytes)
+      .metadata()
+      .catch(() => null);
+    if (!meta?.width || !meta.height || !["jpeg", "png", "bmp"].includes(meta.format ?? ""))
+      return { code: "InvalidImage.Content", message: "The image format is not supported." };
+    if (meta.width <= 50 || meta.height <= 50)
+      return { code: "InvalidImage.Resolution", message: "The image resolution must be larger than 50x50." };
+    if (meta.width >= maxSide || meta.height >= maxSide)
+      return {
+        code: "InvalidImage.Resolution",
+        message: `The image resolution must be smaller than ${maxSide}x${maxSide}.`,
+      };
     return { width: meta.width, height: meta.height };
   }
 
@@ -117,38 +155,61 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const url = new URL(req.url ?? "/", base);
     if (req.method === "GET" && url.pathname.startsWith("/upload/result_fake/")) {
-      const id = url.pathname.split("/").pop()!.replace(/\.\w+$/, "");
+      const id = url.pathname
+        .split("/")
+        .pop()!
+        .replace(/\.\w+$/, "");
       const result = state.results.get(id);
-      if (!result) return void res.writeHead(404, { "content-type": "application/xml" }).end("<Error><Code>NoSuchKey</Code></Error>");
+      if (!result)
+        return void res
+          .writeHead(404, { "content-type": "application/xml" })
+          .end("<Error><Code>NoSuchKey</Code></Error>");
       if (Number(url.searchParams.get("Expires")) * 1000 < Date.now()) {
-        return void res.writeHead(403, { "content-type": "application/xml" }).end("<Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>");
+        return void res
+          .writeHead(403, { "content-type": "application/xml" })
+          .end("<Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>");
       }
       res.writeHead(200, { "content-type": result.mime, "content-length": String(result.bytes.length) });
       return void res.end(result.bytes);
     }
-    if (req.method !== "POST" || url.pathname !== "/") return send(res, 404, { Code: "NotFound", Message: "Not found" });
+    if (req.method !== "POST" || url.pathname !== "/")
+      return send(res, 404, { Code: "NotFound", Message: "Not found" });
 
     const action = String(req.headers["x-acs-action"] ?? "");
     // --- signature (ACS3-HMAC-SHA256)
     const auth = String(req.headers.authorization ?? "");
     const match = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$/.exec(auth);
-    if (!match) return fail(res, action, 400, "MissingAuthorization", "The Authorization header is missing or malformed.");
+    if (!match)
+      return fail(res, action, 400, "MissingAuthorization", "The Authorization header is missing or malformed.");
     const [, credential, signedList, signature] = match;
     const signedHeaders = signedList!.split(";");
-    for (const required of ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"]) {
-      if (!signedHeaders.includes(required)) return fail(res, action, 400, "IncompleteSignature", `The header ${required} must be signed.`);
+    for (const required of [
+      "host",
+      "x-acs-action",
+      "x-acs-content-sha256",
+      "x-acs-date",
+      "x-acs-signature-nonce",
+      "x-acs-version",
+    ]) {
+      if (!signedHeaders.includes(required))
+        return fail(res, action, 400, "IncompleteSignature", `The header ${required} must be signed.`);
     }
-    if (credential !== state.accessKeyId) return fail(res, action, 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
-    if (req.headers["x-acs-content-sha256"] !== createHash("sha256").update(body).digest("hex")) return fail(res, action, 400, "ContentSHA256NotMatch", "x-acs-content-sha256 does not match the body.");
+    if (credential !== state.accessKeyId)
+      return fail(res, action, 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+    if (req.headers["x-acs-content-sha256"] !== createHash("sha256").update(body).digest("hex"))
+      return fail(res, action, 400, "ContentSHA256NotMatch", "x-acs-content-sha256 does not match the body.");
     if (expectedSignature(req, url, body, signedHeaders, state.accessKeySecret) !== signature) {
       return fail(res, action, 400, "SignatureDoesNotMatch", "Specified signature does not match our calculation.");
     }
     const date = Date.parse(String(req.headers["x-acs-date"] ?? ""));
-    if (!Number.isFinite(date) || Math.abs(Date.now() - date) > 15 * 60_000) return fail(res, action, 400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.");
+    if (!Number.isFinite(date) || Math.abs(Date.now() - date) > 15 * 60_000)
+      return fail(res, action, 400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.");
     const nonce = String(req.headers["x-acs-signature-nonce"]);
-    if (state.nonces.has(nonce)) return fail(res, action, 400, "SignatureNonceUsed", "Specified signature nonce was used already.");
+    if (state.nonces.has(nonce))
+      return fail(res, action, 400, "SignatureNonceUsed", "Specified signature nonce was used already.");
     state.nonces.add(nonce);
-    if (req.headers["x-acs-version"] !== "2019-12-30") return fail(res, action, 400, "InvalidVersion", "Specified parameter Version is not valid.");
+    if (req.headers["x-acs-version"] !== "2019-12-30")
+      return fail(res, action, 400, "InvalidVersion", "Specified parameter Version is not valid.");
 
     if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
     if (state.failNext > 0) {
@@ -157,7 +218,8 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
     }
 
     const maxSide = action === "SegmentSky" ? 3000 : 2000;
-    if (!["ChangeSky", "SegmentSky", "SegmentCommonImage"].includes(action)) return fail(res, action, 400, "InvalidAction.NotFound", `Specified api is not found: ${action}`);
+    if (!["ChangeSky", "SegmentSky", "SegmentCommonImage"].includes(action))
+      return fail(res, action, 400, "InvalidAction.NotFound", `Specified api is not found: ${action}`);
     const input = await fetchInput(url.searchParams.get("ImageURL"));
     if (!Buffer.isBuffer(input)) return fail(res, action, 400, input.code, input.message);
     const size = await checkLimits(input, maxSide);
@@ -171,23 +233,35 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
       if (!Buffer.isBuffer(reference)) return fail(res, action, 400, reference.code, reference.message);
       // "Replace the sky": the top 40 % of the photo becomes the reference sky.
       const sky = await sharp(reference).resize(width, skyHeight, { fit: "cover" }).removeAlpha().png().toBuffer();
-      const out = await sharp(input).composite([{ input: sky, top: 0, left: 0 }]).jpeg({ quality: 90 }).toBuffer();
+      const out = await sharp(input)
+        .composite([{ input: sky, top: 0, left: 0 }])
+        .jpeg({ quality: 90 })
+        .toBuffer();
       resultUrl = storeResult(out, "image/jpeg");
     } else if (action === "SegmentSky") {
       // A 4-channel sky cut-out: opaque (sky) in the top 40 %, transparent below.
       const alpha = Buffer.alloc(width * height, 0);
       alpha.fill(255, 0, width * skyHeight);
-      const out = await sharp(await sharp(input).removeAlpha().toBuffer()).joinChannel(alpha, { raw: { width, height, channels: 1 } }).png().toBuffer();
+      const out = await sharp(await sharp(input).removeAlpha().toBuffer())
+        .joinChannel(alpha, { raw: { width, height, channels: 1 } })
+        .png()
+        .toBuffer();
       resultUrl = storeResult(out, "image/png");
     } else {
       // The "subject" is the centre half of the frame.
       const alpha = Buffer.alloc(width * height, 0);
-      for (let y = Math.floor(height / 4); y < Math.floor((3 * height) / 4); y += 1) alpha.fill(255, y * width + Math.floor(width / 4), y * width + Math.floor((3 * width) / 4));
+      for (let y = Math.floor(height / 4); y < Math.floor((3 * height) / 4); y += 1)
+        alpha.fill(255, y * width + Math.floor(width / 4), y * width + Math.floor((3 * width) / 4));
       const returnForm = url.searchParams.get("ReturnForm");
       const out =
         returnForm === "mask"
-          ? await sharp(alpha, { raw: { width, height, channels: 1 } }).png().toBuffer()
-          : await sharp(await sharp(input).removeAlpha().toBuffer()).joinChannel(alpha, { raw: { width, height, channels: 1 } }).png().toBuffer();
+          ? await sharp(alpha, { raw: { width, height, channels: 1 } })
+              .png()
+              .toBuffer()
+          : await sharp(await sharp(input).removeAlpha().toBuffer())
+              .joinChannel(alpha, { raw: { width, height, channels: 1 } })
+              .png()
+              .toBuffer();
       resultUrl = storeResult(out, "image/png");
     }
     state.calls.push({ action, status: 200 });
@@ -202,9 +276,10 @@ export async function startAlibabaFake(options: { port?: number; accessKeyId?: s
   return {
     url: base,
     state,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -44,7 +44,14 @@ function xmlEscape(value: string): string {
 }
 
 export async function startS3Fake(
-  options: { port?: number; host?: string; accessKeyId?: string; secretAccessKey?: string; region?: string; buckets?: string[] } = {},
+  options: {
+    port?: number;
+    host?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    region?: string;
+    buckets?: string[];
+  } = {},
 ): Promise<S3Fake> {
   const state: S3FakeState = {
     accessKeyId: options.accessKeyId ?? "backdrop-test-key",
@@ -57,18 +64,34 @@ export async function startS3Fake(
   };
   const host = options.host ?? "127.0.0.1";
 
-  function send(req: IncomingMessage, res: ServerResponse, status: number, body: string | Buffer | null, headers: Record<string, string> = {}) {
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer | null,
+    headers: Record<string, string> = {},
+  ) {
     state.calls.push({ method: req.method ?? "", path: (req.url ?? "/").split("?")[0] ?? "/", status });
     if (state.calls.length > 10_000) state.calls.splice(0, 5_000);
     const payload = body === null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body);
-    res.writeHead(status, { "x-amz-request-id": createHash("md5").update(String(Math.random())).digest("hex").slice(0, 16), ...headers, "content-length": String(payload.length) });
+    res.writeHead(status, {
+      "x-amz-request-id": createHash("md5").update(String(Math.random())).digest("hex").slice(0, 16),
+      ...headers,
+      "content-length": String(payload.length),
+    });
     res.end(req.method === "HEAD" ? undefined : payload);
   }
 
   function error(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string) {
-    send(req, res, status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`, {
-      "content-type": "application/xml",
-    });
+    send(
+      req,
+      res,
+      status,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`,
+      {
+        "content-type": "application/xml",
+      },
+    );
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
@@ -87,56 +110,106 @@ export async function startS3Fake(
     });
     if (!check.ok) {
       state.signatureFailures += 1;
-      const code = check.reason === "signature does not match" ? "SignatureDoesNotMatch" : check.reason === "unknown access key" ? "InvalidAccessKeyId" : "AccessDenied";
+      const code =
+        check.reason === "signature does not match"
+          ? "SignatureDoesNotMatch"
+          : check.reason === "unknown access key"
+            ? "InvalidAccessKeyId"
+            : "AccessDenied";
       return error(req, res, 403, code, check.reason);
     }
     const declared = req.headers["x-amz-content-sha256"];
     if (typeof declared === "string" && declared !== "UNSIGNED-PAYLOAD" && /^[0-9a-f]{64}$/.test(declared)) {
-      if (createHash("sha256").update(body).digest("hex") !== declared) return error(req, res, 400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+      if (createHash("sha256").update(body).digest("hex") !== declared)
+        return error(
+          req,
+          res,
+          400,
+          "XAmzContentSHA256Mismatch",
+          "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        );
     }
 
     const segments = url.pathname.split("/").slice(1);
     const bucketName = decodeURIComponent(segments[0] ?? "");
-    const key = segments.slice(1).map((part) => decodeURIComponent(part)).join("/");
+    const key = segments
+      .slice(1)
+      .map((part) => decodeURIComponent(part))
+      .join("/");
 
     if (!bucketName) {
-      if (method !== "GET") return error(req, res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
-      const list = [...state.buckets.keys()].map((name) => `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket>`).join("");
-      return send(req, res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Owner><ID>backdrop</ID></Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`, {
-        "content-type": "application/xml",
-      });
+      if (method !== "GET")
+        return error(req, res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+      const list = [...state.buckets.keys()]
+        .map(
+          (name) =>
+            `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket>`,
+        )
+        .join("");
+      return send(
+        req,
+        res,
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult><Owner><ID>backdrop</ID></Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`,
+        {
+          "content-type": "application/xml",
+        },
+      );
     }
 
     const bucket = state.buckets.get(bucketName);
     if (!key) {
       if (method === "PUT") {
-        if (bucket) return error(req, res, 409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.");
+        if (bucket)
+          return error(
+            req,
+            res,
+            409,
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+          );
         state.buckets.set(bucketName, new Map());
         return send(req, res, 200, null, { location: `/${bucketName}` });
       }
       if (!bucket) return error(req, res, 404, "NoSuchBucket", "The specified bucket does not exist.");
       if (method === "HEAD") return send(req, res, 200, null);
       if (method === "DELETE") {
-        if (bucket.size > 0) return error(req, res, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty.");
+        if (bucket.size > 0)
+          return error(req, res, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty.");
         state.buckets.delete(bucketName);
         return send(req, res, 204, null);
       }
       if (method === "GET") {
         const items = [...bucket.entries()]
-          .map(([name, object]) => `<Contents><Key>${xmlEscape(name)}</Key><Size>${object.bytes.length}</Size><ETag>${object.etag}</ETag></Contents>`)
+          .map(
+            ([name, object]) =>
+              `<Contents><Key>${xmlEscape(name)}</Key><Size>${object.bytes.length}</Size><ETag>${object.etag}</ETag></Contents>`,
+          )
           .join("");
-        return send(req, res, 200, `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>${xmlEscape(bucketName)}</Name><KeyCount>${bucket.size}</KeyCount>${items}</ListBucketResult>`, {
-          "content-type": "application/xml",
-        });
+        return send(
+          req,
+          res,
+          200,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>${xmlEscape(bucketName)}</Name><KeyCount>${bucket.size}</KeyCount>${items}</ListBucketResult>`,
+          {
+            "content-type": "application/xml",
+          },
+        );
       }
       return error(req, res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
     }
 
     if (!bucket) return error(req, res, 404, "NoSuchBucket", "The specified bucket does not exist.");
     if (method === "PUT") {
-      if (body.length > MAX_OBJECT_BYTES) return error(req, res, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.");
+      if (body.length > MAX_OBJECT_BYTES)
+        return error(req, res, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.");
       const etag = `"${createHash("md5").update(body).digest("hex")}"`;
-      bucket.set(key, { bytes: body, contentType: String(req.headers["content-type"] ?? "binary/octet-stream"), etag, lastModified: new Date() });
+      bucket.set(key, {
+        bytes: body,
+        contentType: String(req.headers["content-type"] ?? "binary/octet-stream"),
+        etag,
+        lastModified: new Date(),
+      });
       return send(req, res, 200, null, { etag });
     }
     if (method === "GET" || method === "HEAD") {
@@ -175,10 +248,11 @@ export async function startS3Fake(
 
   let server: Server = makeServer();
   const sockets = new Set<Socket>();
-  const track = (s: Server) => s.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
+  const track = (s: Server) =>
+    s.on("connection", (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
   track(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -67,8 +67,19 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
   });
 
   /** Writes the envelope; `rawJson` lets bare int64 numbers through unquoted. */
-  function reply(req: IncomingMessage, res: ServerResponse, status: number, envelope: { code: number; msg: string; success: boolean; data?: unknown }, rawJson?: string) {
-    state.calls.push({ method: req.method ?? "", path: new URL(req.url ?? "/", "http://x").pathname, status, code: envelope.code });
+  function reply(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    envelope: { code: number; msg: string; success: boolean; data?: unknown },
+    rawJson?: string,
+  ) {
+    state.calls.push({
+      method: req.method ?? "",
+      path: new URL(req.url ?? "/", "http://x").pathname,
+      status,
+      code: envelope.code,
+    });
     const text = rawJson ?? JSON.stringify({ ...envelope, traceId: randomBytes(6).toString("base64url") });
     res.writeHead(status, { "content-type": "application/json" });
     res.end(text);
@@ -89,19 +100,30 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
   async function subjectMask(bytes: Buffer): Promise<{ mask: Buffer; width: number; height: number }> {
     const { width = 1, height = 1 } = await sharp(bytes).metadata();
     const alpha = Buffer.alloc(width * height, 0);
-    for (let y = Math.floor(height / 4); y < Math.floor((3 * height) / 4); y += 1) alpha.fill(255, y * width + Math.floor(width / 4), y * width + Math.floor((3 * width) / 4));
+    for (let y = Math.floor(height / 4); y < Math.floor((3 * height) / 4); y += 1)
+      alpha.fill(255, y * width + Math.floor(width / 4), y * width + Math.floor((3 * width) / 4));
     return { mask: alpha, width, height };
   }
 
   async function composite(product: Buffer, background: Buffer): Promise<Buffer> {
     const { mask, width, height } = await subjectMask(product);
-    const subject = await sharp(await sharp(product).removeAlpha().toBuffer()).joinChannel(mask, { raw: { width, height, channels: 1 } }).png().toBuffer();
-    return sharp(background).resize(width, height, { fit: "cover" }).removeAlpha().composite([{ input: subject }]).png().toBuffer();
+    const subject = await sharp(await sharp(product).removeAlpha().toBuffer())
+      .joinChannel(mask, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer();
+    return sharp(background)
+      .resize(width, height, { fit: "cover" })
+      .removeAlpha()
+      .composite([{ input: subject }])
+      .png()
+      .toBuffer();
   }
 
   async function solid(color: string, bytes: Buffer): Promise<Buffer> {
     const { width = 1, height = 1 } = await sharp(bytes).metadata();
-    return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+    return sharp({ create: { width, height, channels: 3, background: color } })
+      .png()
+      .toBuffer();
   }
 
   function colourFromPrompt(prompt: string): string {
@@ -122,7 +144,9 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
   }
 
   async function badInput(bytes: Buffer): Promise<string | null> {
-    const meta = await sharp(bytes).metadata().catch(() => null);
+    const meta = await sharp(bytes)
+      .metadata()
+      .catch(() => null);
     if (!meta?.width || !meta.height) return "The image cannot be decoded.";
     if (Math.min(meta.width, meta.height) < 64) return "Image resolution is too small (minimum 64 px).";
     if (Math.max(meta.width, meta.height) > 4096) return "Image resolution exceeds 4096 px.";
@@ -132,7 +156,10 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const url = new URL(req.url ?? "/", base);
     if (req.method === "GET" && url.pathname.startsWith("/files/")) {
-      const id = url.pathname.split("/").pop()!.replace(/\.\w+$/, "");
+      const id = url.pathname
+        .split("/")
+        .pop()!
+        .replace(/\.\w+$/, "");
       const image = state.images.get(id);
       if (!image || Number(url.searchParams.get("exp")) < Date.now()) {
         res.writeHead(403, { "content-type": "application/xml" });
@@ -143,7 +170,8 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
       res.writeHead(200, { "content-type": `image/${format}` });
       return void res.end(bytes);
     }
-    if (req.headers.authorization !== `Bearer ${state.apiKey}`) return reply(req, res, 401, { code: 401, msg: "Unauthorized: invalid API key", success: false });
+    if (req.headers.authorization !== `Bearer ${state.apiKey}`)
+      return reply(req, res, 401, { code: 401, msg: "Unauthorized: invalid API key", success: false });
     if (state.failNext > 0) {
       state.failNext -= 1;
       return reply(req, res, 500, { code: 500, msg: "Internal server error", success: false });
@@ -151,16 +179,30 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
     const route = `${req.method} ${url.pathname}`;
 
     if (route === "POST /v1/api/upload") {
-      const form = await new Response(new Uint8Array(body), { headers: { "content-type": String(req.headers["content-type"] ?? "") } }).formData().catch(() => null);
+      const form = await new Response(new Uint8Array(body), {
+        headers: { "content-type": String(req.headers["content-type"] ?? "") },
+      })
+        .formData()
+        .catch(() => null);
       const file = form?.get("file");
-      if (!file || typeof file === "string") return reply(req, res, 400, { code: 400, msg: "file is required", success: false });
+      if (!file || typeof file === "string")
+        return reply(req, res, 400, { code: 400, msg: "file is required", success: false });
       const ext = (file.name.split(".").pop() ?? "jpg").toLowerCase();
       const fileKey = `UPLOAD/1910256820110163968/2026/11/21/${randomUUID().replace(/-/g, "")}.${ext}`;
       state.uploads.set(fileKey, Buffer.from(await file.arrayBuffer()));
       res.statusCode = 201;
       state.calls.push({ method: "POST", path: url.pathname, status: 201, code: 0 });
       res.writeHead(201, { "content-type": "application/json" });
-      return void res.end(JSON.stringify({ msg: "SUCCESS", code: 0, traceId: randomBytes(6).toString("base64url"), data: { fileKey }, success: true, request_id: randomUUID().replace(/-/g, "") }));
+      return void res.end(
+        JSON.stringify({
+          msg: "SUCCESS",
+          code: 0,
+          traceId: randomBytes(6).toString("base64url"),
+          data: { fileKey },
+          success: true,
+          request_id: randomUUID().replace(/-/g, ""),
+        }),
+      );
     }
 
     if (route === "POST /v1/api/generate/promptSegmentation" || route === "POST /v1/api/generate/replaceBackground") {
@@ -173,28 +215,48 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
       const segmentation = route.endsWith("promptSegmentation");
       const imageKey = String((segmentation ? json.imageKey : json.productImageKey) ?? "");
       const image = state.uploads.get(imageKey);
-      if (!image) return reply(req, res, 400, { code: 400, msg: `${segmentation ? "imageKey" : "productImageKey"} does not exist`, success: false });
+      if (!image)
+        return reply(req, res, 400, {
+          code: 400,
+          msg: `${segmentation ? "imageKey" : "productImageKey"} does not exist`,
+          success: false,
+        });
       const problem = await badInput(image);
       if (problem) return reply(req, res, 400, { code: 400, msg: problem, success: false });
       let outputs: Buffer[];
       if (segmentation) {
-        if (typeof json.prompt !== "string" || !json.prompt.trim()) return reply(req, res, 400, { code: 400, msg: "prompt is required", success: false });
+        if (typeof json.prompt !== "string" || !json.prompt.trim())
+          return reply(req, res, 400, { code: 400, msg: "prompt is required", success: false });
         const { mask, width, height } = await subjectMask(image);
-        outputs = [await sharp(mask, { raw: { width, height, channels: 1 } }).png().toBuffer()];
+        outputs = [
+          await sharp(mask, { raw: { width, height, channels: 1 } })
+            .png()
+            .toBuffer(),
+        ];
       } else {
         const type = String(json.replaceType ?? "");
-        if (type === "SOLID_COLOR_BACKGROUND" && typeof json.backgroundColor === "string") outputs = [await composite(image, await solid(json.backgroundColor, image))];
+        if (type === "SOLID_COLOR_BACKGROUND" && typeof json.backgroundColor === "string")
+          outputs = [await composite(image, await solid(json.backgroundColor, image))];
         else if (type === "TEXT_TO_BACKGROUND" && typeof json.customBackgroundPrompt === "string") {
           const bg = await solid(colourFromPrompt(json.customBackgroundPrompt), image);
           outputs = await Promise.all([0, 1, 2, 3].map(() => composite(image, bg)));
         } else if (type === "CUSTOM_BACKGROUND_IMAGE" && state.uploads.has(String(json.backgroundImageKey))) {
           outputs = [await composite(image, state.uploads.get(String(json.backgroundImageKey))!)];
-        } else return reply(req, res, 400, { code: 400, msg: `replaceType ${type} is missing its parameters`, success: false });
+        } else
+          return reply(req, res, 400, {
+            code: 400,
+            msg: `replaceType ${type} is missing its parameters`,
+            success: false,
+          });
       }
       // Checked right before the (synchronous) insert so concurrent requests cannot both slip in.
       if (running() >= state.concurrencyCap) {
         state.concurrencyRejections += 1;
-        return reply(req, res, 200, { code: 30003, msg: "The number of concurrent tasks exceeds the limit", success: false });
+        return reply(req, res, 200, {
+          code: 30003,
+          msg: "The number of concurrent tasks exceeds the limit",
+          success: false,
+        });
       }
       const task = createTask(segmentation ? "promptSegmentation" : "replaceBackground", outputs);
       return reply(req, res, 200, ok({ id: task.id }));
@@ -203,21 +265,43 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
     if (route === "GET /v1/api/generate") {
       const task = state.tasks.get(url.searchParams.get("id") ?? "");
       if (!task) return reply(req, res, 404, { code: 404, msg: "task not found", success: false });
-      const status = isDone(task) ? (task.fail ? "FAILED" : "SUCCESS") : Date.now() - task.createdAt < 5 ? "CREATED" : "RUNNING";
+      const status = isDone(task)
+        ? task.fail
+          ? "FAILED"
+          : "SUCCESS"
+        : Date.now() - task.createdAt < 5
+          ? "CREATED"
+          : "RUNNING";
       // Image ids written as bare int64 numbers, exactly as `integer <int64>` would be serialised.
-      const items = task.imageIds.map((id) => `{"id":${id},"fileUrl":"","status":"${status}","errorCode":0,"errorMsg":"${task.fail ?? ""}"}`).join(",");
+      const items = task.imageIds
+        .map((id) => `{"id":${id},"fileUrl":"","status":"${status}","errorCode":0,"errorMsg":"${task.fail ?? ""}"}`)
+        .join(",");
       state.calls.push({ method: "GET", path: url.pathname, status: 200, code: 0 });
       res.writeHead(200, { "content-type": "application/json" });
-      return void res.end(`{"code":0,"success":true,"traceId":"${randomBytes(6).toString("base64url")}","msg":"SUCCESS","data":{"resultList":[${items}]}}`);
+      return void res.end(
+        `{"code":0,"success":true,"traceId":"${randomBytes(6).toString("base64url")}","msg":"SUCCESS","data":{"resultList":[${items}]}}`,
+      );
     }
 
     if (route === "GET /v1/api/download") {
       const id = url.searchParams.get("id") ?? "";
       const format = url.searchParams.get("downloadFormat");
-      if (!format || !["jpg", "png", "webp"].includes(format)) return reply(req, res, 400, { code: 400, msg: "downloadFormat is required", success: false });
-      if (!state.images.has(id)) return reply(req, res, 404, { code: 404, msg: `image ${id} not found`, success: false });
+      if (!format || !["jpg", "png", "webp"].includes(format))
+        return reply(req, res, 400, { code: 400, msg: "downloadFormat is required", success: false });
+      if (!state.images.has(id))
+        return reply(req, res, 404, { code: 404, msg: `image ${id} not found`, success: false });
       const exp = state.expireLinks ? Date.now() - 1000 : Date.now() + 12 * 3600_000;
-      return reply(req, res, 200, ok({ name: `${id}.${format}`, status: "SUCCESS", fileUrl: `${base}/files/${id}.${format === "jpg" ? "jpg" : "png"}?exp=${exp}`, errorMsg: "" }));
+      return reply(
+        req,
+        res,
+        200,
+        ok({
+          name: `${id}.${format}`,
+          status: "SUCCESS",
+          fileUrl: `${base}/files/${id}.${format === "jpg" ? "jpg" : "png"}?exp=${exp}`,
+          errorMsg: "",
+        }),
+      );
     }
 
     return reply(req, res, 404, { code: 404, msg: `No route ${route}`, success: false });
@@ -231,9 +315,10 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
   return {
     url: `${base}/v1`,
     state,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

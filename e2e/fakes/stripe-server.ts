@@ -43,7 +43,9 @@ export type FakeStripe = {
 const id = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("hex")}`;
 
 function stripeError(res: http.ServerResponse, status: number, message: string) {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: { type: "invalid_request_error", message } }));
+  res
+    .writeHead(status, { "content-type": "application/json" })
+    .end(JSON.stringify({ error: { type: "invalid_request_error", message } }));
 }
 
 export async function startFakeStripe(options: { secretKey?: string } = {}): Promise<FakeStripe> {
@@ -72,10 +74,13 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
       const idempotencyKey = (req.headers["idempotency-key"] as string | undefined) ?? null;
       requests.push({ method: req.method ?? "", path, idempotencyKey, body });
       const isApi = path.startsWith("/v1/");
-      if (isApi && options.secretKey && req.headers.authorization !== `Bearer ${options.secretKey}`) return stripeError(res, 401, "Invalid API Key provided");
+      if (isApi && options.secretKey && req.headers.authorization !== `Bearer ${options.secretKey}`)
+        return stripeError(res, 401, "Invalid API Key provided");
       const replayKey = idempotencyKey && req.method === "POST" ? `${path}:${idempotencyKey}` : null;
       if (replayKey && replay.has(replayKey)) {
-        return void res.writeHead(200, { "content-type": "application/json", "idempotent-replayed": "true" }).end(replay.get(replayKey));
+        return void res
+          .writeHead(200, { "content-type": "application/json", "idempotent-replayed": "true" })
+          .end(replay.get(replayKey));
       }
       const send = (value: unknown) => {
         const text = JSON.stringify(value);
@@ -129,10 +134,19 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
         const session = [...sessions.values()].find((candidate) => candidate.payment_intent === intent);
         if (!session) return stripeError(res, 404, `No such payment_intent: '${intent}'`);
         // Like Stripe: `amount` refunds part of the payment (default: what is left); never more than is left.
-        const left = session.amount_total - refunds.filter((candidate) => candidate.payment_intent === intent).reduce((sum, candidate) => sum + candidate.amount, 0);
+        const left =
+          session.amount_total -
+          refunds
+            .filter((candidate) => candidate.payment_intent === intent)
+            .reduce((sum, candidate) => sum + candidate.amount, 0);
         const amount = body.amount === undefined ? left : Number(body.amount);
         if (left <= 0) return stripeError(res, 400, `Charge for ${intent} has already been refunded.`);
-        if (!Number.isInteger(amount) || amount < 1 || amount > left) return stripeError(res, 400, `Refund amount (${amount}) is greater than unrefunded amount on charge (${left}).`);
+        if (!Number.isInteger(amount) || amount < 1 || amount > left)
+          return stripeError(
+            res,
+            400,
+            `Refund amount (${amount}) is greater than unrefunded amount on charge (${left}).`,
+          );
         const refund = { id: id("re"), object: "refund", status: "succeeded", payment_intent: intent, amount };
         refunds.push(refund);
         return send(refund);

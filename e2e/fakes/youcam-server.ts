@@ -53,13 +53,19 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        if (!res.headersSent) send(req, res, 500, { status: 500, error: String(error), error_code: "unknown_internal_error" });
+        if (!res.headersSent)
+          send(req, res, 500, { status: 500, error: String(error), error_code: "unknown_internal_error" });
       });
     });
   });
 
   function send(req: IncomingMessage, res: ServerResponse, status: number, body: Record<string, unknown>) {
-    state.calls.push({ method: req.method ?? "", path: new URL(req.url ?? "/", "http://x").pathname, status, errorCode: typeof body.error_code === "string" ? body.error_code : undefined });
+    state.calls.push({
+      method: req.method ?? "",
+      path: new URL(req.url ?? "/", "http://x").pathname,
+      status,
+      errorCode: typeof body.error_code === "string" ? body.error_code : undefined,
+    });
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   }
@@ -74,10 +80,18 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
     task.notified = true;
     const id = `msg_${randomBytes(12).toString("base64url")}`;
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const body = JSON.stringify({ created_at: Number(timestamp), data: { task_id: task.id, task_status: task.error ? "error" : "success" } });
+    const body = JSON.stringify({
+      created_at: Number(timestamp),
+      data: { task_id: task.id, task_status: task.error ? "error" : "success" },
+    });
     const res = await fetch(state.webhook.url, {
       method: "POST",
-      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signWebhook(state.webhook.secret, id, timestamp, body) },
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": signWebhook(state.webhook.secret, id, timestamp, body),
+      },
       body,
     }).catch(() => null);
     state.webhooksSent.push({ id, status: res?.status ?? 0 });
@@ -90,7 +104,8 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
   async function subjectAlpha(bytes: Buffer) {
     const { width = 1, height = 1 } = await sharp(bytes).metadata();
     const alpha = Buffer.alloc(width * height, 0);
-    for (let y = Math.floor(height / 4); y < Math.floor((3 * height) / 4); y += 1) alpha.fill(255, y * width + Math.floor(width / 4), y * width + Math.floor((3 * width) / 4));
+    for (let y = Math.floor(height / 4); y < Math.floor((3 * height) / 4); y += 1)
+      alpha.fill(255, y * width + Math.floor(width / 4), y * width + Math.floor((3 * width) / 4));
     return { alpha, width, height };
   }
 
@@ -126,7 +141,12 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
       return void res.end(task.result);
     }
 
-    if (req.headers.authorization !== `Bearer ${state.apiKey}`) return send(req, res, 401, { status: 401, error: "This API key is not recognized.", error_code: "InvalidApiKey" });
+    if (req.headers.authorization !== `Bearer ${state.apiKey}`)
+      return send(req, res, 401, {
+        status: 401,
+        error: "This API key is not recognized.",
+        error_code: "InvalidApiKey",
+      });
     if (state.failNext > 0) {
       state.failNext -= 1;
       return send(req, res, 503, { status: 503, error: "Service temporarily unavailable" });
@@ -141,20 +161,40 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
     }
 
     if (req.method === "POST" && path === "/s2s/v2.0/file") {
-      const files = Array.isArray(json.files) ? (json.files as { content_type?: string; file_name?: string; file_size?: number }[]) : [];
-      if (files.length === 0) return send(req, res, 400, { status: 400, error: "files is required", error_code: "InvalidParameters" });
+      const files = Array.isArray(json.files)
+        ? (json.files as { content_type?: string; file_name?: string; file_size?: number }[])
+        : [];
+      if (files.length === 0)
+        return send(req, res, 400, { status: 400, error: "files is required", error_code: "InvalidParameters" });
       const out = files.map((f) => {
-        if (!["image/jpg", "image/jpeg", "image/png"].includes(String(f.content_type)) || !Number.isInteger(f.file_size) || f.file_size! <= 0 || f.file_size! >= 10 * 1024 * 1024) return null;
+        if (
+          !["image/jpg", "image/jpeg", "image/png"].includes(String(f.content_type)) ||
+          !Number.isInteger(f.file_size) ||
+          f.file_size! <= 0 ||
+          f.file_size! >= 10 * 1024 * 1024
+        )
+          return null;
         const fileId = randomBytes(24).toString("base64url");
         state.files.set(fileId, { contentType: String(f.content_type), size: f.file_size! });
         return {
           content_type: f.content_type,
           file_name: f.file_name,
           file_id: fileId,
-          requests: [{ method: "PUT", url: `${base}/upload/${encodeURIComponent(fileId)}?X-Amz-Signature=${randomBytes(8).toString("hex")}`, headers: { "Content-Type": f.content_type, "Content-Length": f.file_size } }],
+          requests: [
+            {
+              method: "PUT",
+              url: `${base}/upload/${encodeURIComponent(fileId)}?X-Amz-Signature=${randomBytes(8).toString("hex")}`,
+              headers: { "Content-Type": f.content_type, "Content-Length": f.file_size },
+            },
+          ],
         };
       });
-      if (out.includes(null)) return send(req, res, 400, { status: 400, error: "Unsupported content_type or file_size", error_code: "InvalidParameters" });
+      if (out.includes(null))
+        return send(req, res, 400, {
+          status: 400,
+          error: "Unsupported content_type or file_size",
+          error_code: "InvalidParameters",
+        });
       return send(req, res, 200, { status: 200, data: { files: out } });
     }
 
@@ -163,21 +203,59 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
       const feature = taskMatch[1]!;
       if (req.method === "POST" && !taskMatch[2]) {
         const file = state.files.get(String(json.src_file_id ?? ""));
-        if (!file?.bytes) return send(req, res, 404, { status: 404, error: "The file does not exist or was never uploaded.", error_code: "unknown_internal_error" });
-        const meta = await sharp(file.bytes).metadata().catch(() => null);
-        if (!meta?.width || !meta.height) return send(req, res, 400, { status: 400, error: "The image cannot be decoded.", error_code: "InvalidParameters" });
-        if (Math.min(meta.width, meta.height) < 64) return send(req, res, 400, { status: 400, error: "Image resolution too small (minimum 64 px).", error_code: "InvalidParameters" });
-        if (feature !== "sod" && !["prompt", "template", undefined].includes(json.type as string)) return send(req, res, 400, { status: 400, error: "type must be prompt or template", error_code: "InvalidParameters" });
+        if (!file?.bytes)
+          return send(req, res, 404, {
+            status: 404,
+            error: "The file does not exist or was never uploaded.",
+            error_code: "unknown_internal_error",
+          });
+        const meta = await sharp(file.bytes)
+          .metadata()
+          .catch(() => null);
+        if (!meta?.width || !meta.height)
+          return send(req, res, 400, {
+            status: 400,
+            error: "The image cannot be decoded.",
+            error_code: "InvalidParameters",
+          });
+        if (Math.min(meta.width, meta.height) < 64)
+          return send(req, res, 400, {
+            status: 400,
+            error: "Image resolution too small (minimum 64 px).",
+            error_code: "InvalidParameters",
+          });
+        if (feature !== "sod" && !["prompt", "template", undefined].includes(json.type as string))
+          return send(req, res, 400, {
+            status: 400,
+            error: "type must be prompt or template",
+            error_code: "InvalidParameters",
+          });
         const { alpha, width, height } = await subjectAlpha(file.bytes);
-        const cutout = await sharp(await sharp(file.bytes).removeAlpha().toBuffer()).joinChannel(alpha, { raw: { width, height, channels: 1 } }).png().toBuffer();
+        const cutout = await sharp(await sharp(file.bytes).removeAlpha().toBuffer())
+          .joinChannel(alpha, { raw: { width, height, channels: 1 } })
+          .png()
+          .toBuffer();
         const result =
           feature === "sod"
             ? cutout
-            : await sharp({ create: { width, height, channels: 3, background: colourFromPrompt(String(json.prompt ?? json.template_id ?? "default")) } })
+            : await sharp({
+                create: {
+                  width,
+                  height,
+                  channels: 3,
+                  background: colourFromPrompt(String(json.prompt ?? json.template_id ?? "default")),
+                },
+              })
                 .composite([{ input: cutout }])
                 .png()
                 .toBuffer();
-        const task: Task = { id: randomBytes(18).toString("base64url"), feature, createdAt: Date.now(), result, notified: false };
+        const task: Task = {
+          id: randomBytes(18).toString("base64url"),
+          feature,
+          createdAt: Date.now(),
+          result,
+          notified: false,
+        };
         state.tasks.set(task.id, task);
         if (!state.neverFinish) {
           const timer = setTimeout(() => {
@@ -190,10 +268,20 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
       }
       if (req.method === "GET" && taskMatch[2]) {
         const task = state.tasks.get(decodeURIComponent(taskMatch[2]));
-        if (!task || task.feature !== feature) return send(req, res, 400, { status: 400, error: "Invalid task id", error_code: "InvalidTaskId" });
-        if (!isDone(task)) return send(req, res, 200, { status: 200, data: { task_status: "running", error: null, error_message: "" } });
+        if (!task || task.feature !== feature)
+          return send(req, res, 400, { status: 400, error: "Invalid task id", error_code: "InvalidTaskId" });
+        if (!isDone(task))
+          return send(req, res, 200, { status: 200, data: { task_status: "running", error: null, error_message: "" } });
         const exp = state.expireResults ? Date.now() - 1000 : Date.now() + 2 * 3600_000;
-        return send(req, res, 200, { status: 200, data: { task_status: "success", error: null, error_message: "", results: { url: `${base}/results/${task.id}.png?exp=${exp}` } } });
+        return send(req, res, 200, {
+          status: 200,
+          data: {
+            task_status: "success",
+            error: null,
+            error_message: "",
+            results: { url: `${base}/results/${task.id}.png?exp=${exp}` },
+          },
+        });
       }
     }
     return send(req, res, 404, { status: 404, error: `No route ${req.method} ${path}`, error_code: "NotFound" });

@@ -15,7 +15,9 @@ export type AuditEntry = {
 };
 
 function json(value: unknown): Prisma.InputJsonValue | undefined {
-  return value === undefined || value === null ? undefined : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+  return value === undefined || value === null
+    ? undefined
+    : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
 }
 
 /** Appends one audit row (inside the caller's transaction when given). */
@@ -34,10 +36,15 @@ export async function recordAudit(entry: AuditEntry, tx?: Tx): Promise<void> {
   });
 }
 
-export async function listAudit(params: { targetType?: string; targetId?: string; limit?: number } = {}): Promise<AuditLog[]> {
+export async function listAudit(
+  params: { targetType?: string; targetId?: string; limit?: number } = {},
+): Promise<AuditLog[]> {
   const db = await getDb();
   return db.auditLog.findMany({
-    where: { ...(params.targetType ? { targetType: params.targetType } : {}), ...(params.targetId ? { targetId: params.targetId } : {}) },
+    where: {
+      ...(params.targetType ? { targetType: params.targetType } : {}),
+      ...(params.targetId ? { targetId: params.targetId } : {}),
+    },
     orderBy: { createdAt: "desc" },
     take: Math.min(params.limit ?? 100, 500),
   });

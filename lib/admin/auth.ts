@@ -59,7 +59,12 @@ export async function getAdminFromCookieValue(value: string | undefined): Promis
   const db = await getDb();
   const session = await db.adminSession.findUnique({ where: { id: sessionKey(secret) }, include: { admin: true } });
   if (!session || session.expiresAt <= new Date()) return null;
-  return { adminId: session.adminId, username: session.admin.username, sessionId: session.id, csrfToken: csrfTokenFor(secret) };
+  return {
+    adminId: session.adminId,
+    username: session.admin.username,
+    sessionId: session.id,
+    csrfToken: csrfTokenFor(secret),
+  };
 }
 
 function allowedHosts(req: Request): Set<string> {
@@ -79,7 +84,8 @@ function allowedHosts(req: Request): Set<string> {
  */
 export function assertSameOrigin(req: Request): void {
   const source = req.headers.get("origin") ?? req.headers.get("referer");
-  if (req.headers.get("sec-fetch-site") === "cross-site") throw new AppError("csrf_failed", "Cross-site requests are refused.");
+  if (req.headers.get("sec-fetch-site") === "cross-site")
+    throw new AppError("csrf_failed", "Cross-site requests are refused.");
   if (!source) return;
   let host: string;
   try {
@@ -100,7 +106,8 @@ export async function requireAdmin(req: Request): Promise<AdminIdentity> {
   if (!SAFE_METHODS.has(req.method.toUpperCase())) {
     assertSameOrigin(req);
     const token = req.headers.get(CSRF_HEADER) ?? "";
-    if (!token || !safeEqual(token, admin.csrfToken)) throw new AppError("csrf_failed", "The CSRF token is missing or wrong; reload the page.");
+    if (!token || !safeEqual(token, admin.csrfToken))
+      throw new AppError("csrf_failed", "The CSRF token is missing or wrong; reload the page.");
   }
   return admin;
 }
@@ -138,7 +145,12 @@ export function resetLoginRateLimit(): void {
  * Signs an admin in: rate-limited per address and username (429 `rate_limited`), constant work for
  * unknown names, a new server-side session. Returns the Set-Cookie values and the CSRF token.
  */
-export async function signIn(params: { username: string; password: string; ip: string; req: Request }): Promise<{ username: string; csrfToken: string; cookies: string[] }> {
+export async function signIn(params: {
+  username: string;
+  password: string;
+  ip: string;
+  req: Request;
+}): Promise<{ username: string; csrfToken: string; cookies: string[] }> {
   const username = params.username.trim().toLowerCase();
   enforceRateLimit(loginLimiter(), `${params.ip}|${username}`, "sign-in attempts");
   await ensureBootstrapAdmin();
@@ -153,12 +165,23 @@ export async function signIn(params: { username: string; password: string; ip: s
   const hours = getEnv().ADMIN_SESSION_HOURS;
   const now = new Date();
   await db.$transaction([
-    db.adminSession.create({ data: { id: sessionKey(secret), adminId: admin.id, expiresAt: new Date(now.getTime() + hours * 3600_000), ip: params.ip.slice(0, 64) } }),
+    db.adminSession.create({
+      data: {
+        id: sessionKey(secret),
+        adminId: admin.id,
+        expiresAt: new Date(now.getTime() + hours * 3600_000),
+        ip: params.ip.slice(0, 64),
+      },
+    }),
     db.adminUser.update({ where: { id: admin.id }, data: { lastLoginAt: now } }),
     db.adminSession.deleteMany({ where: { expiresAt: { lt: now } } }),
   ]);
   logger.info("admin signed in", { username, ip: params.ip });
-  return { username: admin.username, csrfToken: csrfTokenFor(secret), cookies: sessionCookies({ secret, maxAgeSeconds: Math.round(hours * 3600), secure: isSecure(params.req) }) };
+  return {
+    username: admin.username,
+    csrfToken: csrfTokenFor(secret),
+    cookies: sessionCookies({ secret, maxAgeSeconds: Math.round(hours * 3600), secure: isSecure(params.req) }),
+  };
 }
 
 /** Ends the session server-side and clears both cookies. */
@@ -193,5 +216,9 @@ export async function upsertAdmin(params: { username: string; password: string }
   const db = await getDb();
   const username = params.username.trim().toLowerCase();
   const passwordHash = await hashPassword(params.password);
-  await db.adminUser.upsert({ where: { username }, create: { id: newId("adm"), username, passwordHash }, update: { passwordHash } });
+  await db.adminUser.upsert({
+    where: { username },
+    create: { id: newId("adm"), username, passwordHash },
+    update: { passwordHash },
+  });
 }

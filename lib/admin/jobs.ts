@@ -1,6 +1,13 @@
 import "server-only";
 import { z } from "zod";
-import { Prisma, type Asset, type JobStatus, type LedgerEntry, type Payment, type ProviderCall } from "@/generated/prisma/client";
+import {
+  Prisma,
+  type Asset,
+  type JobStatus,
+  type LedgerEntry,
+  type Payment,
+  type ProviderCall,
+} from "@/generated/prisma/client";
 import { deleteAssetBytes, toPublicAsset } from "@/lib/assets/assets";
 import { refundJobCharge } from "@/lib/billing/payments";
 import { SERVICE_IDS, isServiceId } from "@/lib/catalog/services";
@@ -11,7 +18,13 @@ import { enqueuePaidJob, getJobOrThrow } from "@/lib/jobs/queue";
 import { formatPrice } from "@/lib/utils";
 import { listAudit, recordAudit } from "./audit";
 
-export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const satisfies readonly JobStatus[];
+export const JOB_STATUSES = [
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "canceled",
+] as const satisfies readonly JobStatus[];
 export const JOB_SORTS = ["time", "duration"] as const;
 
 const dateParam = z
@@ -19,12 +32,24 @@ const dateParam = z
   .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/, "must be a date (YYYY-MM-DD)")
   .optional()
   .or(z.literal("").transform(() => undefined));
-const optionalText = (max: number) => z.string().trim().max(max).optional().transform((value) => value || undefined);
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((value) => value || undefined);
 
 /** Filters of the jobs table (query string of /admin/jobs and GET /api/admin/jobs). */
 export const jobFiltersSchema = z.object({
-  status: z.enum(JOB_STATUSES).optional().or(z.literal("").transform(() => undefined)),
-  service: z.enum(SERVICE_IDS).optional().or(z.literal("").transform(() => undefined)),
+  status: z
+    .enum(JOB_STATUSES)
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  service: z
+    .enum(SERVICE_IDS)
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   provider: optionalText(64),
   from: dateParam,
   to: dateParam,
@@ -39,7 +64,10 @@ export type JobFilters = z.infer<typeof jobFiltersSchema>;
 /** Parses URLSearchParams or a Next.js searchParams object into filters (bad values are dropped). */
 export function parseJobFilters(input: URLSearchParams | Record<string, string | string[] | undefined>): JobFilters {
   const raw: Record<string, string> = {};
-  const entries = input instanceof URLSearchParams ? [...input.entries()] : Object.entries(input).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v] as const);
+  const entries =
+    input instanceof URLSearchParams
+      ? [...input.entries()]
+      : Object.entries(input).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v] as const);
   for (const [key, value] of entries) if (typeof value === "string") raw[key] = value;
   const parsed = jobFiltersSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -56,7 +84,10 @@ export function dayRange(from?: string, to?: string): { start?: Date; end?: Date
     end = new Date(to.length === 10 ? `${to}T00:00:00Z` : to);
     if (to.length === 10) end = new Date(end.getTime() + 86_400_000);
   }
-  return { start: start && !Number.isNaN(start.getTime()) ? start : undefined, end: end && !Number.isNaN(end.getTime()) ? end : undefined };
+  return {
+    start: start && !Number.isNaN(start.getTime()) ? start : undefined,
+    end: end && !Number.isNaN(end.getTime()) ? end : undefined,
+  };
 }
 
 export type AdminJobRow = {
@@ -79,7 +110,9 @@ export type AdminJobRow = {
   rerunOfJobId: string | null;
 };
 
-export async function listAdminJobs(filters: JobFilters): Promise<{ rows: AdminJobRow[]; total: number; page: number; pageSize: number; pages: number }> {
+export async function listAdminJobs(
+  filters: JobFilters,
+): Promise<{ rows: AdminJobRow[]; total: number; page: number; pageSize: number; pages: number }> {
   const db = await getDb();
   const where: Prisma.Sql[] = [];
   if (filters.status) where.push(Prisma.sql`j.status = ${filters.status}::"JobStatus"`);
@@ -135,11 +168,29 @@ export async function listAdminJobs(filters: JobFilters): Promise<{ rows: AdminJ
 /** Distinct providers seen on jobs (for the filter's options). */
 export async function listJobProviders(): Promise<string[]> {
   const db = await getDb();
-  const rows = await db.job.findMany({ where: { provider: { not: null } }, distinct: ["provider"], select: { provider: true }, take: 50 });
-  return rows.map((row) => row.provider).filter((value): value is string => Boolean(value)).sort();
+  const rows = await db.job.findMany({
+    where: { provider: { not: null } },
+    distinct: ["provider"],
+    select: { provider: true },
+    take: 50,
+  });
+  return rows
+    .map((row) => row.provider)
+    .filter((value): value is string => Boolean(value))
+    .sort();
 }
 
-export type AdminAssetView = { id: string; kind: string; mime: string; width: number | null; height: number | null; bytes: number; deleted: boolean; url: string | null; fileName: string | null };
+export type AdminAssetView = {
+  id: string;
+  kind: string;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  deleted: boolean;
+  url: string | null;
+  fileName: string | null;
+};
 
 function assetView(asset: Asset): AdminAssetView {
   return {
@@ -164,16 +215,25 @@ export async function getAdminJobDetail(jobId: string) {
   const [assets, payment, ledger, providerCalls, reruns, audit] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([] as Asset[]),
     job.paymentId ? db.payment.findUnique({ where: { id: job.paymentId } }) : Promise.resolve(null as Payment | null),
-    job.paymentId ? db.ledgerEntry.findMany({ where: { paymentId: job.paymentId }, orderBy: { createdAt: "asc" } }) : Promise.resolve([] as LedgerEntry[]),
+    job.paymentId
+      ? db.ledgerEntry.findMany({ where: { paymentId: job.paymentId }, orderBy: { createdAt: "asc" } })
+      : Promise.resolve([] as LedgerEntry[]),
     db.providerCall.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } }) as Promise<ProviderCall[]>,
-    db.job.findMany({ where: { rerunOfJobId: job.id }, select: { id: true, status: true, queuedAt: true }, orderBy: { queuedAt: "desc" } }),
+    db.job.findMany({
+      where: { rerunOfJobId: job.id },
+      select: { id: true, status: true, queuedAt: true },
+      orderBy: { queuedAt: "desc" },
+    }),
     listAudit({ targetType: "job", targetId: job.id, limit: 50 }),
   ]);
   const byId = new Map(assets.map((asset) => [asset.id, asset]));
   const pick = (id: string | null | undefined) => (id && byId.get(id) ? assetView(byId.get(id)!) : null);
   const captured = ledger.some((entry) => entry.kind === "capture" && entry.jobId === job.id);
   // This job's own refund, or a whole-payment refund booked before refunds were per job.
-  const refunded = ledger.some((entry) => entry.kind === "refund" && (entry.jobId === job.id || entry.idempotencyKey === `refund:${entry.paymentId}`));
+  const refunded = ledger.some(
+    (entry) =>
+      entry.kind === "refund" && (entry.jobId === job.id || entry.idempotencyKey === `refund:${entry.paymentId}`),
+  );
   return {
     job,
     input: pick(job.inputAssetIds[0]),
@@ -187,7 +247,9 @@ export async function getAdminJobDetail(jobId: string) {
     captured,
     refunded,
     refundable: Boolean(payment) && captured && !refunded,
-    paymentRefundedMinor: ledger.filter((entry) => entry.kind === "refund").reduce((sum, entry) => sum + entry.amountMinor, 0),
+    paymentRefundedMinor: ledger
+      .filter((entry) => entry.kind === "refund")
+      .reduce((sum, entry) => sum + entry.amountMinor, 0),
     timings: {
       queueMs: job.startedAt ? job.startedAt.getTime() - job.queuedAt.getTime() : null,
       runMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : null,
@@ -235,16 +297,34 @@ export async function refundJob(params: { jobId: string; actor: string; reason?:
     targetType: "job",
     targetId: job.id,
     before: { paymentId: payment.id, method: payment.method, units: payment.units },
-    after: { paymentId: payment.id, status: payment.status, amountMinor: result.amountMinor, refundedMinor: result.refundedMinor, reason: params.reason ?? null },
+    after: {
+      paymentId: payment.id,
+      status: payment.status,
+      amountMinor: result.amountMinor,
+      refundedMinor: result.refundedMinor,
+      reason: params.reason ?? null,
+    },
   });
   const amount = formatPrice(result.amountMinor, payment.currency);
-  const rest = result.state === "full" ? "" : ` (${formatPrice(result.refundedMinor, payment.currency)} of ${formatPrice(payment.amountMinor, payment.currency)} refunded so far)`;
-  const where = payment.method === "stripe" ? " to the card" : payment.method === "sandbox" ? " (sandbox)" : ` in the ledger (send the ${payment.method} payer the money yourself)`;
+  const rest =
+    result.state === "full"
+      ? ""
+      : ` (${formatPrice(result.refundedMinor, payment.currency)} of ${formatPrice(payment.amountMinor, payment.currency)} refunded so far)`;
+  const where =
+    payment.method === "stripe"
+      ? " to the card"
+      : payment.method === "sandbox"
+        ? " (sandbox)"
+        : ` in the ledger (send the ${payment.method} payer the money yourself)`;
   return { ...outcome, message: `Refunded ${amount}${where}${rest}.` };
 }
 
 /** Runs a job again for free with the same parameters (the stored upload instead of re-fetching a URL). */
-export async function rerunJob(params: { jobId: string; actor: string; requestId?: string }): Promise<{ jobId: string }> {
+export async function rerunJob(params: {
+  jobId: string;
+  actor: string;
+  requestId?: string;
+}): Promise<{ jobId: string }> {
   const job = await getJobOrThrow(params.jobId);
   if (!isServiceId(job.serviceId)) throw new AppError("service_not_found", `Unknown service ${job.serviceId}.`);
   const input = { ...(job.params as Record<string, unknown>) };
@@ -252,18 +332,40 @@ export async function rerunJob(params: { jobId: string; actor: string; requestId
     delete input.ImageURL;
     input.imageAssetId = job.inputAssetIds[0];
   }
-  const rerun = await enqueuePaidJob({ serviceId: job.serviceId, input, paymentToken: null, free: true, ownerId: job.ownerId, requestId: params.requestId });
+  const rerun = await enqueuePaidJob({
+    serviceId: job.serviceId,
+    input,
+    paymentToken: null,
+    free: true,
+    ownerId: job.ownerId,
+    requestId: params.requestId,
+  });
   const db = await getDb();
   await db.job.update({ where: { id: rerun.id }, data: { rerunOfJobId: job.id } });
-  await recordAudit({ actor: params.actor, action: "job.rerun", targetType: "job", targetId: job.id, after: { newJobId: rerun.id } });
+  await recordAudit({
+    actor: params.actor,
+    action: "job.rerun",
+    targetType: "job",
+    targetId: job.id,
+    after: { newJobId: rerun.id },
+  });
   return { jobId: rerun.id };
 }
 
 /** Deletes the job's stored files (input, result, mask); rows stay for the history and the ledger. */
-export async function deleteJobAssets(params: { jobId: string; actor: string }): Promise<{ deleted: number; alreadyDeleted: number }> {
+export async function deleteJobAssets(params: {
+  jobId: string;
+  actor: string;
+}): Promise<{ deleted: number; alreadyDeleted: number }> {
   const db = await getDb();
   const job = await getJobOrThrow(params.jobId);
-  const ids = [...new Set([...job.inputAssetIds, job.resultAssetId, job.maskAssetId].filter((id): id is string => Boolean(id) && isWellFormedId(id as string, "ast")))];
+  const ids = [
+    ...new Set(
+      [...job.inputAssetIds, job.resultAssetId, job.maskAssetId].filter(
+        (id): id is string => Boolean(id) && isWellFormedId(id as string, "ast"),
+      ),
+    ),
+  ];
   const assets = ids.length ? await db.asset.findMany({ where: { id: { in: ids } } }) : [];
   let deleted = 0;
   for (const asset of assets) {
@@ -271,6 +373,12 @@ export async function deleteJobAssets(params: { jobId: string; actor: string }):
     await deleteAssetBytes(asset);
     deleted++;
   }
-  await recordAudit({ actor: params.actor, action: "job.delete_assets", targetType: "job", targetId: job.id, after: { deleted, assetIds: ids } });
+  await recordAudit({
+    actor: params.actor,
+    action: "job.delete_assets",
+    targetType: "job",
+    targetId: job.id,
+    after: { deleted, assetIds: ids },
+  });
   return { deleted, alreadyDeleted: assets.length - deleted };
 }

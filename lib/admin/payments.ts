@@ -9,11 +9,24 @@ import { isWellFormedId } from "@/lib/ids";
 import { listAudit } from "./audit";
 import { dayRange } from "./jobs";
 
-export const PAYMENT_STATUSES = ["pending", "paid", "reserved", "captured", "released", "refunded", "expired", "canceled"] as const satisfies readonly PaymentStatus[];
+export const PAYMENT_STATUSES = [
+  "pending",
+  "paid",
+  "reserved",
+  "captured",
+  "released",
+  "refunded",
+  "expired",
+  "canceled",
+] as const satisfies readonly PaymentStatus[];
 export const PAYMENT_METHODS = ["sandbox", "stripe", "x402", "credits"] as const satisfies readonly PaymentMethod[];
 
 const blank = z.literal("").transform(() => undefined);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(blank);
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional()
+  .or(blank);
 
 export const paymentFiltersSchema = z.object({
   status: z.enum(PAYMENT_STATUSES).optional().or(blank),
@@ -21,15 +34,25 @@ export const paymentFiltersSchema = z.object({
   service: z.enum(SERVICE_IDS).optional().or(blank),
   from: day,
   to: day,
-  q: z.string().trim().max(100).optional().transform((value) => value || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .transform((value) => value || undefined),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(5).max(200).default(25),
 });
 export type PaymentFilters = z.infer<typeof paymentFiltersSchema>;
 
-export function parsePaymentFilters(input: URLSearchParams | Record<string, string | string[] | undefined>): PaymentFilters {
+export function parsePaymentFilters(
+  input: URLSearchParams | Record<string, string | string[] | undefined>,
+): PaymentFilters {
   const raw: Record<string, string> = {};
-  const entries = input instanceof URLSearchParams ? [...input.entries()] : Object.entries(input).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v] as const);
+  const entries =
+    input instanceof URLSearchParams
+      ? [...input.entries()]
+      : Object.entries(input).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v] as const);
   for (const [key, value] of entries) if (typeof value === "string") raw[key] = value;
   const parsed = paymentFiltersSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -45,7 +68,16 @@ export async function listAdminPayments(filters: PaymentFilters) {
     ...(filters.method ? { method: filters.method } : {}),
     ...(filters.service ? { serviceId: filters.service } : {}),
     ...(start || end ? { createdAt: { ...(start ? { gte: start } : {}), ...(end ? { lt: end } : {}) } } : {}),
-    ...(filters.q ? { OR: [{ id: filters.q }, { externalRef: filters.q }, { txHash: filters.q }, { jobs: { some: { id: filters.q } } }] } : {}),
+    ...(filters.q
+      ? {
+          OR: [
+            { id: filters.q },
+            { externalRef: filters.q },
+            { txHash: filters.q },
+            { jobs: { some: { id: filters.q } } },
+          ],
+        }
+      : {}),
   };
   const [rows, total] = await Promise.all([
     db.payment.findMany({
@@ -58,7 +90,11 @@ export async function listAdminPayments(filters: PaymentFilters) {
     db.payment.count({ where }),
   ]);
   const refunds = rows.length
-    ? await db.ledgerEntry.groupBy({ by: ["paymentId"], where: { paymentId: { in: rows.map((row) => row.id) }, kind: "refund" }, _sum: { amountMinor: true } })
+    ? await db.ledgerEntry.groupBy({
+        by: ["paymentId"],
+        where: { paymentId: { in: rows.map((row) => row.id) }, kind: "refund" },
+        _sum: { amountMinor: true },
+      })
     : [];
   const refunded = new Map(refunds.map((entry) => [entry.paymentId, entry._sum.amountMinor ?? 0]));
   return {
@@ -77,13 +113,38 @@ export async function getAdminPaymentDetail(paymentId: string) {
   const payment = isWellFormedId(paymentId, "pay") ? await db.payment.findUnique({ where: { id: paymentId } }) : null;
   if (!payment) throw new AppError("payment_not_found", "No payment with this id.");
   const [jobs, ledger, audit] = await Promise.all([
-    db.job.findMany({ where: { paymentId }, orderBy: { queuedAt: "asc" }, select: { id: true, status: true, serviceId: true, queuedAt: true, finishedAt: true, errorCode: true, batchId: true } }),
+    db.job.findMany({
+      where: { paymentId },
+      orderBy: { queuedAt: "asc" },
+      select: {
+        id: true,
+        status: true,
+        serviceId: true,
+        queuedAt: true,
+        finishedAt: true,
+        errorCode: true,
+        batchId: true,
+      },
+    }),
     db.ledgerEntry.findMany({ where: { paymentId }, orderBy: { createdAt: "asc" } }),
     listAudit({ targetType: "payment", targetId: paymentId }),
   ]);
-  const sum = (kind: string) => ledger.filter((entry) => entry.kind === kind).reduce((total, entry) => total + entry.amountMinor, 0);
-  const totals = { captured: sum("capture"), released: sum("release"), refunded: sum("refund"), net: sum("capture") - sum("refund") };
-  return { payment, jobs, ledger, audit, totals, refundState: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor: totals.refunded }) };
+  const sum = (kind: string) =>
+    ledger.filter((entry) => entry.kind === kind).reduce((total, entry) => total + entry.amountMinor, 0);
+  const totals = {
+    captured: sum("capture"),
+    released: sum("release"),
+    refunded: sum("refund"),
+    net: sum("capture") - sum("refund"),
+  };
+  return {
+    payment,
+    jobs,
+    ledger,
+    audit,
+    totals,
+    refundState: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor: totals.refunded }),
+  };
 }
 
 export type ReportRow = {
@@ -105,9 +166,31 @@ export type RevenueReport = {
   to: string;
   days: string[];
   rows: ReportRow[];
-  byDay: Array<{ day: string; revenueMinor: number; refundsMinor: number; providerCostMinor: number; marginMinor: number }>;
-  byService: Array<{ serviceId: string; revenueMinor: number; refundsMinor: number; providerCostMinor: number; marginMinor: number; captures: number; jobsSucceeded: number; jobsFailed: number }>;
-  totals: { revenueMinor: number; refundsMinor: number; providerCostMinor: number; marginMinor: number; captures: number; refunds: number };
+  byDay: Array<{
+    day: string;
+    revenueMinor: number;
+    refundsMinor: number;
+    providerCostMinor: number;
+    marginMinor: number;
+  }>;
+  byService: Array<{
+    serviceId: string;
+    revenueMinor: number;
+    refundsMinor: number;
+    providerCostMinor: number;
+    marginMinor: number;
+    captures: number;
+    jobsSucceeded: number;
+    jobsFailed: number;
+  }>;
+  totals: {
+    revenueMinor: number;
+    refundsMinor: number;
+    providerCostMinor: number;
+    marginMinor: number;
+    captures: number;
+    refunds: number;
+  };
   currency: string;
 };
 
@@ -130,10 +213,21 @@ export async function getRevenueReport(params: { from?: string; to?: string } = 
   const to = params.to ?? fallback.to;
   const { start, end } = dayRange(from, to);
   if (!start || !end || end <= start) throw new AppError("validation_failed", "The date range is not valid.");
-  if (end.getTime() - start.getTime() > 366 * 86_400_000) throw new AppError("validation_failed", "Choose a range of at most one year.");
+  if (end.getTime() - start.getTime() > 366 * 86_400_000)
+    throw new AppError("validation_failed", "Choose a range of at most one year.");
   const db = await getDb();
   const [money, jobs] = await Promise.all([
-    db.$queryRaw<Array<{ day: Date; serviceId: string; currency: string; captured: bigint | null; refunded: bigint | null; captures: bigint; refunds: bigint }>>`
+    db.$queryRaw<
+      Array<{
+        day: Date;
+        serviceId: string;
+        currency: string;
+        captured: bigint | null;
+        refunded: bigint | null;
+        captures: bigint;
+        refunds: bigint;
+      }>
+    >`
       SELECT date_trunc('day', l."createdAt") AS day, p."serviceId", l.currency,
              SUM(CASE WHEN l.kind = 'capture' THEN l."amountMinor" ELSE 0 END) AS captured,
              SUM(CASE WHEN l.kind = 'refund' THEN l."amountMinor" ELSE 0 END) AS refunded,
@@ -158,7 +252,19 @@ export async function getRevenueReport(params: { from?: string; to?: string } = 
     const k = key(day, serviceId);
     let existing = rows.get(k);
     if (!existing) {
-      existing = { day, serviceId, currency: rowCurrency, revenueMinor: 0, refundsMinor: 0, providerCostMinor: 0, marginMinor: 0, captures: 0, refunds: 0, jobsSucceeded: 0, jobsFailed: 0 };
+      existing = {
+        day,
+        serviceId,
+        currency: rowCurrency,
+        revenueMinor: 0,
+        refundsMinor: 0,
+        providerCostMinor: 0,
+        marginMinor: 0,
+        captures: 0,
+        refunds: 0,
+        jobsSucceeded: 0,
+        jobsFailed: 0,
+      };
       rows.set(k, existing);
     }
     return existing;
@@ -180,11 +286,20 @@ export async function getRevenueReport(params: { from?: string; to?: string } = 
 
   const days: string[] = [];
   for (let t = start.getTime(); t < end.getTime(); t += 86_400_000) days.push(isoDay(new Date(t)));
-  const sorted = [...rows.values()].sort((a, b) => a.day.localeCompare(b.day) || a.serviceId.localeCompare(b.serviceId));
+  const sorted = [...rows.values()].sort(
+    (a, b) => a.day.localeCompare(b.day) || a.serviceId.localeCompare(b.serviceId),
+  );
   const byDay = days.map((d) => {
     const dayRows = sorted.filter((r) => r.day === d);
-    const s = (f: keyof Pick<ReportRow, "revenueMinor" | "refundsMinor" | "providerCostMinor" | "marginMinor">) => dayRows.reduce((t, r) => t + r[f], 0);
-    return { day: d, revenueMinor: s("revenueMinor"), refundsMinor: s("refundsMinor"), providerCostMinor: s("providerCostMinor"), marginMinor: s("marginMinor") };
+    const s = (f: keyof Pick<ReportRow, "revenueMinor" | "refundsMinor" | "providerCostMinor" | "marginMinor">) =>
+      dayRows.reduce((t, r) => t + r[f], 0);
+    return {
+      day: d,
+      revenueMinor: s("revenueMinor"),
+      refundsMinor: s("refundsMinor"),
+      providerCostMinor: s("providerCostMinor"),
+      marginMinor: s("marginMinor"),
+    };
   });
   const byService = SERVICE_IDS.map((serviceId) => {
     const svc = sorted.filter((r) => r.serviceId === serviceId);
@@ -200,7 +315,8 @@ export async function getRevenueReport(params: { from?: string; to?: string } = 
       jobsFailed: s("jobsFailed"),
     };
   });
-  const t = (f: keyof Omit<ReportRow, "day" | "serviceId" | "currency" | "jobsSucceeded" | "jobsFailed">) => sorted.reduce((total, r) => total + r[f], 0);
+  const t = (f: keyof Omit<ReportRow, "day" | "serviceId" | "currency" | "jobsSucceeded" | "jobsFailed">) =>
+    sorted.reduce((total, r) => total + r[f], 0);
   return {
     from,
     to,
@@ -208,7 +324,14 @@ export async function getRevenueReport(params: { from?: string; to?: string } = 
     rows: sorted,
     byDay,
     byService,
-    totals: { revenueMinor: t("revenueMinor"), refundsMinor: t("refundsMinor"), providerCostMinor: t("providerCostMinor"), marginMinor: t("marginMinor"), captures: t("captures"), refunds: t("refunds") },
+    totals: {
+      revenueMinor: t("revenueMinor"),
+      refundsMinor: t("refundsMinor"),
+      providerCostMinor: t("providerCostMinor"),
+      marginMinor: t("marginMinor"),
+      captures: t("captures"),
+      refunds: t("refunds"),
+    },
     currency,
   };
 }

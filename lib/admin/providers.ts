@@ -34,15 +34,24 @@ function keyStatus(id: string): { configured: boolean; detail: string } {
       return { configured: true, detail: "Embedded engine (no key needed)" };
     case "alibaba":
       return env.ALIBABA_ACCESS_KEY_ID && env.ALIBABA_ACCESS_KEY_SECRET
-        ? { configured: true, detail: `Access key set${env.ALIBABA_ENDPOINT ? ` · ${new URL(env.ALIBABA_ENDPOINT).host}` : ""}` }
+        ? {
+            configured: true,
+            detail: `Access key set${env.ALIBABA_ENDPOINT ? ` · ${new URL(env.ALIBABA_ENDPOINT).host}` : ""}`,
+          }
         : { configured: false, detail: "ALIBABA_ACCESS_KEY_ID / ALIBABA_ACCESS_KEY_SECRET not set" };
     case "sellerpic":
       return env.SELLERPIC_API_KEY
-        ? { configured: true, detail: `API key set${env.SELLERPIC_BASE_URL ? ` · ${new URL(env.SELLERPIC_BASE_URL).host}` : ""}` }
+        ? {
+            configured: true,
+            detail: `API key set${env.SELLERPIC_BASE_URL ? ` · ${new URL(env.SELLERPIC_BASE_URL).host}` : ""}`,
+          }
         : { configured: false, detail: "SELLERPIC_API_KEY not set" };
     case "youcam":
       return env.YOUCAM_API_KEY
-        ? { configured: true, detail: `API key set${env.YOUCAM_BASE_URL ? ` · ${new URL(env.YOUCAM_BASE_URL).host}` : ""}` }
+        ? {
+            configured: true,
+            detail: `API key set${env.YOUCAM_BASE_URL ? ` · ${new URL(env.YOUCAM_BASE_URL).host}` : ""}`,
+          }
         : { configured: false, detail: "YOUCAM_API_KEY not set" };
     default:
       return { configured: false, detail: "Unknown provider id" };
@@ -94,7 +103,9 @@ export async function getProvidersOverview(now = new Date()): Promise<ProviderOv
       successRate: mine.length ? ok / mine.length : null,
       latencyP50Ms: percentile(latencies, 0.5),
       latencyP95Ms: percentile(latencies, 0.95),
-      lastError: lastFailure ? { code: lastFailure.errorCode, message: lastFailure.errorMessage, at: lastFailure.createdAt } : null,
+      lastError: lastFailure
+        ? { code: lastFailure.errorCode, message: lastFailure.errorMessage, at: lastFailure.createdAt }
+        : null,
       circuit: circuits.find((circuit) => circuit.providerId === id) ?? null,
     };
   });

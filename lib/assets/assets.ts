@@ -75,7 +75,11 @@ export async function storeAsset(params: {
 }
 
 /** Validates an uploaded photo by content (see validateImage) and stores it. */
-export async function createUploadAsset(params: { bytes: Buffer; fileName?: string; ownerId?: string | null }): Promise<Asset> {
+export async function createUploadAsset(params: {
+  bytes: Buffer;
+  fileName?: string;
+  ownerId?: string | null;
+}): Promise<Asset> {
   const image = await validateImage(params.bytes);
   return storeAsset({
     kind: "upload",

@@ -10,11 +10,12 @@ import { getStorage } from "./storage";
 const RETENTION_LOCK_KEY = 724_310_913;
 const CLAIM_BATCH = 200;
 
-export type RetentionResult =
-  | { ran: true; run: RetentionRun }
-  | { ran: false; reason: "locked"; run: null };
+export type RetentionResult = { ran: true; run: RetentionRun } | { ran: false; reason: "locked"; run: null };
 
-const globalForRetention = globalThis as unknown as { backdropRetentionRunning?: boolean; backdropRetentionTimer?: NodeJS.Timeout };
+const globalForRetention = globalThis as unknown as {
+  backdropRetentionRunning?: boolean;
+  backdropRetentionTimer?: NodeJS.Timeout;
+};
 
 /**
  * Runs `fn` only if no other process (Postgres advisory lock, held by an open transaction for the
@@ -29,7 +30,9 @@ async function withRetentionLock<T>(fn: () => Promise<T>): Promise<{ locked: fal
     if (handle.kind === "embedded") return { locked: true, value: await fn() };
     return await handle.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK_KEY}::bigint) AS locked`;
+        const rows = await tx.$queryRaw<
+          Array<{ locked: boolean }>
+        >`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK_KEY}::bigint) AS locked`;
         if (!rows[0]?.locked) return { locked: false as const };
         return { locked: true as const, value: await fn() };
       },
@@ -45,14 +48,18 @@ async function withRetentionLock<T>(fn: () => Promise<T>): Promise<{ locked: fal
  * rows stay with deletedAt set, so history, jobs and the ledger keep their references.
  * Rows are claimed in small batches (`FOR UPDATE SKIP LOCKED`), then their files removed.
  */
-export async function runRetention(params: { now?: Date; trigger?: "timer" | "manual" | "test"; retentionDays?: number } = {}): Promise<RetentionResult> {
+export async function runRetention(
+  params: { now?: Date; trigger?: "timer" | "manual" | "test"; retentionDays?: number } = {},
+): Promise<RetentionResult> {
   const now = params.now ?? new Date();
   const days = params.retentionDays ?? getEnv().ASSET_RETENTION_DAYS;
   const cutoff = new Date(now.getTime() - days * 86_400_000);
   const outcome = await withRetentionLock(async () => {
     const db = await getDb();
     const runId = newId("ret");
-    await db.retentionRun.create({ data: { id: runId, trigger: params.trigger ?? "manual", startedAt: new Date(), cutoff } });
+    await db.retentionRun.create({
+      data: { id: runId, trigger: params.trigger ?? "manual", startedAt: new Date(), cutoff },
+    });
     let deleted = 0;
     let bytes = 0;
     let error: string | null = null;
@@ -83,8 +90,16 @@ export async function runRetention(params: { now?: Date; trigger?: "timer" | "ma
       error = cause instanceof Error ? cause.message : String(cause);
       logger.error("retention run failed", { error });
     }
-    const run = await db.retentionRun.update({ where: { id: runId }, data: { finishedAt: new Date(), assetsDeleted: deleted, bytesFreed: BigInt(bytes), error } });
-    if (deleted > 0 || error) logger.info("retention run finished", { assetsDeleted: deleted, bytesFreed: bytes, cutoff: cutoff.toISOString() });
+    const run = await db.retentionRun.update({
+      where: { id: runId },
+      data: { finishedAt: new Date(), assetsDeleted: deleted, bytesFreed: BigInt(bytes), error },
+    });
+    if (deleted > 0 || error)
+      logger.info("retention run finished", {
+        assetsDeleted: deleted,
+        bytesFreed: bytes,
+        cutoff: cutoff.toISOString(),
+      });
     return run;
   });
   return outcome.locked ? { ran: true, run: outcome.value } : { ran: false, reason: "locked", run: null };
@@ -121,7 +136,9 @@ export function startRetentionSchedule(): void {
   const minutes = getEnv().RETENTION_INTERVAL_MINUTES;
   if (minutes <= 0 || globalForRetention.backdropRetentionTimer) return;
   const tick = () => {
-    void runRetention({ trigger: "timer" }).catch((error: unknown) => logger.error("retention failed", { error: String(error) }));
+    void runRetention({ trigger: "timer" }).catch((error: unknown) =>
+      logger.error("retention failed", { error: String(error) }),
+    );
   };
   const first = setTimeout(tick, Math.min(60_000, minutes * 60_000));
   first.unref();

@@ -24,7 +24,9 @@ describe("signed asset links", () => {
   it("refuses the signature of another asset and a tampered expiry", () => {
     const { expires, sig } = parse(signAssetPath({ assetId: "ast_aaaaaaaaaaaaaaaaaaaaaa", ttlSeconds: 60 }));
     expect(verifyAssetSignature({ assetId: "ast_bbbbbbbbbbbbbbbbbbbbbb", expires, sig })).toBe("invalid");
-    expect(verifyAssetSignature({ assetId: "ast_aaaaaaaaaaaaaaaaaaaaaa", expires: String(Number(expires) + 3600), sig })).toBe("invalid");
+    expect(
+      verifyAssetSignature({ assetId: "ast_aaaaaaaaaaaaaaaaaaaaaa", expires: String(Number(expires) + 3600), sig }),
+    ).toBe("invalid");
     expect(verifyAssetSignature({ assetId: "ast_aaaaaaaaaaaaaaaaaaaaaa", expires, sig: null })).toBe("invalid");
   });
 

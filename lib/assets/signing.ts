@@ -55,7 +55,12 @@ export function signAssetPath(params: { assetId: string; ttlSeconds?: number; no
 
 export type SignatureCheck = "ok" | "expired" | "invalid";
 
-export function verifyAssetSignature(params: { assetId: string; expires: string | null; sig: string | null; now?: number }): SignatureCheck {
+export function verifyAssetSignature(params: {
+  assetId: string;
+  expires: string | null;
+  sig: string | null;
+  now?: number;
+}): SignatureCheck {
   const { assetId, expires, sig } = params;
   if (!expires || !sig || !/^\d{1,12}$/.test(expires)) return "invalid";
   if (!safeEqual(hmac("asset", `${assetId}.${expires}`), sig)) return "invalid";

@@ -45,7 +45,14 @@ export type BatchView = {
   released: { edits: number; amountMinor: number };
   /** Edits refunded by an admin after they were charged (one per job). */
   refunded: { edits: number; amountMinor: number };
-  payment: { paymentId: string; units: number; amountMinor: number; currency: string; method: Payment["method"]; status: Payment["status"] } | null;
+  payment: {
+    paymentId: string;
+    units: number;
+    amountMinor: number;
+    currency: string;
+    method: Payment["method"];
+    status: Payment["status"];
+  } | null;
   zipUrl: string;
   statusUrl: string;
   items: BatchItemView[];
@@ -60,34 +67,56 @@ function paymentRequired(message: string, details?: unknown): AppError {
  * is spent by this: its hash is cleared, so it cannot also be used for single edits while the
  * batch runs (issue 4's reservePaymentToken locks a payment for one job at a time).
  */
-async function reserveBatchUnits(tx: Tx, params: { token: string; serviceId: string; units: number }): Promise<Payment> {
+async function reserveBatchUnits(
+  tx: Tx,
+  params: { token: string; serviceId: string; units: number },
+): Promise<Payment> {
   const tokenHash = isWellFormedToken(params.token) ? hashPaymentToken(params.token) : null;
   const payment = tokenHash ? await tx.payment.findUnique({ where: { tokenHash } }) : null;
   const now = new Date();
-  if (!payment) throw new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
+  if (!payment)
+    throw new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
   if (payment.serviceId !== params.serviceId) {
-    throw new AppError("token_wrong_service", `This token pays for ${payment.serviceId}, not ${params.serviceId}.`, { details: { paymentId: payment.id } });
+    throw new AppError("token_wrong_service", `This token pays for ${payment.serviceId}, not ${params.serviceId}.`, {
+      details: { paymentId: payment.id },
+    });
   }
-  if (payment.status === "pending") throw new AppError("payment_not_paid", "This payment has not been paid yet.", { details: { paymentId: payment.id } });
+  if (payment.status === "pending")
+    throw new AppError("payment_not_paid", "This payment has not been paid yet.", {
+      details: { paymentId: payment.id },
+    });
   if ((payment.tokenExpiresAt && payment.tokenExpiresAt <= now) || payment.status === "expired") {
-    throw new AppError("token_expired", "This payment token has expired; create a new payment.", { details: { paymentId: payment.id } });
+    throw new AppError("token_expired", "This payment token has expired; create a new payment.", {
+      details: { paymentId: payment.id },
+    });
   }
-  if (payment.status === "reserved") throw new AppError("token_in_use", "This token is being used by another request right now.", { details: { paymentId: payment.id } });
+  if (payment.status === "reserved")
+    throw new AppError("token_in_use", "This token is being used by another request right now.", {
+      details: { paymentId: payment.id },
+    });
   if (payment.status === "captured" || payment.status === "refunded" || payment.usesLeft <= 0) {
-    throw new AppError("token_already_used", "This token has already been used; create a new payment.", { details: { paymentId: payment.id } });
+    throw new AppError("token_already_used", "This token has already been used; create a new payment.", {
+      details: { paymentId: payment.id },
+    });
   }
   if (payment.usesLeft < params.units) {
-    throw paymentRequired(`This payment covers ${payment.usesLeft} edit${payment.usesLeft === 1 ? "" : "s"}; the batch has ${params.units} photos.`, {
-      paymentId: payment.id,
-      usesLeft: payment.usesLeft,
-      units: params.units,
-    });
+    throw paymentRequired(
+      `This payment covers ${payment.usesLeft} edit${payment.usesLeft === 1 ? "" : "s"}; the batch has ${params.units} photos.`,
+      {
+        paymentId: payment.id,
+        usesLeft: payment.usesLeft,
+        units: params.units,
+      },
+    );
   }
   const { count } = await tx.payment.updateMany({
     where: { id: payment.id, tokenHash, status: { in: ["paid", "released"] }, usesLeft: { gte: params.units } },
     data: { status: "reserved", tokenHash: null },
   });
-  if (count !== 1) throw new AppError("token_in_use", "This token is being used by another request right now.", { details: { paymentId: payment.id } });
+  if (count !== 1)
+    throw new AppError("token_in_use", "This token is being used by another request right now.", {
+      details: { paymentId: payment.id },
+    });
   return payment;
 }
 
@@ -98,17 +127,31 @@ async function reserveBatchUnits(tx: Tx, params: { token: string; serviceId: str
 async function reserveRetryUnit(tx: Tx, params: { paymentId: string; jobId: string }): Promise<void> {
   await tx.$queryRaw`SELECT id FROM "Payment" WHERE id = ${params.paymentId} FOR UPDATE`;
   const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
-  if (payment.status === "refunded" || payment.status === "canceled" || payment.status === "expired" || payment.status === "pending") {
-    throw new AppError("token_already_used", `The payment is ${payment.status}; create a new payment to retry.`, { details: { paymentId: payment.id } });
+  if (
+    payment.status === "refunded" ||
+    payment.status === "canceled" ||
+    payment.status === "expired" ||
+    payment.status === "pending"
+  ) {
+    throw new AppError("token_already_used", `The payment is ${payment.status}; create a new payment to retry.`, {
+      details: { paymentId: payment.id },
+    });
   }
   const [captures, inFlight] = await Promise.all([
     tx.ledgerEntry.count({ where: { paymentId: payment.id, kind: "capture" } }),
-    tx.job.count({ where: { paymentId: payment.id, id: { not: params.jobId }, status: { in: ["queued", "running"] } } }),
+    tx.job.count({
+      where: { paymentId: payment.id, id: { not: params.jobId }, status: { in: ["queued", "running"] } },
+    }),
   ]);
   if (captures + inFlight >= payment.units) {
-    throw new AppError("token_already_used", "Every edit this payment covers is used or in progress; create a new payment to retry.", { details: { paymentId: payment.id } });
+    throw new AppError(
+      "token_already_used",
+      "Every edit this payment covers is used or in progress; create a new payment to retry.",
+      { details: { paymentId: payment.id } },
+    );
   }
-  if (payment.status === "paid" || payment.status === "released") await tx.payment.update({ where: { id: payment.id }, data: { status: "reserved" } });
+  if (payment.status === "paid" || payment.status === "released")
+    await tx.payment.update({ where: { id: payment.id }, data: { status: "reserved" } });
   await authorizePaymentForJob(tx, { payment, jobId: params.jobId });
 }
 
@@ -118,7 +161,11 @@ function validateItems(input: CreateBatchInput): Array<Record<string, unknown>> 
       return backgroundChangeInputSchema.parse({ ...input.look, ...item }) as Record<string, unknown>;
     } catch (error) {
       if (error instanceof ZodError) {
-        throw new AppError("validation_failed", `Item ${index + 1} is not valid: ${error.issues[0]?.message ?? "invalid"}.`, { details: { index, issues: error.issues } });
+        throw new AppError(
+          "validation_failed",
+          `Item ${index + 1} is not valid: ${error.issues[0]?.message ?? "invalid"}.`,
+          { details: { index, issues: error.issues } },
+        );
       }
       throw error;
     }
@@ -130,7 +177,12 @@ function validateItems(input: CreateBatchInput): Array<Record<string, unknown>> 
  * (`paymentToken`, from POST /api/payments with units = N) or one token per item (`paymentTokens`).
  * Every job captures or releases its own edit, so a photo that fails costs nothing.
  */
-export async function createBatch(params: { input: CreateBatchInput; ownerId?: string | null; requestId?: string; origin: string }): Promise<BatchView> {
+export async function createBatch(params: {
+  input: CreateBatchInput;
+  ownerId?: string | null;
+  requestId?: string;
+  origin: string;
+}): Promise<BatchView> {
   const service = await getServiceOrThrow(BATCH_SERVICE_ID);
   const inputs = validateItems(params.input);
   for (const [index, input] of inputs.entries()) {
@@ -138,31 +190,46 @@ export async function createBatch(params: { input: CreateBatchInput; ownerId?: s
       try {
         await getAssetOrThrow(input.imageAssetId);
       } catch (error) {
-        if (isAppError(error)) throw new AppError(error.code, `Item ${index + 1}: ${error.message}`, { details: { index } });
+        if (isAppError(error))
+          throw new AppError(error.code, `Item ${index + 1}: ${error.message}`, { details: { index } });
         throw error;
       }
     }
   }
-  if (typeof params.input.look.backgroundAssetId === "string") await getAssetOrThrow(params.input.look.backgroundAssetId);
+  if (typeof params.input.look.backgroundAssetId === "string")
+    await getAssetOrThrow(params.input.look.backgroundAssetId);
   const units = inputs.length;
   const free = service.priceMinor === 0;
   const { paymentToken, paymentTokens } = params.input;
   if (!free && !paymentToken && !paymentTokens) {
-    throw paymentRequired(`${units} × ${service.name} costs ${formatPrice(service.priceMinor * units, service.currency)}. Create one payment for ${units} edits, then send its token as paymentToken.`, {
-      serviceId: service.id,
-      units,
-      amountMinor: service.priceMinor * units,
-      currency: service.currency,
-      createPayment: { method: "POST", url: `${params.origin}/api/payments`, body: { serviceId: service.id, units } },
-    });
+    throw paymentRequired(
+      `${units} × ${service.name} costs ${formatPrice(service.priceMinor * units, service.currency)}. Create one payment for ${units} edits, then send its token as paymentToken.`,
+      {
+        serviceId: service.id,
+        units,
+        amountMinor: service.priceMinor * units,
+        currency: service.currency,
+        createPayment: { method: "POST", url: `${params.origin}/api/payments`, body: { serviceId: service.id, units } },
+      },
+    );
   }
   const db = await getDb();
   const batchId = newId("bat");
   await db.$transaction(
     async (tx) => {
-      const batchPayment = !free && paymentToken ? await reserveBatchUnits(tx, { token: paymentToken, serviceId: service.id, units }) : null;
+      const batchPayment =
+        !free && paymentToken
+          ? await reserveBatchUnits(tx, { token: paymentToken, serviceId: service.id, units })
+          : null;
       await tx.batch.create({
-        data: { id: batchId, serviceId: service.id, params: params.input.look as Prisma.InputJsonValue, itemCount: units, paymentId: batchPayment?.id ?? null, ownerId: params.ownerId ?? null },
+        data: {
+          id: batchId,
+          serviceId: service.id,
+          params: params.input.look as Prisma.InputJsonValue,
+          itemCount: units,
+          paymentId: batchPayment?.id ?? null,
+          ownerId: params.ownerId ?? null,
+        },
       });
       for (const [index, input] of inputs.entries()) {
         const jobId = newId("job");
@@ -178,7 +245,11 @@ export async function createBatch(params: { input: CreateBatchInput; ownerId?: s
             batchIndex: index,
           },
         });
-        const payment = batchPayment ?? (!free && paymentTokens ? await reservePaymentToken(tx, { token: paymentTokens[index] ?? "", serviceId: service.id }) : null);
+        const payment =
+          batchPayment ??
+          (!free && paymentTokens
+            ? await reservePaymentToken(tx, { token: paymentTokens[index] ?? "", serviceId: service.id })
+            : null);
         if (payment) {
           await tx.job.update({ where: { id: jobId }, data: { paymentId: payment.id } });
           await authorizePaymentForJob(tx, { payment, jobId });
@@ -192,14 +263,21 @@ export async function createBatch(params: { input: CreateBatchInput; ownerId?: s
 }
 
 /** Queues the failed (or canceled) items again — all of them, or those at `indexes` — on the edits already paid for. */
-export async function retryBatchItems(params: { batchId: string; indexes?: number[]; origin: string; requestId?: string }): Promise<{ retried: number; batch: BatchView }> {
+export async function retryBatchItems(params: {
+  batchId: string;
+  indexes?: number[];
+  origin: string;
+  requestId?: string;
+}): Promise<{ retried: number; batch: BatchView }> {
   const db = await getDb();
   const batch = await getBatchRowOrThrow(params.batchId);
   const service = await getServiceOrThrow(batch.serviceId, { requireEnabled: true });
   const jobs = await db.job.findMany({ where: { batchId: batch.id }, orderBy: [{ queuedAt: "asc" }, { id: "asc" }] });
   const latest = latestPerIndex(jobs);
   const wanted = params.indexes ? new Set(params.indexes) : null;
-  const targets = [...latest.values()].filter((job) => (job.status === "failed" || job.status === "canceled") && (!wanted || wanted.has(job.batchIndex ?? -1)));
+  const targets = [...latest.values()].filter(
+    (job) => (job.status === "failed" || job.status === "canceled") && (!wanted || wanted.has(job.batchIndex ?? -1)),
+  );
   if (targets.length > 0) {
     await db.$transaction(
       async (tx) => {
@@ -259,7 +337,12 @@ function sourceName(job: Job, input: Asset | undefined, index: number): string {
 }
 
 function zipName(index: number, source: string, mime: string): string {
-  const stem = source.replace(/\.[A-Za-z0-9]{1,5}$/, "").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 60) || "photo";
+  const stem =
+    source
+      .replace(/\.[A-Za-z0-9]{1,5}$/, "")
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^[._]+/, "")
+      .slice(0, 60) || "photo";
   return `${String(index + 1).padStart(3, "0")}-${stem}.${extensionFor(mime)}`;
 }
 
@@ -279,12 +362,20 @@ async function loadBatch(batchId: string): Promise<Loaded> {
   const batch = await getBatchRowOrThrow(batchId);
   const jobs = await db.job.findMany({ where: { batchId: batch.id }, orderBy: [{ queuedAt: "asc" }, { id: "asc" }] });
   const latest = latestPerIndex(jobs);
-  const assetIds = [...latest.values()].flatMap((job) => [job.inputAssetIds[0], job.resultAssetId]).filter((id): id is string => Boolean(id));
+  const assetIds = [...latest.values()]
+    .flatMap((job) => [job.inputAssetIds[0], job.resultAssetId])
+    .filter((id): id is string => Boolean(id));
   const [assets, ledger] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([] as Asset[]),
-    jobs.length ? db.ledgerEntry.findMany({ where: { jobId: { in: jobs.map((job) => job.id) }, kind: { in: ["capture", "release", "refund"] } }, select: { jobId: true, kind: true } }) : Promise.resolve([]),
+    jobs.length
+      ? db.ledgerEntry.findMany({
+          where: { jobId: { in: jobs.map((job) => job.id) }, kind: { in: ["capture", "release", "refund"] } },
+          select: { jobId: true, kind: true },
+        })
+      : Promise.resolve([]),
   ]);
-  const jobsOf = (kind: string) => new Set(ledger.filter((entry) => entry.kind === kind && entry.jobId).map((entry) => entry.jobId!));
+  const jobsOf = (kind: string) =>
+    new Set(ledger.filter((entry) => entry.kind === kind && entry.jobId).map((entry) => entry.jobId!));
   const refunded = jobsOf("refund");
   return {
     batch,
@@ -322,9 +413,23 @@ export async function getBatchView(params: { batchId: string; origin: string }):
       jobId: job.id,
       attempts: jobs.filter((candidate) => candidate.batchIndex === index).length,
       charged: captured.has(job.id),
-      error: job.status === "failed" || job.status === "canceled" ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" } : null,
-      input: input ? { url: absoluteUrl(toPublicAsset(input).url, params.origin), width: input.width, height: input.height } : null,
-      result: result && resultUrl ? { url: resultUrl, downloadUrl: `${resultUrl}&download=1`, width: result.width, height: result.height, mime: result.mime } : null,
+      error:
+        job.status === "failed" || job.status === "canceled"
+          ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" }
+          : null,
+      input: input
+        ? { url: absoluteUrl(toPublicAsset(input).url, params.origin), width: input.width, height: input.height }
+        : null,
+      result:
+        result && resultUrl
+          ? {
+              url: resultUrl,
+              downloadUrl: `${resultUrl}&download=1`,
+              width: result.width,
+              height: result.height,
+              mime: result.mime,
+            }
+          : null,
     });
   }
   const counts = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
@@ -342,10 +447,24 @@ export async function getBatchView(params: { batchId: string; origin: string }):
     itemCount: batch.itemCount,
     done: counts.queued === 0 && counts.running === 0,
     counts,
-    charged: { edits: chargedEdits, amountMinor: Math.round(chargedEdits * unitPrice), currency, display: formatPrice(Math.round(chargedEdits * unitPrice), currency) },
+    charged: {
+      edits: chargedEdits,
+      amountMinor: Math.round(chargedEdits * unitPrice),
+      currency,
+      display: formatPrice(Math.round(chargedEdits * unitPrice), currency),
+    },
     released: { edits: releasedEdits, amountMinor: Math.round(releasedEdits * unitPrice) },
     refunded: { edits: refundedEdits, amountMinor: Math.round(refundedEdits * unitPrice) },
-    payment: payment ? { paymentId: payment.id, units: payment.units, amountMinor: payment.amountMinor, currency: payment.currency, method: payment.method, status: payment.status } : null,
+    payment: payment
+      ? {
+          paymentId: payment.id,
+          units: payment.units,
+          amountMinor: payment.amountMinor,
+          currency: payment.currency,
+          method: payment.method,
+          status: payment.status,
+        }
+      : null,
     zipUrl: `${params.origin}/api/batches/${batch.id}/zip`,
     statusUrl: `${params.origin}/api/batches/${batch.id}`,
     items,
@@ -356,10 +475,14 @@ export async function getBatchView(params: { batchId: string; origin: string }):
  * The batch's results as a streamed ZIP: one file per finished item (`007-shoe.png`) and a
  * `manifest.csv` naming every item's status, file and error — also for unfinished or partly failed batches.
  */
-export async function createBatchZip(batchId: string): Promise<{ stream: ReadableStream<Uint8Array>; fileName: string }> {
+export async function createBatchZip(
+  batchId: string,
+): Promise<{ stream: ReadableStream<Uint8Array>; fileName: string }> {
   const { batch, latest, assets, captured } = await loadBatch(batchId);
   async function* entries(): AsyncGenerator<ZipEntry> {
-    const manifest: string[] = [csvRow(["item", "source", "status", "file", "error_code", "error_message", "job_id", "charged"])];
+    const manifest: string[] = [
+      csvRow(["item", "source", "status", "file", "error_code", "error_message", "job_id", "charged"]),
+    ];
     for (let index = 0; index < batch.itemCount; index++) {
       const job = latest.get(index);
       if (!job) {

@@ -34,11 +34,27 @@ export const createBatchSchema = z
     paymentTokens: z.array(z.string().max(200)).max(MAX_BATCH_ITEMS).optional(),
   })
   .strict()
-  .refine((value) => !(value.paymentToken && value.paymentTokens), { message: "Give paymentToken or paymentTokens, not both.", path: ["paymentTokens"] })
+  .refine((value) => !(value.paymentToken && value.paymentTokens), {
+    message: "Give paymentToken or paymentTokens, not both.",
+    path: ["paymentTokens"],
+  })
   .refine((value) => !value.paymentTokens || value.paymentTokens.length === value.items.length, {
     message: "paymentTokens needs exactly one token per item.",
     path: ["paymentTokens"],
   });
 export type CreateBatchInput = z.infer<typeof createBatchSchema>;
 
-export const retryBatchSchema = z.object({ indexes: z.array(z.number().int().min(0).max(MAX_BATCH_ITEMS - 1)).max(MAX_BATCH_ITEMS).optional() }).strict();
+export const retryBatchSchema = z
+  .object({
+    indexes: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_BATCH_ITEMS - 1),
+      )
+      .max(MAX_BATCH_ITEMS)
+      .optional(),
+  })
+  .strict();

@@ -43,7 +43,10 @@ export async function appendLedgerEntry(tx: Tx, entry: LedgerAppend): Promise<bo
 export async function listLedgerEntries(params: { paymentId?: string; jobId?: string }): Promise<LedgerEntry[]> {
   const db = await getDb();
   return db.ledgerEntry.findMany({
-    where: { ...(params.paymentId ? { paymentId: params.paymentId } : {}), ...(params.jobId ? { jobId: params.jobId } : {}) },
+    where: {
+      ...(params.paymentId ? { paymentId: params.paymentId } : {}),
+      ...(params.jobId ? { jobId: params.jobId } : {}),
+    },
     orderBy: { createdAt: "asc" },
   });
 }
@@ -51,7 +54,11 @@ export async function listLedgerEntries(params: { paymentId?: string; jobId?: st
 /** Revenue in minor units per currency: captures minus refunds (sums, never counters). */
 export async function revenueByCurrency(): Promise<Record<string, number>> {
   const db = await getDb();
-  const rows = await db.ledgerEntry.groupBy({ by: ["currency", "kind"], _sum: { amountMinor: true }, where: { kind: { in: ["capture", "refund"] } } });
+  const rows = await db.ledgerEntry.groupBy({
+    by: ["currency", "kind"],
+    _sum: { amountMinor: true },
+    where: { kind: { in: ["capture", "refund"] } },
+  });
   const out: Record<string, number> = {};
   for (const row of rows) {
     const sum = row._sum.amountMinor ?? 0;

@@ -83,7 +83,15 @@ export async function createPayment(params: {
   const db = await getDb();
   const id = newId("pay");
   const amountMinor = service.priceMinor * units;
-  const base = { id, serviceId: service.id, amountMinor, currency: service.currency, units, usesLeft: units, ownerId: params.ownerId ?? null };
+  const base = {
+    id,
+    serviceId: service.id,
+    amountMinor,
+    currency: service.currency,
+    units,
+    usesLeft: units,
+    ownerId: params.ownerId ?? null,
+  };
 
   if (env.PAYMENTS_MODE === "sandbox" || amountMinor === 0) {
     const { token, tokenHash } = generatePaymentToken();
@@ -113,12 +121,18 @@ export async function createPayment(params: {
       origin: params.origin,
       returnPath: params.returnPath,
     });
-    const payment = await db.payment.update({ where: { id }, data: { externalRef: session.id, checkoutUrl: session.url } });
+    const payment = await db.payment.update({
+      where: { id },
+      data: { externalRef: session.id, checkoutUrl: session.url },
+    });
     return toPublicPayment(payment);
   } catch (error) {
     await db.payment.update({ where: { id }, data: { status: "canceled" } });
     if (isAppError(error)) throw error;
-    throw new AppError("provider_unavailable", "The card payment provider could not be reached; try again shortly.", { cause: error, retryable: true });
+    throw new AppError("provider_unavailable", "The card payment provider could not be reached; try again shortly.", {
+      cause: error,
+      retryable: true,
+    });
   }
 }
 
@@ -167,23 +181,35 @@ export async function authorizePaymentForJob(tx: Tx, params: { payment: Payment;
 }
 
 function tokenRefusal(payment: Payment | null, serviceId: string, now: Date): AppError {
-  if (!payment) return new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
+  if (!payment)
+    return new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
   if (payment.serviceId !== serviceId) {
     return new AppError("token_wrong_service", `This token pays for ${payment.serviceId}, not ${serviceId}.`, {
       details: { paymentId: payment.id, tokenServiceId: payment.serviceId },
     });
   }
-  if (payment.status === "pending") return new AppError("payment_not_paid", "This payment has not been paid yet.", { details: { paymentId: payment.id } });
+  if (payment.status === "pending")
+    return new AppError("payment_not_paid", "This payment has not been paid yet.", {
+      details: { paymentId: payment.id },
+    });
   if (payment.status === "reserved") {
-    return new AppError("token_in_use", "This token is being used by another request right now.", { details: { paymentId: payment.id } });
+    return new AppError("token_in_use", "This token is being used by another request right now.", {
+      details: { paymentId: payment.id },
+    });
   }
   if (payment.status === "captured" || payment.status === "refunded" || payment.usesLeft <= 0) {
-    return new AppError("token_already_used", "This token has already paid for an edit; create a new payment.", { details: { paymentId: payment.id } });
+    return new AppError("token_already_used", "This token has already paid for an edit; create a new payment.", {
+      details: { paymentId: payment.id },
+    });
   }
   if ((payment.tokenExpiresAt && payment.tokenExpiresAt <= now) || payment.status === "expired") {
-    return new AppError("token_expired", "This payment token has expired; create a new payment.", { details: { paymentId: payment.id } });
+    return new AppError("token_expired", "This payment token has expired; create a new payment.", {
+      details: { paymentId: payment.id },
+    });
   }
-  return new AppError("token_invalid", "This payment token cannot be used.", { details: { paymentId: payment.id, status: payment.status } });
+  return new AppError("token_invalid", "This payment token cannot be used.", {
+    details: { paymentId: payment.id, status: payment.status },
+  });
 }
 
 /** The job succeeded: capture one unit (idempotent per job). Call inside the job's final transaction. */
@@ -208,7 +234,10 @@ export async function capturePaymentForJob(tx: Tx, params: { paymentId: string; 
 }
 
 /** The job failed or was refused: release the reservation; the token is usable again. */
-export async function releasePaymentForJob(tx: Tx, params: { paymentId: string; jobId: string; reason: string }): Promise<void> {
+export async function releasePaymentForJob(
+  tx: Tx,
+  params: { paymentId: string; jobId: string; reason: string },
+): Promise<void> {
   const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
   const applied = await appendLedgerEntry(tx, {
     paymentId: payment.id,
@@ -233,11 +262,22 @@ export function refundStateOf(params: { amountMinor: number; refundedMinor: numb
 }
 
 /** Money captured and refunded on a payment, as ledger sums. `full` once the whole amount paid is refunded. */
-export async function getPaymentRefundTotals(tx: Tx, payment: Payment): Promise<{ capturedMinor: number; refundedMinor: number; state: RefundState }> {
-  const sums = await tx.ledgerEntry.groupBy({ by: ["kind"], where: { paymentId: payment.id, kind: { in: ["capture", "refund"] } }, _sum: { amountMinor: true } });
+export async function getPaymentRefundTotals(
+  tx: Tx,
+  payment: Payment,
+): Promise<{ capturedMinor: number; refundedMinor: number; state: RefundState }> {
+  const sums = await tx.ledgerEntry.groupBy({
+    by: ["kind"],
+    where: { paymentId: payment.id, kind: { in: ["capture", "refund"] } },
+    _sum: { amountMinor: true },
+  });
   const sum = (kind: string) => sums.find((row) => row.kind === kind)?._sum.amountMinor ?? 0;
   const refundedMinor = sum("refund");
-  return { capturedMinor: sum("capture"), refundedMinor, state: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor }) };
+  return {
+    capturedMinor: sum("capture"),
+    refundedMinor,
+    state: refundStateOf({ amountMinor: payment.amountMinor, refundedMinor }),
+  };
 }
 
 export type JobRefund = {
@@ -261,19 +301,34 @@ export type JobRefund = {
 export async function refundJobCharge(params: { jobId: string; reason?: string }): Promise<JobRefund> {
   const db = await getDb();
   const capture = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `capture:${params.jobId}` } });
-  if (!capture) throw new AppError("payment_not_refundable", "This job was never charged (its payment was released), so there is nothing to refund.");
+  if (!capture)
+    throw new AppError(
+      "payment_not_refundable",
+      "This job was never charged (its payment was released), so there is nothing to refund.",
+    );
   const payment = await getPaymentOrThrow(capture.paymentId);
   const already = async () => {
     const current = await getPaymentOrThrow(payment.id);
     const own = await db.ledgerEntry.findUnique({ where: { idempotencyKey: `refund:${params.jobId}` } });
-    return { applied: false, payment: current, amountMinor: own?.amountMinor ?? capture.amountMinor, ...(await getPaymentRefundTotals(db, current)) };
+    return {
+      applied: false,
+      payment: current,
+      amountMinor: own?.amountMinor ?? capture.amountMinor,
+      ...(await getPaymentRefundTotals(db, current)),
+    };
   };
   // Before per-job refunds, a refund returned the whole payment (`refund:<paymentId>`): its jobs are all refunded.
-  const prior = await db.ledgerEntry.findFirst({ where: { kind: "refund", idempotencyKey: { in: [`refund:${params.jobId}`, `refund:${payment.id}`] } } });
+  const prior = await db.ledgerEntry.findFirst({
+    where: { kind: "refund", idempotencyKey: { in: [`refund:${params.jobId}`, `refund:${payment.id}`] } },
+  });
   if (prior) return already();
   if (payment.method === "stripe") {
     if (!payment.externalRef) throw new AppError("payment_not_refundable", "This card payment has no Stripe session.");
-    await refundStripePayment({ sessionId: payment.externalRef, amountMinor: capture.amountMinor, idempotencyKey: `refund:${params.jobId}` });
+    await refundStripePayment({
+      sessionId: payment.externalRef,
+      amountMinor: capture.amountMinor,
+      idempotencyKey: `refund:${params.jobId}`,
+    });
   }
   const outcome = await db.$transaction(async (tx) => {
     // Serialises refunds of one payment, so the full-refund check below sees every earlier refund.
@@ -289,7 +344,10 @@ export async function refundJobCharge(params: { jobId: string; reason?: string }
     });
     const current = await tx.payment.findUniqueOrThrow({ where: { id: payment.id } });
     const totals = await getPaymentRefundTotals(tx, current);
-    const updated = applied && totals.state === "full" ? await tx.payment.update({ where: { id: payment.id }, data: { status: "refunded", usesLeft: 0 } }) : current;
+    const updated =
+      applied && totals.state === "full"
+        ? await tx.payment.update({ where: { id: payment.id }, data: { status: "refunded", usesLeft: 0 } })
+        : current;
     return { applied, payment: updated, ...totals };
   });
   if (!outcome.applied) return already();

@@ -65,8 +65,11 @@ export async function createCheckoutSession(params: {
  * success page at the same time, and for duplicate or late deliveries: only `pending → paid`
  * is applied, by one conditional UPDATE. Returns whether this call did it.
  */
-export async function fulfillCheckoutSession(sessionOrId: string | Stripe.Checkout.Session): Promise<{ fulfilled: boolean; paymentId: string | null }> {
-  let session = typeof sessionOrId === "string" ? await getStripe().checkout.sessions.retrieve(sessionOrId) : sessionOrId;
+export async function fulfillCheckoutSession(
+  sessionOrId: string | Stripe.Checkout.Session,
+): Promise<{ fulfilled: boolean; paymentId: string | null }> {
+  let session =
+    typeof sessionOrId === "string" ? await getStripe().checkout.sessions.retrieve(sessionOrId) : sessionOrId;
   // An event may carry a stale copy (events can arrive out of order); Stripe's current view decides.
   if (session.payment_status !== "paid" && typeof sessionOrId !== "string") {
     session = await getStripe().checkout.sessions.retrieve(session.id);
@@ -96,7 +99,9 @@ export async function fulfillCheckoutSession(sessionOrId: string | Stripe.Checko
  * Hands out the token of a paid Checkout Session, exactly once: the token is generated here and
  * only its hash stored, so whoever comes second (a reload, a second tab) gets `null`.
  */
-export async function revealCheckoutToken(sessionId: string): Promise<{ paymentId: string | null; token: string | null }> {
+export async function revealCheckoutToken(
+  sessionId: string,
+): Promise<{ paymentId: string | null; token: string | null }> {
   const { paymentId } = await fulfillCheckoutSession(sessionId);
   if (!paymentId) return { paymentId: null, token: null };
   const { token, tokenHash } = generatePaymentToken();
@@ -109,7 +114,10 @@ export async function revealCheckoutToken(sessionId: string): Promise<{ paymentI
 }
 
 /** Verifies and applies one webhook delivery. Duplicates and out-of-order deliveries are no-ops. */
-export async function handleStripeWebhook(params: { rawBody: string; signature: string | null }): Promise<{ type: string; handled: boolean }> {
+export async function handleStripeWebhook(params: {
+  rawBody: string;
+  signature: string | null;
+}): Promise<{ type: string; handled: boolean }> {
   const secret = getEnv().STRIPE_WEBHOOK_SECRET;
   if (!secret) throw new AppError("unavailable", "Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).");
   let event: Stripe.Event;
@@ -142,17 +150,27 @@ export async function handleStripeWebhook(params: { rawBody: string; signature: 
  * Refunds `amountMinor` of the Checkout Session's payment intent (a partial refund for one edit of
  * a multi-edit payment). The caller's idempotency key makes a repeat return the same refund.
  */
-export async function refundStripePayment(params: { sessionId: string; amountMinor: number; idempotencyKey: string }): Promise<void> {
+export async function refundStripePayment(params: {
+  sessionId: string;
+  amountMinor: number;
+  idempotencyKey: string;
+}): Promise<void> {
   const stripe = getStripe();
   const session = await stripe.checkout.sessions.retrieve(params.sessionId);
   const intent = typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
   if (!intent) throw new AppError("payment_not_refundable", "Stripe has no payment for this session.");
   try {
-    await stripe.refunds.create({ payment_intent: intent, amount: params.amountMinor }, { idempotencyKey: params.idempotencyKey });
+    await stripe.refunds.create(
+      { payment_intent: intent, amount: params.amountMinor },
+      { idempotencyKey: params.idempotencyKey },
+    );
   } catch (error) {
     if (error instanceof Stripe.errors.StripeInvalidRequestError) {
       throw new AppError("payment_not_refundable", `Stripe refused the refund: ${error.message}`, { cause: error });
     }
-    throw new AppError("provider_unavailable", "Stripe could not be reached for the refund; try again shortly.", { cause: error, retryable: true });
+    throw new AppError("provider_unavailable", "Stripe could not be reached for the refund; try again shortly.", {
+      cause: error,
+      retryable: true,
+    });
   }
 }

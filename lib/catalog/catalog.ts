@@ -45,9 +45,13 @@ export function invalidateCatalogCache(): void {
   cache = undefined;
 }
 
-export async function getServiceOrThrow(id: string, options: { requireEnabled?: boolean } = {}): Promise<CatalogService> {
+export async function getServiceOrThrow(
+  id: string,
+  options: { requireEnabled?: boolean } = {},
+): Promise<CatalogService> {
   const service = (await listServices()).find((candidate) => candidate.id === id);
-  if (!service) throw new AppError("service_not_found", `No service "${id}". Known services: ${Object.keys(SERVICES).join(", ")}.`);
+  if (!service)
+    throw new AppError("service_not_found", `No service "${id}". Known services: ${Object.keys(SERVICES).join(", ")}.`);
   if (options.requireEnabled !== false && !service.enabled) {
     throw new AppError("service_disabled", `The ${service.name} service is switched off right now.`);
   }

@@ -26,7 +26,8 @@ export const SERVICES: Record<ServiceId, ServiceDefinition> = {
     name: "Sky replacement",
     action: "ChangeSky",
     tool: "sky_replacement",
-    description: "Replace the sky of a photo with a preset, your own sky photo, or a described sky; the foreground is harmonised to the new light.",
+    description:
+      "Replace the sky of a photo with a preset, your own sky photo, or a described sky; the foreground is harmonised to the new light.",
     defaultPriceMinor: 20,
     currency: "USD",
   },
@@ -35,7 +36,8 @@ export const SERVICES: Record<ServiceId, ServiceDefinition> = {
     name: "Background change",
     action: "ChangeBackground",
     tool: "background_change",
-    description: "Keep the subject and replace the background with a preset, a colour, your own image or a described scene; marketplace sizes and contact shadow.",
+    description:
+      "Keep the subject and replace the background with a preset, a colour, your own image or a described scene; marketplace sizes and contact shadow.",
     defaultPriceMinor: 20,
     currency: "USD",
   },

@@ -36,7 +36,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     try {
       await applyMigrations({
         exec: async (sql) => void (await client.query(sql)),
-        query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
       });
     } finally {
       await client.end();
@@ -55,7 +55,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   await pglite.waitReady;
   const runner: SqlRunner = {
     exec: async (sql) => void (await pglite.exec(sql)),
-    query: async <T,>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+    query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
   };
   await applyMigrations(runner);
   // The adapter is typed against an older @prisma/driver-adapter-utils; the runtime contract is the same.

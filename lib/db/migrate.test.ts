@@ -8,7 +8,7 @@ import { applyMigrations, readMigrations, type SqlRunner } from "./migrate";
 function runnerFor(pglite: PGlite): SqlRunner {
   return {
     exec: async (sql) => void (await pglite.exec(sql)),
-    query: async <T,>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+    query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
   };
 }
 
@@ -24,14 +24,27 @@ describe("applyMigrations", () => {
     expect(first).toEqual((await readMigrations()).map((migration) => migration.name));
     expect(await applyMigrations(runnerFor(pglite))).toEqual([]);
 
-    const tables = await pglite.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+    const tables = await pglite.query<{ tablename: string }>(
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+    );
     expect(tables.rows.map((row) => row.tablename)).toEqual(
-      expect.arrayContaining(["Asset", "Job", "Payment", "LedgerEntry", "ProviderCall", "Batch", "Service", "_prisma_migrations"]),
+      expect.arrayContaining([
+        "Asset",
+        "Job",
+        "Payment",
+        "LedgerEntry",
+        "ProviderCall",
+        "Batch",
+        "Service",
+        "_prisma_migrations",
+      ]),
     );
     const recorded = await pglite.query<{ checksum: string; applied_steps_count: number }>(
       `SELECT checksum, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
     );
-    expect(recorded.rows.map((row) => row.checksum)).toEqual((await readMigrations()).map((migration) => migration.checksum));
+    expect(recorded.rows.map((row) => row.checksum)).toEqual(
+      (await readMigrations()).map((migration) => migration.checksum),
+    );
     await pglite.close();
   });
 
@@ -51,13 +64,20 @@ describe("applyMigrations", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "bd-migrations-"));
     scratch.push(dir);
     await cp(path.join(process.cwd(), "prisma", "migrations"), dir, { recursive: true });
-    await cp(path.join(dir, (await readMigrations(dir))[0]!.name), path.join(dir, "99990101000000_broken"), { recursive: true });
-    await writeFile(path.join(dir, "99990101000000_broken", "migration.sql"), `CREATE TABLE "Half" (id int);\nSELECT * FROM "NoSuchTable";`);
+    await cp(path.join(dir, (await readMigrations(dir))[0]!.name), path.join(dir, "99990101000000_broken"), {
+      recursive: true,
+    });
+    await writeFile(
+      path.join(dir, "99990101000000_broken", "migration.sql"),
+      `CREATE TABLE "Half" (id int);\nSELECT * FROM "NoSuchTable";`,
+    );
     const pglite = new PGlite();
     await expect(applyMigrations(runnerFor(pglite), dir)).rejects.toThrow(/99990101000000_broken failed/);
     const half = await pglite.query(`SELECT 1 FROM pg_tables WHERE tablename = 'Half'`);
     expect(half.rows).toHaveLength(0);
-    const recorded = await pglite.query(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '99990101000000_broken'`);
+    const recorded = await pglite.query(
+      `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '99990101000000_broken'`,
+    );
     expect(recorded.rows).toHaveLength(0);
     await pglite.close();
   });

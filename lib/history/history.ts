@@ -72,7 +72,9 @@ export async function deleteOwnerPhotos(params: { ownerId: string }): Promise<{ 
     where: { ownerId: params.ownerId },
     select: { inputAssetIds: true, resultAssetId: true, maskAssetId: true },
   });
-  const jobAssetIds = jobs.flatMap((job) => [...job.inputAssetIds, job.resultAssetId, job.maskAssetId]).filter((id): id is string => Boolean(id));
+  const jobAssetIds = jobs
+    .flatMap((job) => [...job.inputAssetIds, job.resultAssetId, job.maskAssetId])
+    .filter((id): id is string => Boolean(id));
   const assets = await db.asset.findMany({
     where: { deletedAt: null, OR: [{ ownerId: params.ownerId }, { id: { in: jobAssetIds } }] },
   });

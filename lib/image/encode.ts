@@ -29,7 +29,8 @@ function textRects(text: string, cell: number): { svg: string; width: number } {
   for (const ch of text) {
     const g = GLYPHS[ch] ?? GLYPHS[" "]!;
     for (let i = 0; i < 35; i++) {
-      if (g[i] === "1") svg += `<rect x="${x0 + (i % 5) * cell}" y="${Math.floor(i / 5) * cell}" width="${cell}" height="${cell}"/>`;
+      if (g[i] === "1")
+        svg += `<rect x="${x0 + (i % 5) * cell}" y="${Math.floor(i / 5) * cell}" width="${cell}" height="${cell}"/>`;
     }
     x0 += 6 * cell;
   }
@@ -66,15 +67,22 @@ export async function encodeRaw(
   let pipeline = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
   if (opts.watermark) {
     // Composite first (it always yields RGB(A)), then restore the caller's channel layout.
-    const marked = await pipeline.composite([{ input: watermarkSvg(img.width, img.height) }]).raw().toBuffer({ resolveWithObject: true });
-    pipeline = sharp(marked.data, { raw: { width: img.width, height: img.height, channels: marked.info.channels as 3 | 4 } });
+    const marked = await pipeline
+      .composite([{ input: watermarkSvg(img.width, img.height) }])
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    pipeline = sharp(marked.data, {
+      raw: { width: img.width, height: img.height, channels: marked.info.channels as 3 | 4 },
+    });
     if (img.channels === 1) pipeline = pipeline.extractChannel(0);
     else if (img.channels === 3 && marked.info.channels === 4) pipeline = pipeline.removeAlpha();
   }
   if (img.channels === 1) pipeline = pipeline.toColourspace("b-w");
   const quality = opts.quality ?? 90;
   if (opts.format === "jpeg") {
-    pipeline = pipeline.flatten({ background: "#ffffff" }).jpeg({ quality, mozjpeg: false, chromaSubsampling: "4:4:4" });
+    pipeline = pipeline
+      .flatten({ background: "#ffffff" })
+      .jpeg({ quality, mozjpeg: false, chromaSubsampling: "4:4:4" });
   } else if (opts.format === "webp") {
     pipeline = pipeline.webp({ quality, alphaQuality: 100, effort: 2 });
   } else {

@@ -93,7 +93,13 @@ describe("EXIF orientation", () => {
 
 describe("background change", () => {
   it("places the product on a 2000×2000 canvas with a colour background", async () => {
-    const res = await changeBackground({ image: coffee, background: { kind: "color", color: "#ff0000" }, shadow: true, canvas: "square-2000", format: "jpeg" });
+    const res = await changeBackground({
+      image: coffee,
+      background: { kind: "color", color: "#ff0000" },
+      shadow: true,
+      canvas: "square-2000",
+      format: "jpeg",
+    });
     expect(res.mime).toBe("image/jpeg");
     expect([res.width, res.height]).toEqual([2000, 2000]);
     const { data } = await rawOf(res.bytes);
@@ -115,12 +121,24 @@ describe("background change", () => {
   });
 
   it("accepts an uploaded background image (cover-fit) and keeps the original canvas", async () => {
-    const res = await changeBackground({ image: astronaut, background: { kind: "image", image: coffee }, shadow: false, canvas: "original", format: "png" });
+    const res = await changeBackground({
+      image: astronaut,
+      background: { kind: "image", image: coffee },
+      shadow: false,
+      canvas: "original",
+      format: "png",
+    });
     expect([res.width, res.height]).toEqual([512, 512]);
   });
 
   it("renders a prompt background and reports the words it used", async () => {
-    const res = await changeBackground({ image: coffee, background: { kind: "prompt", prompt: "dark green marble, shiny!" }, shadow: false, canvas: "landscape-16x9", format: "webp" });
+    const res = await changeBackground({
+      image: coffee,
+      background: { kind: "prompt", prompt: "dark green marble, shiny!" },
+      shadow: false,
+      canvas: "landscape-16x9",
+      format: "webp",
+    });
     expect([res.width, res.height]).toEqual([1920, 1080]);
     expect(res.meta?.promptWords).toEqual(["dark", "green", "marble"]);
     expect(res.meta?.ignoredWords).toEqual(["shiny"]);
@@ -128,7 +146,13 @@ describe("background change", () => {
 
   it("rejects a prompt with no known word, listing the vocabulary", async () => {
     const err = await expectAppError(
-      changeBackground({ image: coffee, background: { kind: "prompt", prompt: "a castle on mars" }, shadow: false, canvas: "original", format: "png" }),
+      changeBackground({
+        image: coffee,
+        background: { kind: "prompt", prompt: "a castle on mars" },
+        shadow: false,
+        canvas: "original",
+        format: "png",
+      }),
       "prompt_not_supported",
     );
     expect((err.details as { supported: { styles: string[] } }).supported.styles).toContain("marble");
@@ -136,7 +160,13 @@ describe("background change", () => {
 
   it("rejects an unknown preset", async () => {
     await expectAppError(
-      changeBackground({ image: coffee, background: { kind: "preset", presetId: "nope" }, shadow: false, canvas: "original", format: "png" }),
+      changeBackground({
+        image: coffee,
+        background: { kind: "preset", presetId: "nope" },
+        shadow: false,
+        canvas: "original",
+        format: "png",
+      }),
       "preset_not_found",
     );
   });
@@ -145,19 +175,40 @@ describe("background change", () => {
 describe("sky replacement", () => {
   it("refuses the coffee-cup photo with no_sky_detected", async () => {
     const err = await expectAppError(
-      replaceSky({ image: coffee, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }),
+      replaceSky({
+        image: coffee,
+        sky: { kind: "preset", presetId: "clear-blue" },
+        harmonize: 0.5,
+        horizonShift: 0,
+        format: "jpeg",
+      }),
       "no_sky_detected",
     );
     expect((err.details as { confidence: number }).confidence).toBeLessThan(0.3);
   });
 
   it("refuses the studio portrait (warm grey backdrop is not a sky)", async () => {
-    await expectAppError(replaceSky({ image: astronaut, sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }), "no_sky_detected");
+    await expectAppError(
+      replaceSky({
+        image: astronaut,
+        sky: { kind: "preset", presetId: "clear-blue" },
+        harmonize: 0.5,
+        horizonShift: 0,
+        format: "jpeg",
+      }),
+      "no_sky_detected",
+    );
   });
 
   it("replaces the sky of the cameraman photo at full resolution", async () => {
     const big = await toInput(await sharp(camera.bytes).resize(2048, 2048).jpeg().toBuffer());
-    const res = await replaceSky({ image: big, sky: { kind: "preset", presetId: "sunset-orange" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" });
+    const res = await replaceSky({
+      image: big,
+      sky: { kind: "preset", presetId: "sunset-orange" },
+      harmonize: 0.5,
+      horizonShift: 0,
+      format: "jpeg",
+    });
     expect([res.width, res.height]).toEqual([2048, 2048]);
     expect(res.meta?.skyConfidence).toBeGreaterThan(0.3);
     // A daylight photo: the suggested skies are daylight ones.
@@ -166,15 +217,26 @@ describe("sky replacement", () => {
     const { data } = await rawOf(res.bytes);
     // The old sky is grey; the new one (top-left) is coloured.
     const i = (60 * 2048 + 60) * 3;
-    expect(Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!)).toBeGreaterThan(25);
+    expect(
+      Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!),
+    ).toBeGreaterThan(25);
   });
 
   it("lets user hints override the detector", async () => {
     const hint = await sharp({ create: { width: 600, height: 400, channels: 3, background: "#808080" } })
-      .composite([{ input: { create: { width: 600, height: 60, channels: 3, background: "#ffffff" } }, top: 0, left: 0 }])
+      .composite([
+        { input: { create: { width: 600, height: 60, channels: 3, background: "#ffffff" } }, top: 0, left: 0 },
+      ])
       .png()
       .toBuffer();
-    const res = await replaceSky({ image: coffee, hints: await toInput(hint), sky: { kind: "preset", presetId: "clear-blue" }, harmonize: 0, horizonShift: 0, format: "png" });
+    const res = await replaceSky({
+      image: coffee,
+      hints: await toInput(hint),
+      sky: { kind: "preset", presetId: "clear-blue" },
+      harmonize: 0,
+      horizonShift: 0,
+      format: "png",
+    });
     expect(res.meta?.usedHints).toBe(true);
     const { data } = await rawOf(res.bytes);
     const i = (10 * 600 + 300) * 3;
@@ -182,7 +244,13 @@ describe("sky replacement", () => {
   });
 
   it("renders a watermarked preview no larger than maxSide", async () => {
-    const req = { image: camera, sky: { kind: "prompt" as const, prompt: "night with stars" }, harmonize: 0.5, horizonShift: 0.2, format: "png" as const };
+    const req = {
+      image: camera,
+      sky: { kind: "prompt" as const, prompt: "night with stars" },
+      harmonize: 0.5,
+      horizonShift: 0.2,
+      format: "png" as const,
+    };
     const plain = await replaceSky({ ...req, preview: { maxSide: 300, watermark: false } });
     const marked = await replaceSky({ ...req, preview: { maxSide: 300, watermark: true } });
     expect(Math.max(marked.width, marked.height)).toBeLessThanOrEqual(300);
@@ -198,7 +266,11 @@ describe("sky replacement", () => {
 /** A synthetic 720×480 photo as JPEG; `noise(x, y)` is a fixed pseudo-random value in 0–36. */
 async function paintedPhoto(colourAt: (x: number, y: number, noise: number) => readonly number[]): Promise<ImageInput> {
   const rgb = paintRgb(720, 480, (x, y) => colourAt(x, y, ((x * 73856093) ^ (y * 19349663)) % 37));
-  return toInput(await sharp(rgb.data, { raw: { width: 720, height: 480, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+  return toInput(
+    await sharp(rgb.data, { raw: { width: 720, height: 480, channels: 3 } })
+      .jpeg({ quality: 92 })
+      .toBuffer(),
+  );
 }
 
 /** Sky over a meadow, crossed by a dark 7 px cable from the left edge up to the top-right corner. */
@@ -257,7 +329,9 @@ describe("segmentation by prompt", () => {
 
   it("lists the vocabulary for unsupported prompts", async () => {
     const err = await expectAppError(segmentByPrompt({ image: camera, prompt: "the red car" }), "prompt_not_supported");
-    expect((err.details as { supported: string[] }).supported).toEqual(expect.arrayContaining(["sky", "person", "product", "background"]));
+    expect((err.details as { supported: string[] }).supported).toEqual(
+      expect.arrayContaining(["sky", "person", "product", "background"]),
+    );
   });
 
   it("maps person to the salient subject and says so", async () => {

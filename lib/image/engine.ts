@@ -61,10 +61,16 @@ async function coverImage(image: ImageInput, size: { width: number; height: numb
   }
 }
 
-async function renderBackground(source: BackgroundSource, size: { width: number; height: number }): Promise<{ rgb: Rgb; meta: Record<string, unknown> }> {
+async function renderBackground(
+  source: BackgroundSource,
+  size: { width: number; height: number },
+): Promise<{ rgb: Rgb; meta: Record<string, unknown> }> {
   switch (source.kind) {
     case "preset":
-      return { rgb: await renderScene(findBackgroundPreset(source.presetId).spec, size), meta: { presetId: source.presetId } };
+      return {
+        rgb: await renderScene(findBackgroundPreset(source.presetId).spec, size),
+        meta: { presetId: source.presetId },
+      };
     case "color": {
       const [r, g, b] = parseHexColour(source.color);
       const data = new Uint8Array(size.width * size.height * 3);
@@ -79,12 +85,18 @@ async function renderBackground(source: BackgroundSource, size: { width: number;
       return { rgb: await coverImage(source.image, size), meta: {} };
     case "prompt": {
       const scene = backgroundFromPrompt(source.prompt);
-      return { rgb: await renderScene(scene.spec, size), meta: { promptWords: scene.used, ignoredWords: scene.ignored, style: scene.spec.style } };
+      return {
+        rgb: await renderScene(scene.spec, size),
+        meta: { promptWords: scene.used, ignoredWords: scene.ignored, style: scene.spec.style },
+      };
     }
   }
 }
 
-async function renderSky(source: SkySource, size: { width: number; height: number }): Promise<{ rgb: Rgb; meta: Record<string, unknown> }> {
+async function renderSky(
+  source: SkySource,
+  size: { width: number; height: number },
+): Promise<{ rgb: Rgb; meta: Record<string, unknown> }> {
   switch (source.kind) {
     case "preset": {
       const preset = findSkyPreset(source.presetId);
@@ -95,18 +107,27 @@ async function renderSky(source: SkySource, size: { width: number; height: numbe
       return { rgb: await coverImage(source.image, { ...size, position: "bottom" }), meta: {} };
     case "prompt": {
       const scene = skyFromPrompt(source.prompt);
-      return { rgb: await renderScene(scene.spec, size), meta: { promptWords: scene.used, ignoredWords: scene.ignored } };
+      return {
+        rgb: await renderScene(scene.spec, size),
+        meta: { promptWords: scene.used, ignoredWords: scene.ignored },
+      };
     }
   }
 }
 
-function result(encoded: { bytes: Buffer; mime: ProviderResult["mime"]; width: number; height: number }, meta: Record<string, unknown>): ProviderResult {
+function result(
+  encoded: { bytes: Buffer; mime: ProviderResult["mime"]; width: number; height: number },
+  meta: Record<string, unknown>,
+): ProviderResult {
   return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, costMinor: 0, meta };
 }
 
 // ---------------------------------------------------------------- background removal
 
-export async function removeBackground(req: BackgroundRemovalRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+export async function removeBackground(
+  req: BackgroundRemovalRequest,
+  hooks: EngineHooks = {},
+): Promise<ProviderResult> {
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.1);
   const work = await shrinkRgb(full, WORK_SIDE);
@@ -115,12 +136,18 @@ export async function removeBackground(req: BackgroundRemovalRequest, hooks: Eng
   const meta = { coverage: Number(matte.coverage.toFixed(4)), preview: Boolean(req.preview) };
   if (req.output === "matte") {
     const grey = planeToGrey(matte.alpha);
-    const enc = await encodeRaw({ data: grey, width: full.width, height: full.height, channels: 1 }, { format: req.format, watermark: req.preview?.watermark });
+    const enc = await encodeRaw(
+      { data: grey, width: full.width, height: full.height, channels: 1 },
+      { format: req.format, watermark: req.preview?.watermark },
+    );
     return result(enc, meta);
   }
   const rgba = await decontaminatedCutout(full, matte, { work });
   hooks.onProgress?.(0.9);
-  const enc = await encodeRaw({ data: rgba, width: full.width, height: full.height, channels: 4 }, { format: req.format, watermark: req.preview?.watermark });
+  const enc = await encodeRaw(
+    { data: rgba, width: full.width, height: full.height, channels: 4 },
+    { format: req.format, watermark: req.preview?.watermark },
+  );
   return result(enc, meta);
 }
 
@@ -134,9 +161,23 @@ const CANVAS_SIZES: Record<Exclude<CanvasPreset, "original">, { width: number; h
 /** Margin around the product on marketplace canvases (fraction of the canvas side). */
 const CANVAS_MARGIN = 0.08;
 
-type Placement = { canvasW: number; canvasH: number; crop: { left: number; top: number; width: number; height: number }; x: number; y: number; w: number; h: number };
+type Placement = {
+  canvasW: number;
+  canvasH: number;
+  crop: { left: number; top: number; width: number; height: number };
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+};
 
-function placeSubject(args: { canvas: CanvasPreset; width: number; height: number; bbox: { x: number; y: number; width: number; height: number }; scale: number }): Placement {
+function placeSubject(args: {
+  canvas: CanvasPreset;
+  width: number;
+  height: number;
+  bbox: { x: number; y: number; width: number; height: number };
+  scale: number;
+}): Placement {
   const { width: W, height: H, bbox } = args;
   if (args.canvas === "original") {
     const cw = Math.round(W * args.scale);
@@ -170,7 +211,10 @@ function placeSubject(args: { canvas: CanvasPreset; width: number; height: numbe
  * flattened contact patch under the subject's base, so products do not float. Computed at ≤512 px
  * (it is smooth) and enlarged by sharp.
  */
-async function shadowPlane(alpha: Float32Array, args: { width: number; height: number; subjectH: number }): Promise<Uint8Array> {
+async function shadowPlane(
+  alpha: Float32Array,
+  args: { width: number; height: number; subjectH: number },
+): Promise<Uint8Array> {
   const { width: W, height: H } = args;
   const scale = Math.min(1, 512 / Math.max(W, H));
   const w = Math.max(8, Math.round(W * scale));
@@ -288,8 +332,17 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
       for (let k = 0; k < 3; k++) out[o + k] = Math.round(subject[s + k]! * a + b[o + k]! * dim * (1 - a));
     }
   }
-  const enc = await encodeRaw({ data: out, width: CW, height: CH, channels: 3 }, { format: req.format, watermark: req.preview?.watermark });
-  return result(enc, { ...bg.meta, canvas: req.canvas, shadow: req.shadow, coverage: Number(matte.coverage.toFixed(4)), preview: Boolean(req.preview) });
+  const enc = await encodeRaw(
+    { data: out, width: CW, height: CH, channels: 3 },
+    { format: req.format, watermark: req.preview?.watermark },
+  );
+  return result(enc, {
+    ...bg.meta,
+    canvas: req.canvas,
+    shadow: req.shadow,
+    coverage: Number(matte.coverage.toFixed(4)),
+    preview: Boolean(req.preview),
+  });
 }
 
 // ---------------------------------------------------------------- sky replacement
@@ -311,7 +364,11 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   const skyRow = (y: number) => Math.min(horizon - 1, y) * W;
 
   // Old sky colour near edges, for decontaminating the foreground (the old sky must not bleed through).
-  const [oldR, oldG, oldB] = matte.refine.skyColour.map((p) => planeSampler(p, W, H)) as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
+  const [oldR, oldG, oldB] = matte.refine.skyColour.map((p) => planeSampler(p, W, H)) as [
+    (x: number, y: number) => number,
+    (x: number, y: number) => number,
+    (x: number, y: number) => number,
+  ];
 
   // Harmonisation statistics (subsampled): old sky, new sky under the mask, foreground.
   const oldM = [0, 0, 0];
@@ -349,7 +406,9 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   const g1 = gain[1]! * bright;
   const g2 = gain[2]! * bright;
   // Pure ground pixels only need the harmonised colour: one table per channel.
-  const lut = [g0, g1, g2].map((g) => Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(1, (v / 255) * g) * 255)));
+  const lut = [g0, g1, g2].map((g) =>
+    Uint8Array.from({ length: 256 }, (_, v) => Math.round(Math.min(1, (v / 255) * g) * 255)),
+  );
   const [l0, l1, l2] = lut as [Uint8Array, Uint8Array, Uint8Array];
   const out = new Uint8Array(W * H * 3);
   for (let y = 0, i = 0; y < H; y++) {
@@ -394,10 +453,20 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
   const water = req.reflection === false ? undefined : detectWaterReflection(matte.refine.rgb, matte.refine.alpha);
   if (water) applyWaterReflection({ out, orig: d, width: W, height: H, sky, skyRows: horizon, reflection: water });
   hooks.onProgress?.(0.9);
-  const enc = await encodeRaw({ data: out, width: W, height: H, channels: 3 }, { format: req.format, watermark: req.preview?.watermark });
+  const enc = await encodeRaw(
+    { data: out, width: W, height: H, channels: 3 },
+    { format: req.format, watermark: req.preview?.watermark },
+  );
   return result(enc, {
     ...skyImg.meta,
-    ...(water ? { waterReflection: { coverage: Number(water.coverage.toFixed(4)), confidence: Number(water.confidence.toFixed(3)) } } : {}),
+    ...(water
+      ? {
+          waterReflection: {
+            coverage: Number(water.coverage.toFixed(4)),
+            confidence: Number(water.confidence.toFixed(3)),
+          },
+        }
+      : {}),
     skyConfidence: Number(matte.confidence.toFixed(3)),
     photoLight: matte.light,
     // Skies whose time of day suits the photo's light, best first.
@@ -411,12 +480,19 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
 
 // ---------------------------------------------------------------- segmentation by prompt
 
-export async function segmentByPrompt(req: PromptSegmentationRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+export async function segmentByPrompt(
+  req: PromptSegmentationRequest,
+  hooks: EngineHooks = {},
+): Promise<ProviderResult> {
   const parsed = parseSegmentationPrompt(req.prompt);
   const full = await decodeInput(req.image);
   hooks.onProgress?.(0.1);
   let mask: Float32Array;
-  const meta: Record<string, unknown> = { target: parsed.target, promptWords: parsed.used, ignoredWords: parsed.ignored };
+  const meta: Record<string, unknown> = {
+    target: parsed.target,
+    promptWords: parsed.used,
+    ignoredWords: parsed.ignored,
+  };
   if (parsed.target === "sky") {
     const sky = await computeSkyMatte(full);
     mask = sky.alpha;
@@ -429,6 +505,9 @@ export async function segmentByPrompt(req: PromptSegmentationRequest, hooks: Eng
     if (parsed.target === "person") meta.approximation = "salient-subject";
   }
   hooks.onProgress?.(0.9);
-  const enc = await encodeRaw({ data: planeToGrey(mask), width: full.width, height: full.height, channels: 1 }, { format: "png" });
+  const enc = await encodeRaw(
+    { data: planeToGrey(mask), width: full.width, height: full.height, channels: 1 },
+    { format: "png" },
+  );
   return result(enc, meta);
 }

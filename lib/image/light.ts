@@ -73,7 +73,11 @@ export function estimateLight(rgb: Rgb, skyAlpha: Float32Array): PhotoLight {
 /** Sky preset ids ordered by how well their time of day suits `timeOfDay` (same first, then neighbours). */
 export function skiesForLight(timeOfDay: TimeOfDay): string[] {
   const at = ORDER.indexOf(timeOfDay);
-  return SKY_PRESETS.map((preset, index) => ({ id: preset.id, distance: Math.abs(ORDER.indexOf(preset.tags.timeOfDay) - at), index }))
+  return SKY_PRESETS.map((preset, index) => ({
+    id: preset.id,
+    distance: Math.abs(ORDER.indexOf(preset.tags.timeOfDay) - at),
+    index,
+  }))
     .sort((a, b) => a.distance - b.distance || a.index - b.index)
     .map((entry) => entry.id);
 }

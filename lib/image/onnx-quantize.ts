@@ -25,7 +25,12 @@ const INT32 = 6;
 /** A node's op, inputs, outputs and integer attributes (Cast's `to`, …). */
 export type OnnxNode = { op: string; inputs: string[]; outputs: string[]; ints: Record<string, number> };
 type FloatInitializer = { dims: number[]; data: Float32Array };
-export type OnnxGraph = { nodes: OnnxNode[]; inputs: string[]; outputs: string[]; floats: Map<string, FloatInitializer> };
+export type OnnxGraph = {
+  nodes: OnnxNode[];
+  inputs: string[];
+  outputs: string[];
+  floats: Map<string, FloatInitializer>;
+};
 
 /** Activation range [lo, hi] keyed by tensor name. */
 export type ActivationRanges = Record<string, readonly [number, number]>;
@@ -68,7 +73,11 @@ function packedOrSingle(buf: Uint8Array, f: Field): number[] {
 }
 
 /** A float TensorProto's name, dims and values (raw_data or float_data); undefined for other types. */
-function readFloatTensor(buf: Uint8Array, start: number, end: number): { name: string; tensor: FloatInitializer } | undefined {
+function readFloatTensor(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+): { name: string; tensor: FloatInitializer } | undefined {
   let name = "";
   let type = 0;
   const dims: number[] = [];
@@ -127,7 +136,8 @@ function encodeNode(args: { op: string; name: string; inputs: string[]; outputs:
     ...stringField(4, args.op),
   ];
   // AttributeProto: name(1), i(3), type(20) = INT.
-  if (args.axis !== undefined) body.push(...lengthDelimited(5, [...stringField(1, "axis"), varintField(3, args.axis), varintField(20, 2)]));
+  if (args.axis !== undefined)
+    body.push(...lengthDelimited(5, [...stringField(1, "axis"), varintField(3, args.axis), varintField(20, 2)]));
   return lengthDelimited(1, body);
 }
 
@@ -140,11 +150,15 @@ function encodeTensor(args: { name: string; dims: number[]; type: number; raw: U
   ]);
 }
 
-const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array): Uint8Array =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** ValueInfoProto for a float tensor of unknown shape: enough for onnxruntime to return it. */
 function floatOutput(name: string): Part[] {
-  return lengthDelimited(12, [...stringField(1, name), ...lengthDelimited(2, lengthDelimited(1, [varintField(1, FLOAT)]))]);
+  return lengthDelimited(12, [
+    ...stringField(1, name),
+    ...lengthDelimited(2, lengthDelimited(1, [varintField(1, FLOAT)])),
+  ]);
 }
 
 /** The model with `names` (intermediate float tensors) added as graph outputs, for calibration. */
@@ -237,7 +251,10 @@ export function planQuantisation(graph: OnnxGraph, opts: { floatPrefixes?: reado
     });
   });
   const int8Reader = ({ node, slot }: { node: OnnxNode; slot: number }) =>
-    node.op === "Shape" || node.op === "Concat" || node.op === "Add" || (slot === 0 && (node.op === "Conv" || RANGE_PRESERVING.has(node.op)));
+    node.op === "Shape" ||
+    node.op === "Concat" ||
+    node.op === "Add" ||
+    (slot === 0 && (node.op === "Conv" || RANGE_PRESERVING.has(node.op)));
   const canQuantise = (t: string, op?: string) => {
     const cs = consumers.get(t) ?? [];
     const real = cs.filter((c) => c.node.op !== "Shape");
@@ -299,7 +316,8 @@ export function activationQuant(range: readonly [number, number]): ActivationQua
  */
 export function quantiseWeights(weights: Float32Array, channels: number): { values: Int8Array; scales: Float32Array } {
   const per = weights.length / channels;
-  if (!Number.isInteger(per)) throw new Error(`Weights of ${weights.length} values do not split into ${channels} channels.`);
+  if (!Number.isInteger(per))
+    throw new Error(`Weights of ${weights.length} values do not split into ${channels} channels.`);
   const values = new Int8Array(weights.length);
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
@@ -307,13 +325,18 @@ export function quantiseWeights(weights: Float32Array, channels: number): { valu
     for (let i = c * per; i < (c + 1) * per; i++) max = Math.max(max, Math.abs(weights[i]!));
     const scale = max > 0 ? max / 127 : 1;
     scales[c] = scale;
-    for (let i = c * per; i < (c + 1) * per; i++) values[i] = Math.max(-127, Math.min(127, Math.round(weights[i]! / scale)));
+    for (let i = c * per; i < (c + 1) * per; i++)
+      values[i] = Math.max(-127, Math.min(127, Math.round(weights[i]! / scale)));
   }
   return { values, scales };
 }
 
 /** int32 bias at the accumulator's scale sx·sw[c] (the form QLinearConv adds before requantising). */
-export function quantiseBias(bias: Float32Array, inputScale: number, weightScales: Float32Array): { values: Int32Array; scales: Float32Array } {
+export function quantiseBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+): { values: Int32Array; scales: Float32Array } {
   const scales = new Float32Array(bias.length);
   const values = new Int32Array(bias.length);
   for (let c = 0; c < bias.length; c++) {
@@ -332,7 +355,11 @@ const INPUT_QUANT: ActivationQuant = { scale: 1 / 256, zeroPoint: 128 };
  * The fp32 ISNet rewritten to QDQ int8 with the given activation ranges. Throws when a range the
  * plan needs is missing (ranges from another model or an edited graph).
  */
-export function quantiseIsnet(args: { model: Uint8Array; ranges: ActivationRanges; floatPrefixes?: readonly string[] }): Buffer {
+export function quantiseIsnet(args: {
+  model: Uint8Array;
+  ranges: ActivationRanges;
+  floatPrefixes?: readonly string[];
+}): Buffer {
   const { model, ranges } = args;
   const graph = readGraph(model);
   const plan = planQuantisation(graph, { floatPrefixes: args.floatPrefixes });
@@ -354,7 +381,9 @@ export function quantiseIsnet(args: { model: Uint8Array; ranges: ActivationRange
   const renamed = new Map<number, Map<number, string>>();
 
   const scalar = (name: string, q: ActivationQuant) => {
-    initializers.push(...encodeTensor({ name: `${name}_scale`, dims: [], type: FLOAT, raw: bytesOf(Float32Array.of(q.scale)) }));
+    initializers.push(
+      ...encodeTensor({ name: `${name}_scale`, dims: [], type: FLOAT, raw: bytesOf(Float32Array.of(q.scale)) }),
+    );
     initializers.push(...encodeTensor({ name: `${name}_zp`, dims: [], type: UINT8, raw: Uint8Array.of(q.zeroPoint) }));
   };
   // One scale/zero-point pair per source tensor, shared by the tensors that inherit it (MaxPool,
@@ -374,7 +403,15 @@ export function quantiseIsnet(args: { model: Uint8Array; ranges: ActivationRange
       ...encodeTensor({ name: `${w}_q_scale`, dims: [channels], type: FLOAT, raw: bytesOf(qw.scales) }),
       ...encodeTensor({ name: `${w}_q_zp`, dims: [channels], type: INT8, raw: new Uint8Array(channels) }),
     );
-    head.push(...encodeNode({ op: "DequantizeLinear", name: `${w}_dq`, inputs: [`${w}_q`, `${w}_q_scale`, `${w}_q_zp`], outputs: [`${w}_dq`], axis: 0 }));
+    head.push(
+      ...encodeNode({
+        op: "DequantizeLinear",
+        name: `${w}_dq`,
+        inputs: [`${w}_q`, `${w}_q_scale`, `${w}_q_zp`],
+        outputs: [`${w}_dq`],
+        axis: 0,
+      }),
+    );
     const inputs = new Map<number, string>([[1, `${w}_dq`]]);
     const bias = b ? graph.floats.get(b) : undefined;
     if (b && bias) {
@@ -385,7 +422,15 @@ export function quantiseIsnet(args: { model: Uint8Array; ranges: ActivationRange
         ...encodeTensor({ name: `${b}_q_scale`, dims: [channels], type: FLOAT, raw: bytesOf(qb.scales) }),
         ...encodeTensor({ name: `${b}_q_zp`, dims: [channels], type: INT32, raw: new Uint8Array(4 * channels) }),
       );
-      head.push(...encodeNode({ op: "DequantizeLinear", name: `${b}_dq`, inputs: [`${b}_q`, `${b}_q_scale`, `${b}_q_zp`], outputs: [`${b}_dq`], axis: 0 }));
+      head.push(
+        ...encodeNode({
+          op: "DequantizeLinear",
+          name: `${b}_dq`,
+          inputs: [`${b}_q`, `${b}_q_scale`, `${b}_q_zp`],
+          outputs: [`${b}_dq`],
+          axis: 0,
+        }),
+      );
       inputs.set(2, `${b}_dq`);
     }
     renamed.set(index, inputs);
@@ -427,5 +472,9 @@ export function quantiseIsnet(args: { model: Uint8Array; ranges: ActivationRange
       return dropped.has(nameField(model, f.valueStart, f.end, 8)) ? [] : [model.subarray(f.start, f.end)];
     },
   });
-  return Buffer.concat([model.subarray(0, g.start), ...lengthDelimited(7, [...rewritten, ...initializers]), model.subarray(g.end)]);
+  return Buffer.concat([
+    model.subarray(0, g.start),
+    ...lengthDelimited(7, [...rewritten, ...initializers]),
+    model.subarray(g.end),
+  ]);
 }

@@ -11,7 +11,8 @@ async function infer(model: Uint8Array, side: number): Promise<{ dims: readonly 
     for (let y = 0; y < side; y++) {
       for (let x = 0; x < side; x++) {
         const inDisc = (x - side / 2) ** 2 + (y - side / 2) ** 2 < (side / 4) ** 2;
-        for (let c = 0; c < 3; c++) input[c * side * side + y * side + x] = inDisc ? 0.4 - c * 0.1 : -0.4 + (y / side) * 0.2;
+        for (let c = 0; c < 3; c++)
+          input[c * side * side + y * side + x] = inDisc ? 0.4 - c * 0.1 : -0.4 + (y / side) * 0.2;
       }
     }
     const out = await session.run({ input: new ort.Tensor("float32", input, [1, 3, side, side]) }, ["output"]);
@@ -43,7 +44,8 @@ describe("isnetForSide", () => {
     const [before, after] = [await infer(original, 1024), await infer(isnetForSide(original, 1024), 1024)];
     expect(after.dims).toEqual([1, 1, 1024, 1024]);
     let maxDiff = 0;
-    for (let i = 0; i < before.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(before.data[i]! - after.data[i]!));
+    for (let i = 0; i < before.data.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(before.data[i]! - after.data[i]!));
     expect(maxDiff).toBeLessThan(0.05);
     // And it finds the disc: centre is subject, corner is not.
     expect(after.data[512 * 1024 + 512]).toBeGreaterThan(0.5);

@@ -15,7 +15,18 @@
  * inputs and outputs, Cast's `to` attribute, Constant tensors); every other byte is copied as it is.
  */
 
-import { type Field, type Part, Reader, type Rewriter, lengthDelimited, rewriteMessage, stringOf, submessage, varintBytes, varintField } from "./protobuf";
+import {
+  type Field,
+  type Part,
+  Reader,
+  type Rewriter,
+  lengthDelimited,
+  rewriteMessage,
+  stringOf,
+  submessage,
+  varintBytes,
+  varintField,
+} from "./protobuf";
 
 const FLOAT = 1;
 const FLOAT16 = 10;
@@ -89,7 +100,8 @@ function nchwShape(ratio: number): Rewriter {
 
 /** ValueInfoProto → type(2) → tensor_type(1) → elem_type(1), shape(2). */
 function valueInfo(ratio: number): Rewriter {
-  const tensorType: Rewriter = (b, s, e) => rewriteMessage(b, s, e, { 1: elemType(b), 2: submessage(b, nchwShape(ratio)) });
+  const tensorType: Rewriter = (b, s, e) =>
+    rewriteMessage(b, s, e, { 1: elemType(b), 2: submessage(b, nchwShape(ratio)) });
   const typeProto: Rewriter = (b, s, e) => rewriteMessage(b, s, e, { 1: submessage(b, tensorType) });
   return (buf, start, end) => rewriteMessage(buf, start, end, { 2: submessage(buf, typeProto) });
 }
@@ -166,7 +178,8 @@ function graph(side: number, originalSide: number): Rewriter {
   return (buf, start, end) => {
     const nodes: NodeInfo[] = [];
     const reader = new Reader(buf, start, end);
-    for (let f = reader.next(); f; f = reader.next()) if (f.num === 1 && f.wire === 2) nodes.push(readNode(buf, f.valueStart, f.end));
+    for (let f = reader.next(); f; f = reader.next())
+      if (f.num === 1 && f.wire === 2) nodes.push(readNode(buf, f.valueStart, f.end));
     const sizeConstants = side === originalSide ? new Set<string>() : resizeSizeConstants(nodes);
     const rescale = scaledInt64(side / originalSide);
     const node: Rewriter = (b, s, e) => {

@@ -36,7 +36,13 @@ describe("engine pool", () => {
     const camera = await fixture("camera");
     const running = new AbortController();
     const queued = new AbortController();
-    const req = { image: camera, sky: { kind: "preset" as const, presetId: "clear-blue" }, harmonize: 0.5, horizonShift: 0, format: "png" as const };
+    const req = {
+      image: camera,
+      sky: { kind: "preset" as const, presetId: "clear-blue" },
+      harmonize: 0.5,
+      horizonShift: 0,
+      format: "png" as const,
+    };
     const p1 = pool.run("replaceSky", req, { signal: running.signal });
     const p2 = pool.run("replaceSky", req, { signal: queued.signal });
     queued.abort();
@@ -64,7 +70,13 @@ describe("engine pool", () => {
     const camera = await fixture("camera");
     const progress: number[] = [];
     const res = await provider.skyReplacement!(
-      { image: camera, sky: { kind: "preset", presetId: "golden-hour" }, harmonize: 0.7, horizonShift: 0, format: "webp" },
+      {
+        image: camera,
+        sky: { kind: "preset", presetId: "golden-hour" },
+        harmonize: 0.7,
+        horizonShift: 0,
+        format: "webp",
+      },
       { signal: new AbortController().signal, jobId: "j1", onProgress: (f) => progress.push(f) },
     );
     expect(res).toMatchObject({ mime: "image/webp", width: 512, height: 512, requestId: "local-j1", costMinor: 0 });
@@ -75,10 +87,15 @@ describe("engine pool", () => {
   it("also runs inline (scripts) and refuses an already-aborted signal", async () => {
     const provider = createLocalProvider({ mode: "inline" });
     const camera = await fixture("camera");
-    const res = await provider.promptSegmentation!({ image: camera, prompt: "sky" }, { signal: new AbortController().signal });
+    const res = await provider.promptSegmentation!(
+      { image: camera, prompt: "sky" },
+      { signal: new AbortController().signal },
+    );
     expect(res).toMatchObject({ mime: "image/png", width: 512, height: 512 });
     const aborted = new AbortController();
     aborted.abort();
-    await expect(provider.promptSegmentation!({ image: camera, prompt: "sky" }, { signal: aborted.signal })).rejects.toMatchObject({ code: "job_canceled" });
+    await expect(
+      provider.promptSegmentation!({ image: camera, prompt: "sky" }, { signal: aborted.signal }),
+    ).rejects.toMatchObject({ code: "job_canceled" });
   });
 });

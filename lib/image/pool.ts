@@ -50,7 +50,10 @@ export function resolveWorkerPath(config: EngineConfig = getEngineConfig()): str
 
 function reviveError(e: SerializedError): Error {
   if (e.code) return new AppError(e.code as ErrorCode, e.message, { details: e.details, retryable: e.retryable });
-  return new AppError("engine_failed", e.message || "The image engine failed.", { retryable: false, details: { name: e.name } });
+  return new AppError("engine_failed", e.message || "The image engine failed.", {
+    retryable: false,
+    details: { name: e.name },
+  });
 }
 
 function reviveResult(res: unknown): unknown {
@@ -91,12 +94,23 @@ export class EnginePool {
     if (this.closed) return Promise.reject(new AppError("engine_failed", "The image engine is shut down."));
     if (opts.signal?.aborted) return Promise.reject(new AppError("job_canceled", "The job was canceled."));
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, op, req, opts, resolve: resolve as (v: unknown) => void, reject, cleanup: () => {} };
+      const job: Job = {
+        id: this.nextId++,
+        op,
+        req,
+        opts,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        cleanup: () => {},
+      };
       const onAbort = () => this.cancel(job, new AppError("job_canceled", "The job was canceled."));
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       let timer: NodeJS.Timeout | undefined;
       if (opts.timeoutMs) {
-        timer = setTimeout(() => this.cancel(job, new AppError("job_timeout", "The image engine took too long.", { retryable: true })), opts.timeoutMs);
+        timer = setTimeout(
+          () => this.cancel(job, new AppError("job_timeout", "The image engine took too long.", { retryable: true })),
+          opts.timeoutMs,
+        );
         timer.unref?.();
       }
       job.cleanup = () => {
@@ -115,7 +129,8 @@ export class EnginePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.settle(job, new AppError("engine_failed", "The image engine is shut down."));
+    for (const job of this.queue.splice(0))
+      this.settle(job, new AppError("engine_failed", "The image engine is shut down."));
     await Promise.all(
       this.slots.map(async (slot, i) => {
         this.slots[i] = undefined;
@@ -220,7 +235,13 @@ export class EnginePool {
       slot.draining = undefined;
       if (job) {
         const message = error instanceof Error ? error.message : String(error);
-        this.settle(job, new AppError("engine_failed", `The image engine worker crashed: ${message}`, { retryable: true, cause: error }));
+        this.settle(
+          job,
+          new AppError("engine_failed", `The image engine worker crashed: ${message}`, {
+            retryable: true,
+            cause: error,
+          }),
+        );
       }
       markReady();
       this.pump();

@@ -3,7 +3,13 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { encodeRaw } from "./encode";
-import { listBackgroundPresets, listSkyPresets, renderBackgroundPreset, renderPresetThumbnail, renderSkyPreset } from "./presets";
+import {
+  listBackgroundPresets,
+  listSkyPresets,
+  renderBackgroundPreset,
+  renderPresetThumbnail,
+  renderSkyPreset,
+} from "./presets";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
 
 const sha = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
@@ -48,7 +54,9 @@ describe("preset libraries", () => {
   });
 
   it("rejects unknown preset ids with preset_not_found", async () => {
-    await expect(renderSkyPreset("mars", { width: 10, height: 10 })).rejects.toMatchObject({ code: "preset_not_found" });
+    await expect(renderSkyPreset("mars", { width: 10, height: 10 })).rejects.toMatchObject({
+      code: "preset_not_found",
+    });
   });
 });
 
@@ -58,7 +66,9 @@ describe("prompt vocabularies", () => {
     expect(r.spec.style).toBe("sweep");
     expect(r.used).toEqual(["soft", "pink", "studio"]);
     expect(r.ignored).toEqual(["unicorn"]);
-    expect(backgroundFromPrompt("soft pink studio with a unicorn").spec).toEqual(backgroundFromPrompt("soft pink studio with a unicorn").spec);
+    expect(backgroundFromPrompt("soft pink studio with a unicorn").spec).toEqual(
+      backgroundFromPrompt("soft pink studio with a unicorn").spec,
+    );
   });
 
   it("builds skies and rejects prompts without a known word", () => {
@@ -89,7 +99,10 @@ describe("prompt vocabularies", () => {
 describe("encoding", () => {
   it("watermarks greyscale and RGBA images without changing their size", async () => {
     const grey = new Uint8Array(200 * 100).fill(0);
-    const enc = await encodeRaw({ data: grey, width: 200, height: 100, channels: 1 }, { format: "png", watermark: true });
+    const enc = await encodeRaw(
+      { data: grey, width: 200, height: 100, channels: 1 },
+      { format: "png", watermark: true },
+    );
     const meta = await sharp(enc.bytes).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([200, 100, 1]);
     const data = await sharp(enc.bytes).extractChannel(0).raw().toBuffer();

@@ -21,7 +21,8 @@ export type SkySpec = {
   stars?: number;
 };
 
-export type BackgroundStyle = "solid" | "gradient" | "radial" | "sweep" | "marble" | "wood" | "concrete" | "linen" | "bokeh";
+export type BackgroundStyle =
+  "solid" | "gradient" | "radial" | "sweep" | "marble" | "wood" | "concrete" | "linen" | "bokeh";
 
 export type BackgroundSpec = {
   kind: "background";
@@ -109,7 +110,8 @@ function renderSkyBase(spec: SkySpec, w: number, h: number): Uint8Array {
         const dx = (u - spec.sun.x) * aspect;
         const dy = v - spec.sun.y;
         const d = Math.sqrt(dx * dx + dy * dy);
-        const glow = spec.sun.glow * Math.exp(-d / (spec.sun.radius * 6)) + smoothstep(spec.sun.radius, spec.sun.radius * 0.8, d);
+        const glow =
+          spec.sun.glow * Math.exp(-d / (spec.sun.radius * 6)) + smoothstep(spec.sun.radius, spec.sun.radius * 0.8, d);
         r = mix(r, spec.sun.colour[0], Math.min(1, glow));
         g = mix(g, spec.sun.colour[1], Math.min(1, glow));
         b = mix(b, spec.sun.colour[2], Math.min(1, glow));
@@ -149,7 +151,7 @@ function renderSkyBase(spec: SkySpec, w: number, h: number): Uint8Array {
         const disc = smoothstep(1.05, 0.95, d);
         const glow = 0.25 * Math.exp(-(d - 1) * 1.5) * (d > 1 ? 1 : 0);
         const o = 3 * (y * w + x);
-        const tex = 0.9 + 0.1 * fbm(x / rad * 2, y / rad * 2, { seed: spec.seed + 7, octaves: 3 });
+        const tex = 0.9 + 0.1 * fbm((x / rad) * 2, (y / rad) * 2, { seed: spec.seed + 7, octaves: 3 });
         for (let k = 0; k < 3; k++) out[o + k] = Math.min(255, mix(out[o + k]!, 235 * tex, disc) + glow * 200);
       }
     }
@@ -199,7 +201,7 @@ function renderBackgroundBase(spec: BackgroundSpec, w: number, h: number): Uint8
         case "sweep": {
           // Seamless paper: wall fades into the floor around 62 % height, lit centre, soft vignette.
           const floor = smoothstep(0.5, 0.8, v);
-          const light = Math.exp(-(((u - 0.5) * aspect) ** 2) / 0.5 - ((v - 0.45) ** 2) / 0.4);
+          const light = Math.exp(-(((u - 0.5) * aspect) ** 2) / 0.5 - (v - 0.45) ** 2 / 0.4);
           t = Math.min(1, 0.25 * floor + 0.55 * (1 - light));
           break;
         }

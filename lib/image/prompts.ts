@@ -12,7 +12,28 @@ export const SEGMENTATION_VOCABULARY = {
 
 export type SegmentationTarget = keyof typeof SEGMENTATION_VOCABULARY;
 
-const STOP_WORDS = new Set(["the", "a", "an", "of", "in", "on", "with", "and", "only", "just", "mask", "select", "me", "please", "all", "my", "this", "photo", "image", "picture"]);
+const STOP_WORDS = new Set([
+  "the",
+  "a",
+  "an",
+  "of",
+  "in",
+  "on",
+  "with",
+  "and",
+  "only",
+  "just",
+  "mask",
+  "select",
+  "me",
+  "please",
+  "all",
+  "my",
+  "this",
+  "photo",
+  "image",
+  "picture",
+]);
 
 export function words(prompt: string): string[] {
   return prompt
@@ -22,12 +43,18 @@ export function words(prompt: string): string[] {
     .filter((w) => w.length > 0);
 }
 
-export function parseSegmentationPrompt(prompt: string): { target: SegmentationTarget; used: string[]; ignored: string[] } {
+export function parseSegmentationPrompt(prompt: string): {
+  target: SegmentationTarget;
+  used: string[];
+  ignored: string[];
+} {
   const used: string[] = [];
   const ignored: string[] = [];
   let target: SegmentationTarget | undefined;
   for (const w of words(prompt)) {
-    const hit = (Object.keys(SEGMENTATION_VOCABULARY) as SegmentationTarget[]).find((t) => (SEGMENTATION_VOCABULARY[t] as readonly string[]).includes(w));
+    const hit = (Object.keys(SEGMENTATION_VOCABULARY) as SegmentationTarget[]).find((t) =>
+      (SEGMENTATION_VOCABULARY[t] as readonly string[]).includes(w),
+    );
     if (hit) {
       target ??= hit;
       used.push(w);
@@ -35,9 +62,13 @@ export function parseSegmentationPrompt(prompt: string): { target: SegmentationT
   }
   if (!target) {
     const supported = Object.values(SEGMENTATION_VOCABULARY).flat();
-    throw new AppError("prompt_not_supported", `The embedded engine can segment only: ${Object.keys(SEGMENTATION_VOCABULARY).join(", ")}.`, {
-      details: { supported, targets: Object.keys(SEGMENTATION_VOCABULARY) },
-    });
+    throw new AppError(
+      "prompt_not_supported",
+      `The embedded engine can segment only: ${Object.keys(SEGMENTATION_VOCABULARY).join(", ")}.`,
+      {
+        details: { supported, targets: Object.keys(SEGMENTATION_VOCABULARY) },
+      },
+    );
   }
   return { target, used, ignored };
 }
@@ -111,14 +142,39 @@ type Modifier = (typeof MODIFIERS)[number];
 
 const STYLE_DEFAULTS: Record<BackgroundStyle, Colour[]> = {
   solid: [[245, 245, 245]],
-  gradient: [[240, 240, 242], [190, 194, 200]],
-  radial: [[210, 212, 216], [90, 92, 98]],
-  sweep: [[250, 250, 250], [210, 212, 216]],
-  marble: [[238, 236, 233], [120, 118, 122]],
-  wood: [[200, 160, 112], [130, 88, 52]],
-  concrete: [[178, 176, 172], [120, 118, 115]],
-  linen: [[226, 214, 192], [190, 174, 148]],
-  bokeh: [[30, 26, 34], [255, 200, 120], [255, 150, 100]],
+  gradient: [
+    [240, 240, 242],
+    [190, 194, 200],
+  ],
+  radial: [
+    [210, 212, 216],
+    [90, 92, 98],
+  ],
+  sweep: [
+    [250, 250, 250],
+    [210, 212, 216],
+  ],
+  marble: [
+    [238, 236, 233],
+    [120, 118, 122],
+  ],
+  wood: [
+    [200, 160, 112],
+    [130, 88, 52],
+  ],
+  concrete: [
+    [178, 176, 172],
+    [120, 118, 115],
+  ],
+  linen: [
+    [226, 214, 192],
+    [190, 174, 148],
+  ],
+  bokeh: [
+    [30, 26, 34],
+    [255, 200, 120],
+    [255, 150, 100],
+  ],
 };
 
 function applyModifiers(c: Colour, mods: Set<Modifier>): Colour {
@@ -180,9 +236,13 @@ export function backgroundFromPrompt(prompt: string): PromptScene<BackgroundSpec
     } else if (w !== "background" && w !== "backdrop" && !STOP_WORDS.has(w)) ignored.push(w);
   }
   if (colours.length === 0 && !style) {
-    throw new AppError("prompt_not_supported", "Describe the background with colours and styles the offline engine knows.", {
-      details: { supported: BACKGROUND_VOCABULARY, ignored },
-    });
+    throw new AppError(
+      "prompt_not_supported",
+      "Describe the background with colours and styles the offline engine knows.",
+      {
+        details: { supported: BACKGROUND_VOCABULARY, ignored },
+      },
+    );
   }
   const finalStyle: BackgroundStyle = style ?? (colours.length > 1 ? "gradient" : "sweep");
   const defaults = STYLE_DEFAULTS[finalStyle];
@@ -190,11 +250,23 @@ export function backgroundFromPrompt(prompt: string): PromptScene<BackgroundSpec
   if (colours.length === 0) palette = defaults.map((c) => applyModifiers(c, mods));
   else {
     const base = applyModifiers(colours[0]!, mods);
-    const second = colours[1] ? applyModifiers(colours[1], mods) : finalStyle === "bokeh" ? base : shade(base, finalStyle === "marble" ? 0.55 : 0.8);
-    palette = finalStyle === "bokeh" ? [shade(base, 0.18), base, colours[2] ? applyModifiers(colours[2], mods) : second] : [base, second];
-    if (finalStyle === "marble" && colours.length === 1 && (base[0] + base[1] + base[2]) / 3 < 90) palette = [base, [200, 196, 190]];
+    const second = colours[1]
+      ? applyModifiers(colours[1], mods)
+      : finalStyle === "bokeh"
+        ? base
+        : shade(base, finalStyle === "marble" ? 0.55 : 0.8);
+    palette =
+      finalStyle === "bokeh"
+        ? [shade(base, 0.18), base, colours[2] ? applyModifiers(colours[2], mods) : second]
+        : [base, second];
+    if (finalStyle === "marble" && colours.length === 1 && (base[0] + base[1] + base[2]) / 3 < 90)
+      palette = [base, [200, 196, 190]];
   }
-  return { spec: { kind: "background", seed: seedOf(prompt.toLowerCase().trim()), style: finalStyle, colours: palette }, used, ignored };
+  return {
+    spec: { kind: "background", seed: seedOf(prompt.toLowerCase().trim()), style: finalStyle, colours: palette },
+    used,
+    ignored,
+  };
 }
 
 const SKY_WORDS: Record<string, string> = {
@@ -262,10 +334,17 @@ export function skyFromPrompt(prompt: string): PromptScene<SkySpec> {
     if (w === "stars" || w === "starry") stars = 1;
     if (w === "moon" || w === "moonlit") moon = true;
     if (w === "overcast") clouds = 0.95;
-    if (!base || (base === "cumulus-afternoon" && !["clouds", "cloudy", "cloud", "fluffy"].includes(w)) || base === "fair-weather") base = preset;
+    if (
+      !base ||
+      (base === "cumulus-afternoon" && !["clouds", "cloudy", "cloud", "fluffy"].includes(w)) ||
+      base === "fair-weather"
+    )
+      base = preset;
   }
   if (!base) {
-    throw new AppError("prompt_not_supported", "Describe the sky with words the offline engine knows.", { details: { supported: SKY_VOCABULARY, ignored } });
+    throw new AppError("prompt_not_supported", "Describe the sky with words the offline engine knows.", {
+      details: { supported: SKY_VOCABULARY, ignored },
+    });
   }
   const spec: SkySpec = { ...findSkyPreset(base).spec, seed: seedOf(prompt.toLowerCase().trim()) };
   if (clouds !== undefined && spec.clouds < clouds) spec.clouds = clouds;

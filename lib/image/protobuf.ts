@@ -74,7 +74,12 @@ export function varintField(num: number, value: number): Part {
 export type Rewriter = (buf: Uint8Array, start: number, end: number) => Part[];
 
 /** Copies a message, handing the fields listed in `rules` to their rewriter. */
-export function rewriteMessage(buf: Uint8Array, start: number, end: number, rules: Record<number, (f: Field) => Part[]>): Part[] {
+export function rewriteMessage(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  rules: Record<number, (f: Field) => Part[]>,
+): Part[] {
   const parts: Part[] = [];
   const reader = new Reader(buf, start, end);
   for (let f = reader.next(); f; f = reader.next()) {
@@ -85,7 +90,8 @@ export function rewriteMessage(buf: Uint8Array, start: number, end: number, rule
 }
 
 export function submessage(buf: Uint8Array, rewrite: Rewriter): (f: Field) => Part[] {
-  return (f) => (f.wire === 2 ? lengthDelimited(f.num, rewrite(buf, f.valueStart, f.end)) : [buf.subarray(f.start, f.end)]);
+  return (f) =>
+    f.wire === 2 ? lengthDelimited(f.num, rewrite(buf, f.valueStart, f.end)) : [buf.subarray(f.start, f.end)];
 }
 
 export function stringOf(buf: Uint8Array, f: Field): string {

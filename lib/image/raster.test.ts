@@ -1,8 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { type Rgb, boxBlur, guidedCoefficients, guidedFilter, guidedUpsample, localMeanColour, luminance, planeSampler, poolPlane } from "./raster";
+import {
+  type Rgb,
+  boxBlur,
+  guidedCoefficients,
+  guidedFilter,
+  guidedUpsample,
+  localMeanColour,
+  luminance,
+  planeSampler,
+  poolPlane,
+} from "./raster";
 
 /** The guided filter written out with six full box blurs (He et al.), as the reference. */
-function referenceGuidedFilter(I: Float32Array, p: Float32Array, w: number, h: number, r: number, eps: number): Float32Array {
+function referenceGuidedFilter(
+  I: Float32Array,
+  p: Float32Array,
+  w: number,
+  h: number,
+  r: number,
+  eps: number,
+): Float32Array {
   const n = w * h;
   const mul = (x: Float32Array, y: Float32Array) => x.map((v, i) => v * y[i]!);
   const mI = boxBlur(I, w, h, r);
@@ -36,7 +53,7 @@ describe("guidedFilter", () => {
     const edge = 200 + 15 * Math.sin(x / 40);
     return y < edge - 1 ? 1 : y > edge + 1 ? 0 : 0.5;
   });
-  const noisy = Float32Array.from({ length: w * h }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1 > 0 ? 1 : 0);
+  const noisy = Float32Array.from({ length: w * h }, (_, i) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 > 0 ? 1 : 0));
 
   for (const r of [1, 3]) {
     it(`matches the box-filter formulation on a mostly constant mask (r = ${r})`, () => {
@@ -70,7 +87,11 @@ describe("localMeanColour", () => {
       weight[i] = selected ? 1 : 0;
     }
     const planes = localMeanColour({ rgb: { width: w, height: h, data }, weight, r: 24 });
-    const [R, G, B] = planes.map((p) => planeSampler(p, w, h)) as [(x: number, y: number) => number, (x: number, y: number) => number, (x: number, y: number) => number];
+    const [R, G, B] = planes.map((p) => planeSampler(p, w, h)) as [
+      (x: number, y: number) => number,
+      (x: number, y: number) => number,
+      (x: number, y: number) => number,
+    ];
     for (const x of [10, 40, 60]) {
       expect(R(x, 50)).toBeCloseTo(0.5, 1);
       expect(G(x, 50)).toBeCloseTo(0, 5);
@@ -82,7 +103,10 @@ describe("localMeanColour", () => {
 
 describe("poolPlane", () => {
   it("means whole and partial blocks", () => {
-    const p = poolPlane({ width: 5, height: 3, data: Float32Array.from([1, 1, 2, 2, 9, 1, 1, 2, 2, 9, 3, 3, 4, 4, 5]) }, 2);
+    const p = poolPlane(
+      { width: 5, height: 3, data: Float32Array.from([1, 1, 2, 2, 9, 1, 1, 2, 2, 9, 3, 3, 4, 4, 5]) },
+      2,
+    );
     expect(p.width).toBe(3);
     expect(p.height).toBe(2);
     expect(Array.from(p.data)).toEqual([1, 2, 9, 3, 4, 5]);
@@ -98,7 +122,9 @@ describe("guidedUpsample", () => {
   const low = {
     width: w,
     height: h,
-    data: Float32Array.from({ length: w * h }, (_, i) => ((i % w) - 50) ** 2 + (Math.floor(i / w) - 37) ** 2 < 20 ** 2 ? 1 : 0),
+    data: Float32Array.from({ length: w * h }, (_, i) =>
+      ((i % w) - 50) ** 2 + (Math.floor(i / w) - 37) ** 2 < 20 ** 2 ? 1 : 0,
+    ),
   };
   const full: Rgb = { width: W, height: H, data: Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 37) % 251) };
   const lowGuide = Float32Array.from({ length: w * h }, (_, i) => 0.3 + 0.2 * Math.sin(i));

@@ -164,7 +164,11 @@ function varyingWindows(p: Float32Array, w: number, h: number, r: number): Int32
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
       const v = p[i]!;
-      const differs = (x + 1 < w && p[i + 1] !== v) || (y + 1 < h && p[i + w] !== v) || (x > 0 && p[i - 1] !== v) || (y > 0 && p[i - w] !== v);
+      const differs =
+        (x + 1 < w && p[i + 1] !== v) ||
+        (y + 1 < h && p[i + w] !== v) ||
+        (x > 0 && p[i - 1] !== v) ||
+        (y > 0 && p[i - w] !== v);
       if (!differs) continue;
       if (count === limit) return undefined;
       edges[count++] = i;
@@ -178,7 +182,13 @@ function varyingWindows(p: Float32Array, w: number, h: number, r: number): Int32
  * along its edges): a window of constant p has a = 0 and b = p, so only the windows that vary, and
  * the pixels next to them, are computed, by direct sums (clamp-to-edge, like `boxBlur`).
  */
-function sparseGuidedCoefficients(guide: Float32Array, p: Float32Array, w: number, h: number, opts: { r: number; eps: number; windows: Int32Array }) {
+function sparseGuidedCoefficients(
+  guide: Float32Array,
+  p: Float32Array,
+  w: number,
+  h: number,
+  opts: { r: number; eps: number; windows: Int32Array },
+) {
   const { r, eps, windows } = opts;
   const n = w * h;
   const inv = 1 / (2 * r + 1) ** 2;
@@ -262,7 +272,13 @@ export function guidedCoefficients(
   return { a: boxBlur(a, w, h, opts.r), b: boxBlur(b, w, h, opts.r) };
 }
 
-export function guidedFilter(guide: Float32Array, p: Float32Array, w: number, h: number, opts: { r: number; eps: number }): Float32Array {
+export function guidedFilter(
+  guide: Float32Array,
+  p: Float32Array,
+  w: number,
+  h: number,
+  opts: { r: number; eps: number },
+): Float32Array {
   const { a, b } = guidedCoefficients(guide, p, w, h, opts);
   const q = new Float32Array(w * h);
   for (let i = 0; i < q.length; i++) q[i] = clamp01(a[i]! * guide[i]! + b[i]!);
@@ -307,7 +323,13 @@ function cellAxis(full: number, coarse: number): { cell: Int32Array; frac: Float
  * (a = 0, b = 0 or 1), its pixels are filled without reading the photo: on a 16 MP photo most of a
  * mask is such cells.
  */
-export function guidedUpsample(args: { low: Plane; lowGuide: Float32Array; full: Rgb; r: number; eps: number }): UpsampledMask {
+export function guidedUpsample(args: {
+  low: Plane;
+  lowGuide: Float32Array;
+  full: Rgb;
+  r: number;
+  eps: number;
+}): UpsampledMask {
   const { low, full } = args;
   const { width: W, height: H, data: rgb } = full;
   const { a, b } = guidedCoefficients(args.lowGuide, low.data, low.width, low.height, { r: args.r, eps: args.eps });
@@ -333,7 +355,11 @@ export function guidedUpsample(args: { low: Plane; lowGuide: Float32Array; full:
   for (let cy = 0; cy < ch; cy++) {
     for (let cx = 0; cx < cw; cx++) {
       const c0 = code[cy * w + cx]!;
-      const same = c0 !== 0 && code[cy * w + x1of(cx)] === c0 && code[y1of(cy) * w + cx] === c0 && code[y1of(cy) * w + x1of(cx)] === c0;
+      const same =
+        c0 !== 0 &&
+        code[cy * w + x1of(cx)] === c0 &&
+        code[y1of(cy) * w + cx] === c0 &&
+        code[y1of(cy) * w + x1of(cx)] === c0;
       flat[cy * cw + cx] = same ? c0 - 1 : Number.NaN;
     }
   }
@@ -345,7 +371,7 @@ export function guidedUpsample(args: { low: Plane; lowGuide: Float32Array; full:
     const r1 = y1of(cy) * w;
     const o = y * W;
     const flatRow = cy * cw;
-    for (let cx = 0; cx < cw; ) {
+    for (let cx = 0; cx < cw;) {
       const v = flat[flatRow + cx]!;
       if (!Number.isNaN(v)) {
         let end = cx + 1;
@@ -407,7 +433,8 @@ export function guidedUpsample(args: { low: Plane; lowGuide: Float32Array; full:
   for (let cy = 0; cy < ch; cy++) {
     for (let cx = 0; cx < cw; cx++) {
       if (!inBand[cy * cw + cx]) continue;
-      for (let y = Y.start[cy]!; y < Y.start[cy + 1]!; y++) for (let x = X.start[cx]!; x < X.start[cx + 1]!; x++) band[k++] = y * W + x;
+      for (let y = Y.start[cy]!; y < Y.start[cy + 1]!; y++)
+        for (let x = X.start[cx]!; x < X.start[cx + 1]!; x++) band[k++] = y * W + x;
     }
   }
   return { alpha, band, outside };
@@ -514,7 +541,12 @@ export function localMeanColour(args: { rgb: Rgb; weight: Float32Array; r: numbe
   const f = Math.max(1, Math.round(r / 6));
   const w = Math.ceil(W / f);
   const h = Math.ceil(H / f);
-  const sums = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)] as const;
+  const sums = [
+    new Float32Array(w * h),
+    new Float32Array(w * h),
+    new Float32Array(w * h),
+    new Float32Array(w * h),
+  ] as const;
   const [sw, sr, sg, sb] = sums;
   const col = new Int32Array(W);
   for (let x = 0; x < W; x++) col[x] = (x / f) | 0;

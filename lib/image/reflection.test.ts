@@ -56,14 +56,17 @@ function scene(kind: "lake" | "car"): Uint8Array {
 }
 
 async function input(data: Uint8Array): Promise<ImageInput> {
-  const bytes = await sharp(data, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  const bytes = await sharp(data, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
   return { bytes, mime: "image/png", width: W, height: H };
 }
 
 /** Mean RGB of rows [y0, y1) of a decoded result. */
 function meanRows(data: Buffer, y0: number, y1: number): [number, number, number] {
   const s = [0, 0, 0];
-  for (let y = y0; y < y1; y++) for (let x = 0; x < W; x++) for (let k = 0; k < 3; k++) s[k]! += data[3 * (y * W + x) + k]!;
+  for (let y = y0; y < y1; y++)
+    for (let x = 0; x < W; x++) for (let k = 0; k < 3; k++) s[k]! += data[3 * (y * W + x) + k]!;
   const n = (y1 - y0) * W;
   return [s[0]! / n, s[1]! / n, s[2]! / n];
 }
@@ -78,7 +81,14 @@ describe("water reflections in sky replacement", () => {
   it("mirrors the new sky in a lake: the lake takes the sunset's colours, the land strip does not change", async () => {
     const image = await input(scene("lake"));
     const on = await replaceSky({ image, sky: sunset, harmonize: 0.5, horizonShift: 0, format: "png" });
-    const off = await replaceSky({ image, sky: sunset, harmonize: 0.5, horizonShift: 0, format: "png", reflection: false });
+    const off = await replaceSky({
+      image,
+      sky: sunset,
+      harmonize: 0.5,
+      horizonShift: 0,
+      format: "png",
+      reflection: false,
+    });
     expect([on.width, on.height]).toEqual([W, H]);
     const wr = on.meta?.waterReflection as { coverage: number; confidence: number };
     expect(wr.coverage).toBeGreaterThan(0.15);
@@ -113,7 +123,14 @@ describe("water reflections in sky replacement", () => {
   it("leaves the lake's colour alone with reflection: false (only the light is blended)", async () => {
     const data = scene("lake");
     const image = await input(data);
-    const off = await replaceSky({ image, sky: sunset, harmonize: 0, horizonShift: 0, format: "png", reflection: false });
+    const off = await replaceSky({
+      image,
+      sky: sunset,
+      harmonize: 0,
+      horizonShift: 0,
+      format: "png",
+      reflection: false,
+    });
     expect(off.meta?.waterReflection).toBeUndefined();
     const a = (await rawOf(off.bytes)).data;
     expect(dist(meanRows(a, ...LAKE), meanRows(Buffer.from(data), ...LAKE))).toBeLessThan(1);

@@ -82,8 +82,20 @@ type Grid = { w: number; h: number; R: Float32Array; G: Float32Array; B: Float32
 function halveGrid(g: Grid): Grid {
   const w = Math.ceil(g.w / 2);
   const h = Math.ceil(g.h / 2);
-  const out: Grid = { w, h, R: new Float32Array(w * h), G: new Float32Array(w * h), B: new Float32Array(w * h), A: new Float32Array(w * h) };
-  for (const [src, dst] of [[g.R, out.R], [g.G, out.G], [g.B, out.B], [g.A, out.A]] as const) {
+  const out: Grid = {
+    w,
+    h,
+    R: new Float32Array(w * h),
+    G: new Float32Array(w * h),
+    B: new Float32Array(w * h),
+    A: new Float32Array(w * h),
+  };
+  for (const [src, dst] of [
+    [g.R, out.R],
+    [g.G, out.G],
+    [g.B, out.B],
+    [g.A, out.A],
+  ] as const) {
     for (let cy = 0, j = 0; cy < h; cy++) {
       const r0 = 2 * cy * g.w;
       const r1 = Math.min(2 * cy + 1, g.h - 1) * g.w;
@@ -105,7 +117,14 @@ function poolGrid(rgb: Rgb, alpha: Float32Array, levels: number): Grid {
   const { width: W0, height: H0, data: d } = rgb;
   if (levels === 0) {
     const n = W0 * H0;
-    const g: Grid = { w: W0, h: H0, R: new Float32Array(n), G: new Float32Array(n), B: new Float32Array(n), A: alpha.slice() };
+    const g: Grid = {
+      w: W0,
+      h: H0,
+      R: new Float32Array(n),
+      G: new Float32Array(n),
+      B: new Float32Array(n),
+      A: alpha.slice(),
+    };
     for (let i = 0; i < n; i++) {
       g.R[i] = d[3 * i]! / 255;
       g.G[i] = d[3 * i + 1]! / 255;
@@ -246,7 +265,8 @@ export function detectWaterReflection(rgb: Rgb, alpha: Float32Array): WaterRefle
   }
   // How colourful the old sky is: a grey sky matches any grey surface, so it needs stronger proof.
   let skySat = 0;
-  for (let y = skyTop; y <= skyBot; y++) skySat += Math.max(rowR[y]!, rowG[y]!, rowB[y]!) - Math.min(rowR[y]!, rowG[y]!, rowB[y]!);
+  for (let y = skyTop; y <= skyBot; y++)
+    skySat += Math.max(rowR[y]!, rowG[y]!, rowB[y]!) - Math.min(rowR[y]!, rowG[y]!, rowB[y]!);
   skySat /= skyBot - skyTop + 1;
 
   const y0 = skyBot + 1;
@@ -458,7 +478,8 @@ export function detectWaterReflection(rgb: Rgb, alpha: Float32Array): WaterRefle
   // none; then only a colourful sky counts (weakly): a grey sky matches any grey surface.
   const mirror = best.sd > 0.015 ? smoothstep(0.15, 0.6, best.corr) : skySat > 0.12 ? 0.5 : 0.25;
   const area = sumW / n;
-  const confidence = clamp01(meanMatch * 1.3) * mirror * smoothstep(0.005, 0.03, area) * (1 - smoothstep(0.9, 1.05, reflectance));
+  const confidence =
+    clamp01(meanMatch * 1.3) * mirror * smoothstep(0.005, 0.03, area) * (1 - smoothstep(0.9, 1.05, reflectance));
   if (confidence < MIN_CONFIDENCE) return none();
   // Soft edges. The weight stays on the detection grid: it is smooth and read through a bilinear sampler.
   const soft = boxBlur(weight, w, h, 1);
@@ -471,7 +492,15 @@ export function detectWaterReflection(rgb: Rgb, alpha: Float32Array): WaterRefle
   const axis = Math.round((wl + 0.5) * (H0 / h) - 0.5);
   const luma = new Float32Array(n);
   for (let i = 0; i < n; i++) luma[i] = 0.299 * R[i]! + 0.587 * G[i]! + 0.114 * B[i]!;
-  return { weight: { width: w, height: h, data: soft }, luma, waterline: axis, rows: H0, coverage: cov / n, confidence, reflectance: clamp01(reflectance) };
+  return {
+    weight: { width: w, height: h, data: soft },
+    luma,
+    waterline: axis,
+    rows: H0,
+    coverage: cov / n,
+    confidence,
+    reflectance: clamp01(reflectance),
+  };
 }
 
 /**

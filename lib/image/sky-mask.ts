@@ -145,7 +145,14 @@ function inv3(c: number[]): number[] {
   const d = d0 + 1e-5;
   const f = f0 + 1e-5;
   const det = a * (d * f - e * e) - b * (b * f - e * cc) + cc * (b * e - d * cc);
-  return [(d * f - e * e) / det, (cc * e - b * f) / det, (b * e - cc * d) / det, (a * f - cc * cc) / det, (b * cc - a * e) / det, (a * d - b * b) / det];
+  return [
+    (d * f - e * e) / det,
+    (cc * e - b * f) / det,
+    (b * e - cc * d) / det,
+    (a * f - cc * cc) / det,
+    (b * cc - a * e) / det,
+    (a * d - b * b) / det,
+  ];
 }
 
 /**
@@ -172,7 +179,8 @@ function skyline(F: Floats, grad: Float32Array, w: number, h: number): { t: numb
     }
   }
   const total = new Float64Array(MOMENT_SUMS);
-  for (let cx = 0; cx < cols; cx++) for (let k = 0; k < MOMENT_SUMS; k++) total[k]! += prefix[cx * stride + rows * MOMENT_SUMS + k]!;
+  for (let cx = 0; cx < cols; cx++)
+    for (let k = 0; k < MOMENT_SUMS; k++) total[k]! += prefix[cx * stride + rows * MOMENT_SUMS + k]!;
   let best: { J: number; t: number; b: Int32Array } | undefined;
   // b(x) only moves down as t grows: each column is walked once over all thresholds.
   const border = new Int32Array(w);
@@ -223,13 +231,17 @@ function isVegetation(r: number, g: number, b: number): boolean {
 }
 
 /** k-means (k ≤ 3) on smooth pixels above the skyline → Gaussian sky colour components. */
-function skyColourModel(F: Floats, args: { grad: Float32Array; w: number; h: number; border: Int32Array; tLow: number }): Component[] {
+function skyColourModel(
+  F: Floats,
+  args: { grad: Float32Array; w: number; h: number; border: Int32Array; tLow: number },
+): Component[] {
   const { grad, w, h, border, tLow } = args;
   const pts: number[] = [];
   for (let y = 0; y < h; y += 2) {
     for (let x = 0; x < w; x += 2) {
       const i = y * w + x;
-      if (y < border[x]! && grad[i]! < tLow && !isVegetation(F.R[i]!, F.G[i]!, F.B[i]!)) pts.push(F.R[i]!, F.G[i]!, F.B[i]!);
+      if (y < border[x]! && grad[i]! < tLow && !isVegetation(F.R[i]!, F.G[i]!, F.B[i]!))
+        pts.push(F.R[i]!, F.G[i]!, F.B[i]!);
     }
   }
   const n = pts.length / 3;
@@ -314,7 +326,15 @@ const BRIDGE_REACH = 24;
  * cut off by a cable scores along the whole cable; sea under a horizon scores nothing, as it touches
  * the sky directly and differs in colour.
  */
-function bridgedToSky(args: { F: Floats; S: Uint8Array; lab: Int32Array; id: number; comp: number[]; w: number; h: number }): number {
+function bridgedToSky(args: {
+  F: Floats;
+  S: Uint8Array;
+  lab: Int32Array;
+  id: number;
+  comp: number[];
+  w: number;
+  h: number;
+}): number {
   const { F, S, lab, id, comp, w, h } = args;
   const steps = [1, -1, w, -w];
   let bridged = 0;
@@ -329,7 +349,10 @@ function bridgedToSky(args: { F: Floats; S: Uint8Array; lab: Int32Array; id: num
         const j = i + k * step;
         if (lab[j] === id) break;
         if (!S[j]) continue;
-        const similar = Math.abs(F.R[i]! - F.R[j]!) < 0.05 && Math.abs(F.G[i]! - F.G[j]!) < 0.05 && Math.abs(F.B[i]! - F.B[j]!) < 0.05;
+        const similar =
+          Math.abs(F.R[i]! - F.R[j]!) < 0.05 &&
+          Math.abs(F.G[i]! - F.G[j]!) < 0.05 &&
+          Math.abs(F.B[i]! - F.B[j]!) < 0.05;
         if (k >= 2 && similar) bridged++;
         break;
       }
@@ -407,7 +430,9 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
     for (let y = 0; y < h; y += 2) for (let x = 0; x < w; x += 2) if (y < sl.b[x]!) skyG.push(gradS[y * w + x]!);
     skyG.sort((a, b) => a - b);
     const tau = Math.max(0.02, skyG.length ? skyG[Math.floor(0.8 * (skyG.length - 1))]! * 2 : sl.t);
-    const skyLum = comps.length ? Math.min(...comps.map((c) => 0.299 * c.mean[0]! + 0.587 * c.mean[1]! + 0.114 * c.mean[2]!)) : 0.5;
+    const skyLum = comps.length
+      ? Math.min(...comps.map((c) => 0.299 * c.mean[0]! + 0.587 * c.mean[1]! + 0.114 * c.mean[2]!))
+      : 0.5;
     const P = new Float32Array(n);
     const cloudLike = new Uint8Array(n);
     for (let y = 0; y < h; y++) {
@@ -420,7 +445,10 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
           const dg = F.G[i]! - c.mean[1]!;
           const db = F.B[i]! - c.mean[2]!;
           const v = c.inv;
-          const m2 = dr * (v[0]! * dr + v[1]! * dg + v[2]! * db) + dg * (v[1]! * dr + v[3]! * dg + v[4]! * db) + db * (v[2]! * dr + v[4]! * dg + v[5]! * db);
+          const m2 =
+            dr * (v[0]! * dr + v[1]! * dg + v[2]! * db) +
+            dg * (v[1]! * dr + v[3]! * dg + v[4]! * db) +
+            db * (v[2]! * dr + v[4]! * dg + v[5]! * db);
           if (m2 < nearest) nearest = m2;
         }
         const best = comps.length ? Math.exp((-0.5 * nearest) / 4) : 0;
@@ -490,7 +518,7 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
         sumT += gradS[i]!;
         sumY += y;
         for (let q4 = 0, c4 = neighbours(i, w, n, nb); q4 < c4; q4++) {
-        const j = nb[q4]!;
+          const j = nb[q4]!;
           if (!S[j] && lab[j]! < 0 && P[j]! > 0.35) {
             lab[j] = nl;
             comp.push(j);
@@ -527,7 +555,7 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
         const y = (i / w) | 0;
         if (x === 0 || x === w - 1 || y === h - 1) border = true;
         for (let q4 = 0, c4 = neighbours(i, w, n, nb); q4 < c4; q4++) {
-        const j = nb[q4]!;
+          const j = nb[q4]!;
           if (!S[j] && !seen[j]) {
             seen[j] = 1;
             comp.push(j);
@@ -581,7 +609,8 @@ export function detectSky(rgb: Rgb, opts: { hints?: Float32Array } = {}): Detect
   // Overcast skies are neutral to bluish; a warm grey is far more often a studio wall or paper.
   else if (sat < 0.12 && lum > 0.5 && r - b <= 0.03) plausibility = 0.9;
   else if (sat < 0.12 && lum > 0.5) plausibility = 0.25;
-  else if (lum > 0.45 && r > b && sat > 0.15 && g > 0.35) plausibility = 0.55; // sunset/golden hour
+  else if (lum > 0.45 && r > b && sat > 0.15 && g > 0.35)
+    plausibility = 0.55; // sunset/golden hour
   else plausibility = 0.1;
   const fArea = smoothstep(0.02, 0.08, frac);
   const fTop = smoothstep(0.15, 0.55, topSky / (topRows * w));
@@ -631,7 +660,11 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): { alpha: Float32Array;
   }
   const skyColour = localMeanColour({ rgb, weight: sure, r: r2 });
   const [sR, sG, sB] = skyColour.map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
-  const [fR, fG, fB] = localMeanColour({ rgb, weight: fg, r: r2 }).map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
+  const [fR, fG, fB] = localMeanColour({ rgb, weight: fg, r: r2 }).map((p) => planeSampler(p, W, H)) as [
+    Sampler,
+    Sampler,
+    Sampler,
+  ];
   const alpha = new Float32Array(n);
   for (let y = 0, i = 0; y < H; y++) {
     for (let x = 0; x < W; x++, i++) {
@@ -655,7 +688,11 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): { alpha: Float32Array;
       const dz = s2 - f2;
       const dd = dx * dx + dy * dy + dz * dz;
       if (dd < 0.004) alpha[i] = u[i]!;
-      else alpha[i] = clamp01(((data[3 * i]! / 255 - f0) * dx + (data[3 * i + 1]! / 255 - f1) * dy + (data[3 * i + 2]! / 255 - f2) * dz) / dd);
+      else
+        alpha[i] = clamp01(
+          ((data[3 * i]! / 255 - f0) * dx + (data[3 * i + 1]! / 255 - f1) * dy + (data[3 * i + 2]! / 255 - f2) * dz) /
+            dd,
+        );
     }
   }
   return { alpha: guidedFilter(luminance(rgb), alpha, W, H, { r: 1, eps: 1e-4 }), skyColour };
@@ -665,18 +702,29 @@ function colourLineAlpha(rgb: Rgb, coarse: Float32Array): { alpha: Float32Array;
  * Sky matte at the photo's full resolution with a confidence score. Throws `no_sky_detected` when
  * confidence is below the threshold (unless `allowLowConfidence`).
  */
-export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; allowLowConfidence?: boolean } = {}): Promise<SkyMatte> {
+export async function computeSkyMatte(
+  full: Rgb,
+  opts: { hints?: Rgb; allowLowConfidence?: boolean } = {},
+): Promise<SkyMatte> {
   const detect = await shrinkRgb(full, DETECT_SIDE);
   let hintPlane: Float32Array | undefined;
   if (opts.hints) {
     const hl = luminance(opts.hints);
-    hintPlane = resizePlane({ width: opts.hints.width, height: opts.hints.height, data: hl }, detect.width, detect.height).data;
+    hintPlane = resizePlane(
+      { width: opts.hints.width, height: opts.hints.height, data: hl },
+      detect.width,
+      detect.height,
+    ).data;
   }
   const det = detectSky(detect, { hints: hintPlane });
   if (!opts.allowLowConfidence && det.confidence < SKY_CONFIDENCE_THRESHOLD) {
-    throw new AppError("no_sky_detected", "No clear sky was found in this photo. Paint the sky with the hint brush or try another photo.", {
-      details: { confidence: Number(det.confidence.toFixed(3)), reasons: det.reasons },
-    });
+    throw new AppError(
+      "no_sky_detected",
+      "No clear sky was found in this photo. Paint the sky with the hint brush or try another photo.",
+      {
+        details: { confidence: Number(det.confidence.toFixed(3)), reasons: det.reasons },
+      },
+    );
   }
   const refineRgb = await shrinkRgb(full, REFINE_SIDE);
   const coarse = resizePlane({ width: det.w, height: det.h, data: det.mask }, refineRgb.width, refineRgb.height);

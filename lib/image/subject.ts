@@ -147,13 +147,24 @@ export async function computeSubjectMatte(full: Rgb, opts: { work?: Rgb } = {}):
  * Foreground colours without the old background: F = (I − (1−α)·B)/α in the soft band, where B
  * is the local mean of sure-background pixels (estimated small, sampled bilinearly). Returns RGBA.
  */
-export async function decontaminatedCutout(full: Rgb, matte: SubjectMatte, opts: { work?: Rgb } = {}): Promise<Uint8Array> {
+export async function decontaminatedCutout(
+  full: Rgb,
+  matte: SubjectMatte,
+  opts: { work?: Rgb } = {},
+): Promise<Uint8Array> {
   const work = opts.work ?? (await shrinkRgb(full, WORK_SIDE));
   const { width: W, height: H, alpha, band } = matte;
-  const lowAlpha = work.width === W && work.height === H ? alpha : resizePlane({ width: W, height: H, data: alpha }, work.width, work.height).data;
+  const lowAlpha =
+    work.width === W && work.height === H
+      ? alpha
+      : resizePlane({ width: W, height: H, data: alpha }, work.width, work.height).data;
   const weight = new Float32Array(lowAlpha.length);
   for (let i = 0; i < weight.length; i++) weight[i] = lowAlpha[i]! < 0.05 ? 1 : 0;
-  const bg = localMeanColour({ rgb: work, weight, r: Math.max(3, Math.round(Math.max(work.width, work.height) / 50)) }).map((p) => planeSampler(p, W, H));
+  const bg = localMeanColour({
+    rgb: work,
+    weight,
+    r: Math.max(3, Math.round(Math.max(work.width, work.height) / 50)),
+  }).map((p) => planeSampler(p, W, H));
   // Soft pixels only lie in the band; everywhere else the photo's colours are kept as they are.
   const rgb = full.data.slice();
   for (const i of band) {

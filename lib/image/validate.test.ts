@@ -12,7 +12,9 @@ describe("validateImage", () => {
   it("accepts a PNG and a WebP by their content, whatever they are called", async () => {
     const png = await validateImage(await makePng({ width: 32, height: 16 }));
     expect(png).toMatchObject({ mime: "image/png", width: 32, height: 16 });
-    const webp = await sharp(await makePng({ width: 20, height: 10 })).webp().toBuffer();
+    const webp = await sharp(await makePng({ width: 20, height: 10 }))
+      .webp()
+      .toBuffer();
     expect(await validateImage(webp)).toMatchObject({ mime: "image/webp", width: 20, height: 10 });
   });
 

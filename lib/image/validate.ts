@@ -39,10 +39,14 @@ export async function validateImage(
   const maxLongSide = options.maxLongSide ?? MAX_LONG_SIDE;
   if (bytes.length === 0) throw new AppError("file_empty", "The file is empty.");
   if (bytes.length > maxBytes) {
-    throw new AppError("file_too_large", `The file is ${(bytes.length / 1048576).toFixed(1)} MB; the limit is ${maxBytes / 1048576} MB.`);
+    throw new AppError(
+      "file_too_large",
+      `The file is ${(bytes.length / 1048576).toFixed(1)} MB; the limit is ${maxBytes / 1048576} MB.`,
+    );
   }
   const sniffed = sniffImageType(bytes);
-  if (sniffed === "svg") throw new AppError("unsupported_media_type", "SVG images are not accepted; upload a JPEG, PNG or WebP photo.");
+  if (sniffed === "svg")
+    throw new AppError("unsupported_media_type", "SVG images are not accepted; upload a JPEG, PNG or WebP photo.");
   if (!sniffed) throw new AppError("unsupported_media_type", "This file is not a JPEG, PNG or WebP image.");
 
   let metadata: Metadata;
@@ -56,13 +60,20 @@ export async function validateImage(
     throw new AppError("image_corrupt", "The image header is not valid.");
   }
   if (metadata.width * metadata.height > MAX_INPUT_PIXELS * 4 || metadata.width > 65_535 || metadata.height > 65_535) {
-    throw new AppError("decompression_bomb", `The image declares ${metadata.width}×${metadata.height} pixels; that is far beyond the limit.`);
+    throw new AppError(
+      "decompression_bomb",
+      `The image declares ${metadata.width}×${metadata.height} pixels; that is far beyond the limit.`,
+    );
   }
   const longSide = Math.max(metadata.width, metadata.height);
   if (longSide > maxLongSide) {
-    throw new AppError("image_too_large", `The image is ${metadata.width}×${metadata.height} px; the long side may be at most ${maxLongSide} px.`, {
-      details: { width: metadata.width, height: metadata.height, maxLongSide },
-    });
+    throw new AppError(
+      "image_too_large",
+      `The image is ${metadata.width}×${metadata.height} px; the long side may be at most ${maxLongSide} px.`,
+      {
+        details: { width: metadata.width, height: metadata.height, maxLongSide },
+      },
+    );
   }
 
   try {

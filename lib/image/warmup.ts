@@ -19,7 +19,9 @@ async function warmupPhoto(): Promise<ImageInput> {
     if (y > 0.55 * H + 12 * Math.sin(x / 40)) return [70 + ((x * 7 + y * 13) % 23), 90 + ((x * 5 + y * 3) % 19), 50];
     return [80 + (y * 90) / H, 140 + (y * 70) / H, 235];
   });
-  const bytes = await sharp(photo.data, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const bytes = await sharp(photo.data, { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return { bytes, mime: "image/jpeg", width: W, height: H };
 }
 
@@ -35,8 +37,21 @@ export async function warmEngine(rounds = 3): Promise<{ refused: string[] }> {
   const edits: Record<string, () => Promise<unknown>> = {
     removeBackground: () => removeBackground({ image, format: "png", output: "cutout" }),
     changeBackground: () =>
-      changeBackground({ image, background: { kind: "preset", presetId: "studio-white" }, shadow: true, canvas: "original", format: "jpeg" }),
-    replaceSky: () => replaceSky({ image, sky: { kind: "preset", presetId: "cumulus-afternoon" }, harmonize: 0.5, horizonShift: 0, format: "jpeg" }),
+      changeBackground({
+        image,
+        background: { kind: "preset", presetId: "studio-white" },
+        shadow: true,
+        canvas: "original",
+        format: "jpeg",
+      }),
+    replaceSky: () =>
+      replaceSky({
+        image,
+        sky: { kind: "preset", presetId: "cumulus-afternoon" },
+        harmonize: 0.5,
+        horizonShift: 0,
+        format: "jpeg",
+      }),
   };
   const refused = new Set<string>();
   for (let r = 0; r < rounds; r++) {

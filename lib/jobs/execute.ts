@@ -12,17 +12,34 @@ import type { JobSuccess } from "./queue";
 type Resolved = { image: ImageInput; assetId: string };
 
 /** An image given as an asset id or as a URL (fetched through the SSRF guard, then kept as an upload). */
-async function resolveImage(params: { assetId?: string; url?: string; ownerId: string | null; keep: boolean; signal: AbortSignal }): Promise<Resolved | undefined> {
+async function resolveImage(params: {
+  assetId?: string;
+  url?: string;
+  ownerId: string | null;
+  keep: boolean;
+  signal: AbortSignal;
+}): Promise<Resolved | undefined> {
   if (params.assetId) {
     const asset = await getAssetOrThrow(params.assetId);
     const bytes = await readAssetBytes(asset);
     if (!asset.width || !asset.height) throw new AppError("image_corrupt", "The stored image has no dimensions.");
-    return { image: { bytes, mime: asset.mime as ImageInput["mime"], width: asset.width, height: asset.height }, assetId: asset.id };
+    return {
+      image: { bytes, mime: asset.mime as ImageInput["mime"], width: asset.width, height: asset.height },
+      assetId: asset.id,
+    };
   }
   if (!params.url) return undefined;
   const image = await safeFetchImage(params.url, { signal: params.signal });
   if (!params.keep) return { image, assetId: "" };
-  const asset = await storeAsset({ kind: "upload", bytes: image.bytes, mime: image.mime, width: image.width, height: image.height, fileName: fileNameFromUrl(params.url), ownerId: params.ownerId });
+  const asset = await storeAsset({
+    kind: "upload",
+    bytes: image.bytes,
+    mime: image.mime,
+    width: image.width,
+    height: image.height,
+    fileName: fileNameFromUrl(params.url),
+    ownerId: params.ownerId,
+  });
   return { image, assetId: asset.id };
 }
 
@@ -34,11 +51,22 @@ function fileNameFromUrl(url: string): string | undefined {
   }
 }
 
-async function buildRequest(serviceId: ServiceId, params: unknown, ctx: { ownerId: string | null; signal: AbortSignal }) {
+async function buildRequest(
+  serviceId: ServiceId,
+  params: unknown,
+  ctx: { ownerId: string | null; signal: AbortSignal },
+) {
   const input = TOOL_INPUT_SCHEMAS[serviceId].parse(params) as ToolInput[ServiceId];
-  const main = await resolveImage({ assetId: input.imageAssetId, url: input.ImageURL, ownerId: ctx.ownerId, keep: true, signal: ctx.signal });
+  const main = await resolveImage({
+    assetId: input.imageAssetId,
+    url: input.ImageURL,
+    ownerId: ctx.ownerId,
+    keep: true,
+    signal: ctx.signal,
+  });
   if (!main) throw new AppError("validation_failed", "The photo is missing.");
-  const extra = (assetId?: string, url?: string) => resolveImage({ assetId, url, ownerId: ctx.ownerId, keep: false, signal: ctx.signal });
+  const extra = (assetId?: string, url?: string) =>
+    resolveImage({ assetId, url, ownerId: ctx.ownerId, keep: false, signal: ctx.signal });
 
   switch (serviceId) {
     case "sky-replacement": {
@@ -47,7 +75,11 @@ async function buildRequest(serviceId: ServiceId, params: unknown, ctx: { ownerI
       const hints = await extra(v.hintsAssetId);
       const request: ServiceRequest["sky-replacement"] = {
         image: main.image,
-        sky: skyImage ? { kind: "image", image: skyImage.image } : v.skyPresetId ? { kind: "preset", presetId: v.skyPresetId } : { kind: "prompt", prompt: v.skyPrompt ?? "" },
+        sky: skyImage
+          ? { kind: "image", image: skyImage.image }
+          : v.skyPresetId
+            ? { kind: "preset", presetId: v.skyPresetId }
+            : { kind: "prompt", prompt: v.skyPrompt ?? "" },
         harmonize: v.harmonize,
         horizonShift: v.horizonShift,
         reflection: v.reflection,
@@ -91,14 +123,27 @@ async function buildRequest(serviceId: ServiceId, params: unknown, ctx: { ownerI
  * Runs one job's edit: resolves its inputs, calls the provider chain, stores the result.
  * Does not touch the job row or the payment; the worker finishes the job with what this returns.
  */
-export async function executeJob(job: Job, ctx: { signal: AbortSignal; onProgress: (fraction: number) => void }): Promise<JobSuccess> {
+export async function executeJob(
+  job: Job,
+  ctx: { signal: AbortSignal; onProgress: (fraction: number) => void },
+): Promise<JobSuccess> {
   if (!isServiceId(job.serviceId)) throw new AppError("service_not_found", `Unknown service ${job.serviceId}.`);
   const serviceId = job.serviceId;
   const { main, request } = await buildRequest(serviceId, job.params, { ownerId: job.ownerId, signal: ctx.signal });
   ctx.onProgress(0.1);
-  const providerCtx: ProviderContext = { signal: ctx.signal, jobId: job.id, onProgress: (f) => ctx.onProgress(0.1 + 0.85 * f) };
-  const { result, provider } = await runWithProviders({ serviceId, request: request as ServiceRequest[typeof serviceId], ctx: providerCtx });
-  const isMask = serviceId === "prompt-segmentation" || (serviceId === "background-removal" && (request as ServiceRequest["background-removal"]).output === "matte");
+  const providerCtx: ProviderContext = {
+    signal: ctx.signal,
+    jobId: job.id,
+    onProgress: (f) => ctx.onProgress(0.1 + 0.85 * f),
+  };
+  const { result, provider } = await runWithProviders({
+    serviceId,
+    request: request as ServiceRequest[typeof serviceId],
+    ctx: providerCtx,
+  });
+  const isMask =
+    serviceId === "prompt-segmentation" ||
+    (serviceId === "background-removal" && (request as ServiceRequest["background-removal"]).output === "matte");
   const asset = await storeAsset({
     kind: isMask ? "mask" : "result",
     bytes: result.bytes,

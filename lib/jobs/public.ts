@@ -13,9 +13,23 @@ export type PublicJob = {
   attempts: number;
   error: { code: string; message: string } | null;
   charged: boolean;
-  payment: { id: string; status: Payment["status"]; method: Payment["method"]; amountMinor: number; currency: string; sandbox: boolean } | null;
+  payment: {
+    id: string;
+    status: Payment["status"];
+    method: Payment["method"];
+    amountMinor: number;
+    currency: string;
+    sandbox: boolean;
+  } | null;
   input: { assetId: string; url: string; width: number | null; height: number | null } | null;
-  result: { assetId: string; url: string; downloadUrl: string; width: number | null; height: number | null; mime: string } | null;
+  result: {
+    assetId: string;
+    url: string;
+    downloadUrl: string;
+    width: number | null;
+    height: number | null;
+    mime: string;
+  } | null;
   meta: Record<string, unknown> | null;
   queuedAt: string;
   startedAt: string | null;
@@ -38,7 +52,10 @@ export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> 
   const [assets, payment, entries] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([]),
     job.paymentId ? db.payment.findUnique({ where: { id: job.paymentId } }) : Promise.resolve(null),
-    db.ledgerEntry.findMany({ where: { idempotencyKey: { in: [`capture:${job.id}`, `refund:${job.id}`] } }, select: { idempotencyKey: true } }),
+    db.ledgerEntry.findMany({
+      where: { idempotencyKey: { in: [`capture:${job.id}`, `refund:${job.id}`] } },
+      select: { idempotencyKey: true },
+    }),
   ]);
   const booked = new Set(entries.map((entry) => entry.idempotencyKey));
   const capture = booked.has(`capture:${job.id}`);
@@ -53,16 +70,40 @@ export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> 
     status: job.status,
     progress: job.status === "succeeded" ? 1 : job.progress,
     attempts: job.attempts,
-    error: job.status === "failed" || job.status === "canceled" ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" } : null,
+    error:
+      job.status === "failed" || job.status === "canceled"
+        ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" }
+        : null,
     // Refunds are per job: one refunded photo of a batch does not make the others free.
     charged: capture && !refund && payment?.status !== "refunded",
     payment: payment
-      ? { id: payment.id, status: payment.status, method: payment.method, amountMinor: payment.amountMinor, currency: payment.currency, sandbox: payment.method === "sandbox" }
+      ? {
+          id: payment.id,
+          status: payment.status,
+          method: payment.method,
+          amountMinor: payment.amountMinor,
+          currency: payment.currency,
+          sandbox: payment.method === "sandbox",
+        }
       : null,
-    input: input ? { assetId: input.id, url: absoluteUrl(toPublicAsset(input).url, origin), width: input.width, height: input.height } : null,
+    input: input
+      ? {
+          assetId: input.id,
+          url: absoluteUrl(toPublicAsset(input).url, origin),
+          width: input.width,
+          height: input.height,
+        }
+      : null,
     result:
       result && resultUrl
-        ? { assetId: result.id, url: resultUrl, downloadUrl: `${resultUrl}&download=1`, width: result.width, height: result.height, mime: result.mime }
+        ? {
+            assetId: result.id,
+            url: resultUrl,
+            downloadUrl: `${resultUrl}&download=1`,
+            width: result.width,
+            height: result.height,
+            mime: result.mime,
+          }
         : null,
     meta: (job.resultMeta as Record<string, unknown> | null) ?? null,
     queuedAt: job.queuedAt.toISOString(),

@@ -1,6 +1,11 @@
 import "server-only";
 import type { Job, JobStatus, Payment, Prisma } from "@/generated/prisma/client";
-import { authorizePaymentForJob, capturePaymentForJob, releasePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
+import {
+  authorizePaymentForJob,
+  capturePaymentForJob,
+  releasePaymentForJob,
+  reservePaymentToken,
+} from "@/lib/billing/payments";
 // issue 9: native x402 (payments.ts, not the index: the index imports this module)
 import { reserveX402Payment } from "@/lib/billing/x402/payments";
 import type { VerifiedX402Payment } from "@/lib/billing/x402/verify";
@@ -155,7 +160,11 @@ export type JobSuccess = {
  * owner: a worker that lost its job (and whoever took it over) cannot both finish it.
  * Returns false when this worker no longer owns the job.
  */
-export async function finishJobSuccess(params: { jobId: string; workerId: string; success: JobSuccess }): Promise<boolean> {
+export async function finishJobSuccess(params: {
+  jobId: string;
+  workerId: string;
+  success: JobSuccess;
+}): Promise<boolean> {
   const db = await getDb();
   const done = await db.$transaction(async (tx) => {
     const { count } = await tx.job.updateMany({
@@ -221,9 +230,16 @@ export async function finishJobFailure(params: {
     const status = params.canceled ? ("canceled" as const) : ("failed" as const);
     await tx.job.update({
       where: { id: job.id },
-      data: { status, errorCode: appError.code, errorMessage: appError.message, finishedAt: new Date(), leaseExpiresAt: null },
+      data: {
+        status,
+        errorCode: appError.code,
+        errorMessage: appError.message,
+        finishedAt: new Date(),
+        leaseExpiresAt: null,
+      },
     });
-    if (job.paymentId) await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId: job.id, reason: appError.code });
+    if (job.paymentId)
+      await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId: job.id, reason: appError.code });
     return status;
   }, TX_OPTIONS);
   if (outcome === "retry") notifyJobQueued();
@@ -242,9 +258,15 @@ export async function cancelJob(jobId: string): Promise<Job> {
     const canceled = await db.$transaction(async (tx) => {
       const { count } = await tx.job.updateMany({
         where: { id: jobId, status: "queued" },
-        data: { status: "canceled", errorCode: "job_canceled", errorMessage: "The job was canceled.", finishedAt: new Date() },
+        data: {
+          status: "canceled",
+          errorCode: "job_canceled",
+          errorMessage: "The job was canceled.",
+          finishedAt: new Date(),
+        },
       });
-      if (count === 1 && job.paymentId) await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId, reason: "job_canceled" });
+      if (count === 1 && job.paymentId)
+        await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId, reason: "job_canceled" });
       return count === 1;
     }, TX_OPTIONS);
     if (canceled) notifyJobFinished(jobId);
@@ -277,7 +299,11 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isAppError(error)) {
     const foreign = error as AppError & { retryable?: boolean; details?: unknown };
-    return new AppError(foreign.code, foreign.message, { details: foreign.details, retryable: foreign.retryable === true, cause: error });
+    return new AppError(foreign.code, foreign.message, {
+      details: foreign.details,
+      retryable: foreign.retryable === true,
+      cause: error,
+    });
   }
   if (error instanceof Error && error.name === "AbortError") {
     return new AppError("job_canceled", "The job was canceled.");

@@ -8,12 +8,15 @@ import { startWorkers } from "./worker";
 
 async function main(): Promise<void> {
   const env = getEnv();
-  if (!env.DATABASE_URL) logger.warn("no DATABASE_URL: this worker uses the embedded database in DATA_DIR (only one process may open it)");
+  if (!env.DATABASE_URL)
+    logger.warn("no DATABASE_URL: this worker uses the embedded database in DATA_DIR (only one process may open it)");
   const db = await getDbHandle();
   const workers = startWorkers({ concurrency: Math.max(1, env.WORKER_CONCURRENCY) });
   logger.info("worker ready", { id: workers.id, database: db.location });
   if (env.ENGINE_WARMUP) {
-    warmLocalEngine().catch((error: unknown) => logger.warn("image engine warm-up failed", { error: error instanceof Error ? error.message : String(error) }));
+    warmLocalEngine().catch((error: unknown) =>
+      logger.warn("image engine warm-up failed", { error: error instanceof Error ? error.message : String(error) }),
+    );
   }
   let stopping = false;
   const stop = async (signal: string) => {

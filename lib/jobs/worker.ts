@@ -6,7 +6,15 @@ import { logger } from "@/lib/logger";
 import type { Job } from "@/generated/prisma/client";
 import { jobEvents } from "./events";
 import { executeJob } from "./execute";
-import { claimNextJob, failDeadJobs, finishJobFailure, finishJobSuccess, heartbeatJob, toAppError, type JobSuccess } from "./queue";
+import {
+  claimNextJob,
+  failDeadJobs,
+  finishJobFailure,
+  finishJobSuccess,
+  heartbeatJob,
+  toAppError,
+  type JobSuccess,
+} from "./queue";
 import { AppError } from "@/lib/errors";
 
 export type WorkerOptions = {
@@ -91,7 +99,11 @@ export function startWorkers(options: WorkerOptions = {}): WorkerHandle {
     }
     if (success && !canceled) {
       const ok = await finishJobSuccess({ jobId: job.id, workerId, success });
-      logger.info(ok ? "job succeeded" : "job finished elsewhere", { jobId: job.id, serviceId: job.serviceId, attempt: job.attempts });
+      logger.info(ok ? "job succeeded" : "job finished elsewhere", {
+        jobId: job.id,
+        serviceId: job.serviceId,
+        attempt: job.attempts,
+      });
       return;
     }
     const error = canceled ? new AppError("job_canceled", "The job was canceled.") : toAppError(failure);

@@ -14,7 +14,9 @@ const paymentTokenArgument = z
   .string()
   .max(200)
   .optional()
-  .describe("A payment token from POST /api/payments (bdp_…). Without it the tool answers with the payment instructions.");
+  .describe(
+    "A payment token from POST /api/payments (bdp_…). Without it the tool answers with the payment instructions.",
+  );
 
 /**
  * An MCP server exposing the four edits as tools with the HTTP API's input keys plus
@@ -26,7 +28,9 @@ export async function createMcpServer(params: { origin: string; ownerId?: string
   for (const serviceId of SERVICE_IDS) {
     const definition = SERVICES[serviceId];
     const price = prices.get(serviceId);
-    const priceText = price ? ` Price: ${formatPrice(price.priceMinor, price.currency)} per image (pay first: POST ${params.origin}/api/payments {"serviceId":"${serviceId}"}).` : "";
+    const priceText = price
+      ? ` Price: ${formatPrice(price.priceMinor, price.currency)} per image (pay first: POST ${params.origin}/api/payments {"serviceId":"${serviceId}"}).`
+      : "";
     server.registerTool(
       definition.tool,
       {
@@ -35,7 +39,10 @@ export async function createMcpServer(params: { origin: string; ownerId?: string
         inputSchema: { ...TOOL_INPUT_SCHEMAS[serviceId].shape, [MCP_PAYMENT_ARGUMENT]: paymentTokenArgument },
         annotations: { readOnlyHint: false, openWorldHint: true, idempotentHint: false },
       },
-      async (args: Record<string, unknown>, extra: { requestInfo?: { headers?: Record<string, string | string[] | undefined> } }) => {
+      async (
+        args: Record<string, unknown>,
+        extra: { requestInfo?: { headers?: Record<string, string | string[] | undefined> } },
+      ) => {
         const { paymentToken, ...input } = args as Record<string, unknown> & { paymentToken?: string };
         const header = extra.requestInfo?.headers?.["x-payment-token"];
         const token = paymentToken ?? (typeof header === "string" ? header : null);
@@ -62,9 +69,15 @@ export async function createMcpServer(params: { origin: string; ownerId?: string
 }
 
 /** Handles one Streamable HTTP request (JSON responses, no sessions). */
-export async function handleMcpRequest(req: Request, params: { origin: string; ownerId?: string | null }): Promise<Response> {
+export async function handleMcpRequest(
+  req: Request,
+  params: { origin: string; ownerId?: string | null },
+): Promise<Response> {
   const server = await createMcpServer(params);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   await server.connect(transport);
   try {
     return await transport.handleRequest(req);

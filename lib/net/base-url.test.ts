@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvCache } from "@/lib/env";
 import { publicOrigin } from "./base-url";
 
-const request = (host: string | null) => new Request("http://localhost:3000/api/payments", { headers: host === null ? {} : { host } });
+const request = (host: string | null) =>
+  new Request("http://localhost:3000/api/payments", { headers: host === null ? {} : { host } });
 
 describe("publicOrigin", () => {
   afterEach(() => {

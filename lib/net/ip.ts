@@ -56,7 +56,9 @@ export function expandV6(address: string): number[] {
   const headParts = head ? head.split(":") : [];
   const tailParts = tail ? tail.split(":") : [];
   const fill = tail === undefined ? 0 : 8 - headParts.length - tailParts.length;
-  return [...headParts, ...Array.from({ length: fill }, () => "0"), ...tailParts].map((part) => Number.parseInt(part || "0", 16));
+  return [...headParts, ...Array.from({ length: fill }, () => "0"), ...tailParts].map((part) =>
+    Number.parseInt(part || "0", 16),
+  );
 }
 
 function inV6(groups: number[], [base, bits]: [string, number]): boolean {

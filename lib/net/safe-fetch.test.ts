@@ -7,7 +7,10 @@ import { isPublicAddress } from "./ip";
 import { checkUrl, safeFetch, safeFetchImage, type Resolver } from "./safe-fetch";
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AppError);
   return (error as AppError).code;
 }
@@ -24,18 +27,42 @@ function fakeResolver(map: Record<string, string[]>, seen: string[] = []): Resol
 
 describe("isPublicAddress", () => {
   it.each([
-    ["127.0.0.1", false], ["10.0.0.1", false], ["172.16.5.4", false], ["172.32.0.1", true], ["192.168.1.1", false],
-    ["100.64.0.1", false], ["169.254.169.254", false], ["0.0.0.0", false], ["224.0.0.1", false], ["255.255.255.255", false],
-    ["8.8.8.8", true], ["93.184.216.34", true], ["::1", false], ["::", false], ["fc00::1", false], ["fd12:3456::1", false],
-    ["fe80::1", false], ["ff02::1", false], ["::ffff:127.0.0.1", false], ["::ffff:7f00:1", false], ["::ffff:a9fe:a9fe", false],
-    ["::ffff:8.8.8.8", true], ["2606:4700::1111", true], ["64:ff9b::7f00:1", false], ["not-an-ip", false],
+    ["127.0.0.1", false],
+    ["10.0.0.1", false],
+    ["172.16.5.4", false],
+    ["172.32.0.1", true],
+    ["192.168.1.1", false],
+    ["100.64.0.1", false],
+    ["169.254.169.254", false],
+    ["0.0.0.0", false],
+    ["224.0.0.1", false],
+    ["255.255.255.255", false],
+    ["8.8.8.8", true],
+    ["93.184.216.34", true],
+    ["::1", false],
+    ["::", false],
+    ["fc00::1", false],
+    ["fd12:3456::1", false],
+    ["fe80::1", false],
+    ["ff02::1", false],
+    ["::ffff:127.0.0.1", false],
+    ["::ffff:7f00:1", false],
+    ["::ffff:a9fe:a9fe", false],
+    ["::ffff:8.8.8.8", true],
+    ["2606:4700::1111", true],
+    ["64:ff9b::7f00:1", false],
+    ["not-an-ip", false],
   ])("%s → %s", (address, expected) => {
     expect(isPublicAddress(address)).toBe(expected);
   });
 });
 
 describe("checkUrl refuses before connecting", () => {
-  const resolve = fakeResolver({ "localtest.me": ["127.0.0.1"], "mixed.example": ["93.184.216.34", "10.1.2.3"], "public.example": ["93.184.216.34"] });
+  const resolve = fakeResolver({
+    "localtest.me": ["127.0.0.1"],
+    "mixed.example": ["93.184.216.34", "10.1.2.3"],
+    "public.example": ["93.184.216.34"],
+  });
   it.each([
     "http://127.0.0.1/photo.jpg",
     "http://169.254.169.254/latest/meta-data/",
@@ -71,32 +98,46 @@ describe("safeFetch against a local server", () => {
   let port = 0;
   const hosts: string[] = [];
   beforeAll(async () => {
-    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#88aaff" } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: "#88aaff" } })
+      .jpeg()
+      .toBuffer();
     server = http.createServer((req, res) => {
       hosts.push(req.headers.host ?? "");
       const redirects: Record<string, string> = {
         "/to-loopback": `http://localhost:${port}/photo.jpg`,
         "/to-metadata": "http://169.254.169.254/latest/meta-data/",
-        "/hop1": "/hop2", "/hop2": "/hop3", "/hop3": "/hop4", "/hop4": "/photo.jpg",
+        "/hop1": "/hop2",
+        "/hop2": "/hop3",
+        "/hop3": "/hop4",
+        "/hop4": "/photo.jpg",
         "/relative": "/photo.jpg",
       };
       const location = redirects[req.url ?? ""];
       if (location) return void res.writeHead(302, { location }).end();
       if (req.url === "/photo.jpg") return void res.writeHead(200, { "content-type": "image/jpeg" }).end(jpeg);
       if (req.url === "/big") return void res.writeHead(200).end(Buffer.alloc(5000));
-      if (req.url === "/svg") return void res.writeHead(200, { "content-type": "image/svg+xml" }).end("<svg xmlns='http://www.w3.org/2000/svg'/>");
+      if (req.url === "/svg")
+        return void res
+          .writeHead(200, { "content-type": "image/svg+xml" })
+          .end("<svg xmlns='http://www.w3.org/2000/svg'/>");
       if (req.url === "/hang") return; // never answers
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as AddressInfo).port;
   });
-  afterAll(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 
-  const opts = () => ({ allowlist: [`127.0.0.1:${port}`, `images.test:${port}`], resolve: fakeResolver({ localhost: ["127.0.0.1"], "images.test": ["127.0.0.1"] }) });
+  const opts = () => ({
+    allowlist: [`127.0.0.1:${port}`, `images.test:${port}`],
+    resolve: fakeResolver({ localhost: ["127.0.0.1"], "images.test": ["127.0.0.1"] }),
+  });
 
   it("fetches and validates an image from an allow-listed host, following a relative redirect", async () => {
     const image = await safeFetchImage(`http://127.0.0.1:${port}/relative`, opts());
@@ -116,8 +157,12 @@ describe("safeFetch against a local server", () => {
 
   it("stops after 3 redirects, past the size cap, after the time cap, and on non-images", async () => {
     expect(await codeOf(safeFetch(`http://127.0.0.1:${port}/hop1`, opts()))).toBe("url_fetch_failed");
-    expect(await codeOf(safeFetch(`http://127.0.0.1:${port}/big`, { ...opts(), maxBytes: 1000 }))).toBe("file_too_large");
-    expect(await codeOf(safeFetch(`http://127.0.0.1:${port}/hang`, { ...opts(), timeoutMs: 300 }))).toBe("url_fetch_failed");
+    expect(await codeOf(safeFetch(`http://127.0.0.1:${port}/big`, { ...opts(), maxBytes: 1000 }))).toBe(
+      "file_too_large",
+    );
+    expect(await codeOf(safeFetch(`http://127.0.0.1:${port}/hang`, { ...opts(), timeoutMs: 300 }))).toBe(
+      "url_fetch_failed",
+    );
     expect(await codeOf(safeFetch(`http://127.0.0.1:${port}/nothing`, opts()))).toBe("url_fetch_failed");
     expect(await codeOf(safeFetchImage(`http://127.0.0.1:${port}/svg`, opts()))).toBe("unsupported_media_type");
   });

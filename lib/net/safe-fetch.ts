@@ -33,14 +33,18 @@ function refuse(message: string): AppError {
  * decimal/octal/hex IPv4 spellings (`http://2130706433/` → 127.0.0.1), so the checks below see
  * the real address. Every resolved address must be public, not just the first.
  */
-export async function checkUrl(rawUrl: string, options: Pick<SafeFetchOptions, "resolve" | "allowlist"> = {}): Promise<{ url: URL; address: string; family: number }> {
+export async function checkUrl(
+  rawUrl: string,
+  options: Pick<SafeFetchOptions, "resolve" | "allowlist"> = {},
+): Promise<{ url: URL; address: string; family: number }> {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
     throw refuse("The image URL is not a valid URL.");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw refuse("Only http and https image URLs are fetched.");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw refuse("Only http and https image URLs are fetched.");
   if (url.username || url.password) throw refuse("Image URLs with a user name or password are not fetched.");
   const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   const allowlist = options.allowlist ?? getEnv().URL_FETCH_ALLOWLIST;
@@ -59,7 +63,10 @@ export async function checkUrl(rawUrl: string, options: Pick<SafeFetchOptions, "
   }
   if (!allowed) {
     const blocked = addresses.find((entry) => !isPublicAddress(entry.address));
-    if (blocked) throw refuse(`The image URL points to a private or reserved address (${hostname}); only public hosts are fetched.`);
+    if (blocked)
+      throw refuse(
+        `The image URL points to a private or reserved address (${hostname}); only public hosts are fetched.`,
+      );
   }
   const first = addresses[0]!;
   return { url, address: first.address, family: first.family };
@@ -68,10 +75,19 @@ export async function checkUrl(rawUrl: string, options: Pick<SafeFetchOptions, "
 type Hop = { status: number; location: string | null; body: Buffer | null };
 
 /** One request to a checked, pinned address (the connection cannot be re-resolved elsewhere). */
-function requestOnce(params: { url: URL; address: string; family: number; maxBytes: number; signal: AbortSignal }): Promise<Hop> {
+function requestOnce(params: {
+  url: URL;
+  address: string;
+  family: number;
+  maxBytes: number;
+  signal: AbortSignal;
+}): Promise<Hop> {
   const { url, address, family } = params;
   const pinned: LookupFunction = (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [
+        { address, family },
+      ]);
     else callback(null, address, family);
   };
   const client = url.protocol === "https:" ? https : http;
@@ -82,7 +98,10 @@ function requestOnce(params: { url: URL; address: string; family: number; maxByt
         method: "GET",
         lookup: pinned,
         signal: params.signal,
-        headers: { "User-Agent": "Backdrop-ImageFetcher/1.0", Accept: "image/jpeg,image/png,image/webp;q=0.9,*/*;q=0.1" },
+        headers: {
+          "User-Agent": "Backdrop-ImageFetcher/1.0",
+          Accept: "image/jpeg,image/png,image/webp;q=0.9,*/*;q=0.1",
+        },
         agent: false,
       },
       (res) => {
@@ -100,7 +119,12 @@ function requestOnce(params: { url: URL; address: string; family: number; maxByt
         const declared = Number(res.headers["content-length"] ?? "NaN");
         if (Number.isFinite(declared) && declared > params.maxBytes) {
           res.destroy();
-          reject(new AppError("file_too_large", `The image at the URL is larger than ${Math.round(params.maxBytes / 1048576)} MB.`));
+          reject(
+            new AppError(
+              "file_too_large",
+              `The image at the URL is larger than ${Math.round(params.maxBytes / 1048576)} MB.`,
+            ),
+          );
           return;
         }
         const chunks: Buffer[] = [];
@@ -109,7 +133,12 @@ function requestOnce(params: { url: URL; address: string; family: number; maxByt
           total += chunk.length;
           if (total > params.maxBytes) {
             res.destroy();
-            reject(new AppError("file_too_large", `The image at the URL is larger than ${Math.round(params.maxBytes / 1048576)} MB.`));
+            reject(
+              new AppError(
+                "file_too_large",
+                `The image at the URL is larger than ${Math.round(params.maxBytes / 1048576)} MB.`,
+              ),
+            );
             return;
           }
           chunks.push(chunk);
@@ -128,7 +157,10 @@ function requestOnce(params: { url: URL; address: string; family: number; maxByt
  * allow-listed for tests), the connection pinned to the checked address (no DNS rebinding),
  * redirects followed by hand (max 3) and checked again, 10 MB and 15 s caps.
  */
-export async function safeFetch(rawUrl: string, options: SafeFetchOptions = {}): Promise<{ bytes: Buffer; finalUrl: string }> {
+export async function safeFetch(
+  rawUrl: string,
+  options: SafeFetchOptions = {},
+): Promise<{ bytes: Buffer; finalUrl: string }> {
   const maxBytes = options.maxBytes ?? MAX_UPLOAD_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
@@ -141,11 +173,17 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions = {}):
       result = await requestOnce({ ...target, maxBytes, signal });
     } catch (error) {
       if (isAppError(error)) throw error;
-      if (timeout.aborted) throw new AppError("url_fetch_failed", "The image URL did not answer within 15 seconds.", { retryable: false });
-      throw new AppError("url_fetch_failed", `The image URL could not be fetched (${(error as NodeJS.ErrnoException).code ?? "network error"}).`, { cause: error });
+      if (timeout.aborted)
+        throw new AppError("url_fetch_failed", "The image URL did not answer within 15 seconds.", { retryable: false });
+      throw new AppError(
+        "url_fetch_failed",
+        `The image URL could not be fetched (${(error as NodeJS.ErrnoException).code ?? "network error"}).`,
+        { cause: error },
+      );
     }
     if (result.body) return { bytes: result.body, finalUrl: target.url.toString() };
-    if (!result.location) throw new AppError("url_fetch_failed", `The image URL answered HTTP ${result.status} without a Location.`);
+    if (!result.location)
+      throw new AppError("url_fetch_failed", `The image URL answered HTTP ${result.status} without a Location.`);
     current = new URL(result.location, target.url).toString();
   }
   throw new AppError("url_fetch_failed", `The image URL redirected more than ${maxRedirects} times.`);

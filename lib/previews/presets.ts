@@ -3,7 +3,12 @@ import { AppError } from "@/lib/errors";
 import { listBackgroundPresets, listSkyPresets, renderPresetThumbnail, type PresetInfo } from "@/lib/image/presets";
 
 export type PresetKind = "sky" | "background";
-export type PublicPreset = PresetInfo & { kind: PresetKind; thumbnailUrl: string; thumbnailWidth: number; thumbnailHeight: number };
+export type PublicPreset = PresetInfo & {
+  kind: PresetKind;
+  thumbnailUrl: string;
+  thumbnailWidth: number;
+  thumbnailHeight: number;
+};
 
 export const THUMBNAIL_SIZE = { width: 320, height: 200 } as const;
 /** Bump when the engine's preset rendering changes, so long-cached thumbnails are fetched again. */

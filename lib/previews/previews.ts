@@ -33,7 +33,8 @@ type Loaded = { asset: Asset; image: ImageInput };
 async function loadImage(params: { assetId: string; ownerId: string; what: string }): Promise<Loaded> {
   const asset = await getAssetOrThrow(params.assetId);
   // Previews are for your own uploads only: an asset id alone is not enough to render someone else's photo.
-  if (asset.ownerId && asset.ownerId !== params.ownerId) throw new AppError("asset_not_found", `No ${params.what} with this id.`);
+  if (asset.ownerId && asset.ownerId !== params.ownerId)
+    throw new AppError("asset_not_found", `No ${params.what} with this id.`);
   if (asset.mime !== "image/jpeg" && asset.mime !== "image/png" && asset.mime !== "image/webp") {
     throw new AppError("unsupported_media_type", `The ${params.what} is not a JPEG, PNG or WebP image.`);
   }
@@ -62,7 +63,10 @@ async function watermark(result: ProviderResult): Promise<ProviderResult> {
 
 function requireImageAsset(input: { imageAssetId?: string; ImageURL?: string }): string {
   if (!input.imageAssetId) {
-    throw new AppError("validation_failed", "Previews work on uploaded photos: give imageAssetId (from POST /api/assets), not ImageURL.");
+    throw new AppError(
+      "validation_failed",
+      "Previews work on uploaded photos: give imageAssetId (from POST /api/assets), not ImageURL.",
+    );
   }
   return input.imageAssetId;
 }
@@ -80,33 +84,58 @@ async function render(params: {
   switch (params.serviceId) {
     case "sky-replacement": {
       const input = params.input as ToolInput["sky-replacement"];
-      if (input.ReplaceImageURL) throw new AppError("validation_failed", "Previews take an uploaded sky (skyAssetId), not ReplaceImageURL.");
+      if (input.ReplaceImageURL)
+        throw new AppError("validation_failed", "Previews take an uploaded sky (skyAssetId), not ReplaceImageURL.");
       const { image } = await loadImage({ assetId: requireImageAsset(input), ownerId, what: "photo" });
       const sky = input.skyAssetId
-        ? { kind: "image" as const, image: (await loadImage({ assetId: input.skyAssetId, ownerId, what: "sky photo" })).image }
+        ? {
+            kind: "image" as const,
+            image: (await loadImage({ assetId: input.skyAssetId, ownerId, what: "sky photo" })).image,
+          }
         : input.skyPresetId
           ? { kind: "preset" as const, presetId: input.skyPresetId }
           : { kind: "prompt" as const, prompt: input.skyPrompt ?? "" };
-      const hints = input.hintsAssetId ? (await loadImage({ assetId: input.hintsAssetId, ownerId, what: "sky hints" })).image : undefined;
+      const hints = input.hintsAssetId
+        ? (await loadImage({ assetId: input.hintsAssetId, ownerId, what: "sky hints" })).image
+        : undefined;
       if (!provider.skyReplacement) throw unsupported();
       return provider.skyReplacement(
-        { image, sky, harmonize: input.harmonize, horizonShift: input.horizonShift, reflection: input.reflection, hints, format: input.format, preview },
+        {
+          image,
+          sky,
+          harmonize: input.harmonize,
+          horizonShift: input.horizonShift,
+          reflection: input.reflection,
+          hints,
+          format: input.format,
+          preview,
+        },
         ctx,
       );
     }
     case "background-change": {
       const input = params.input as ToolInput["background-change"];
-      if (input.BackgroundURL) throw new AppError("validation_failed", "Previews take an uploaded background (backgroundAssetId), not BackgroundURL.");
+      if (input.BackgroundURL)
+        throw new AppError(
+          "validation_failed",
+          "Previews take an uploaded background (backgroundAssetId), not BackgroundURL.",
+        );
       const { image } = await loadImage({ assetId: requireImageAsset(input), ownerId, what: "photo" });
       const background = input.backgroundAssetId
-        ? { kind: "image" as const, image: (await loadImage({ assetId: input.backgroundAssetId, ownerId, what: "background image" })).image }
+        ? {
+            kind: "image" as const,
+            image: (await loadImage({ assetId: input.backgroundAssetId, ownerId, what: "background image" })).image,
+          }
         : input.backgroundPresetId
           ? { kind: "preset" as const, presetId: input.backgroundPresetId }
           : input.backgroundColor
             ? { kind: "color" as const, color: input.backgroundColor }
             : { kind: "prompt" as const, prompt: input.backgroundPrompt ?? "" };
       if (!provider.backgroundChange) throw unsupported();
-      return provider.backgroundChange({ image, background, shadow: input.shadow, canvas: input.canvas, format: input.format, preview }, ctx);
+      return provider.backgroundChange(
+        { image, background, shadow: input.shadow, canvas: input.canvas, format: input.format, preview },
+        ctx,
+      );
     }
     case "background-removal": {
       const input = params.input as ToolInput["background-removal"];
@@ -142,9 +171,13 @@ export async function createPreview(params: {
   const parsed = TOOL_INPUT_SCHEMAS[serviceId].safeParse(params.input ?? {});
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new AppError("validation_failed", first ? `${first.path.join(".") || "input"}: ${first.message}` : "The input is not valid.", {
-      details: parsed.error.issues,
-    });
+    throw new AppError(
+      "validation_failed",
+      first ? `${first.path.join(".") || "input"}: ${first.message}` : "The input is not valid.",
+      {
+        details: parsed.error.issues,
+      },
+    );
   }
   const timeout = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
   const signal = params.signal ? AbortSignal.any([params.signal, timeout]) : timeout;
@@ -158,7 +191,10 @@ export async function createPreview(params: {
       ctx: { signal },
     });
   } catch (error) {
-    if (timeout.aborted) throw new AppError("job_timeout", "The preview took too long; the engine is busy. Try again in a moment.", { retryable: true });
+    if (timeout.aborted)
+      throw new AppError("job_timeout", "The preview took too long; the engine is busy. Try again in a moment.", {
+        retryable: true,
+      });
     throw error;
   }
   if (Math.max(result.width, result.height) > PREVIEW_OPTIONS.maxSide) {

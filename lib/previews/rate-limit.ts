@@ -11,8 +11,14 @@ const globalForLimits = globalThis as unknown as {
 
 function limiters() {
   globalForLimits.backdropPreviewLimiters ??= {
-    owner: createRateLimiter({ capacity: PREVIEW_LIMIT.perOwner, refillPerMinute: PREVIEW_LIMIT.perOwner / PREVIEW_LIMIT.windowMinutes }),
-    ip: createRateLimiter({ capacity: PREVIEW_LIMIT.perIp, refillPerMinute: PREVIEW_LIMIT.perIp / PREVIEW_LIMIT.windowMinutes }),
+    owner: createRateLimiter({
+      capacity: PREVIEW_LIMIT.perOwner,
+      refillPerMinute: PREVIEW_LIMIT.perOwner / PREVIEW_LIMIT.windowMinutes,
+    }),
+    ip: createRateLimiter({
+      capacity: PREVIEW_LIMIT.perIp,
+      refillPerMinute: PREVIEW_LIMIT.perIp / PREVIEW_LIMIT.windowMinutes,
+    }),
   };
   return globalForLimits.backdropPreviewLimiters;
 }

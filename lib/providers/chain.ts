@@ -53,7 +53,8 @@ export function providerNamesFor(serviceId: ServiceId, env: ChainEnv): string[] 
 /** Why a named provider cannot be used with this configuration, or null when it can. */
 export function missingConfig(name: ProviderName, env: ChainEnv): string | null {
   if (name === "alibaba") {
-    if (!env.ALIBABA_ACCESS_KEY_ID || !env.ALIBABA_ACCESS_KEY_SECRET) return "needs ALIBABA_ACCESS_KEY_ID and ALIBABA_ACCESS_KEY_SECRET";
+    if (!env.ALIBABA_ACCESS_KEY_ID || !env.ALIBABA_ACCESS_KEY_SECRET)
+      return "needs ALIBABA_ACCESS_KEY_ID and ALIBABA_ACCESS_KEY_SECRET";
     if (!env.PUBLIC_BASE_URL) return "fetches inputs by URL and needs PUBLIC_BASE_URL (a URL Alibaba Cloud can reach)";
   }
   if (name === "sellerpic" && !env.SELLERPIC_API_KEY) return "needs SELLERPIC_API_KEY";
@@ -80,9 +81,18 @@ export function validateProviderConfig(env: ChainEnv): void {
       if (missing) issues.push(`${key}: ${name} ${missing}`);
     }
   }
-  const usesUrlProvider = SERVICE_IDS.some((s) => providerNamesFor(s, env).some((n) => (URL_BASED as readonly string[]).includes(n)));
-  if (usesUrlProvider && env.PUBLIC_BASE_URL && /^https?:\/\/(localhost|127\.|\[::1\])/.test(env.PUBLIC_BASE_URL) && env.ALIBABA_ENDPOINT === undefined) {
-    logger.warn("PUBLIC_BASE_URL points at this machine; Alibaba Cloud will not be able to fetch inputs", { publicBaseUrl: env.PUBLIC_BASE_URL });
+  const usesUrlProvider = SERVICE_IDS.some((s) =>
+    providerNamesFor(s, env).some((n) => (URL_BASED as readonly string[]).includes(n)),
+  );
+  if (
+    usesUrlProvider &&
+    env.PUBLIC_BASE_URL &&
+    /^https?:\/\/(localhost|127\.|\[::1\])/.test(env.PUBLIC_BASE_URL) &&
+    env.ALIBABA_ENDPOINT === undefined
+  ) {
+    logger.warn("PUBLIC_BASE_URL points at this machine; Alibaba Cloud will not be able to fetch inputs", {
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+    });
   }
   if (issues.length > 0) throw new EnvError(issues);
 }
@@ -101,7 +111,11 @@ export type ChainOverrides = {
  * Unconfigured vendors and vendors that do not offer the service are skipped with a warning
  * (validateProviderConfig refuses them at boot); an unknown name throws.
  */
-export async function buildProviderChain(serviceId: ServiceId, env: ChainEnv, overrides: ChainOverrides = {}): Promise<ImageProvider[]> {
+export async function buildProviderChain(
+  serviceId: ServiceId,
+  env: ChainEnv,
+  overrides: ChainOverrides = {},
+): Promise<ImageProvider[]> {
   const chain: ImageProvider[] = [];
   const httpTimeoutMs = env.PROVIDER_HTTP_TIMEOUT_SECONDS * 1000;
   const taskTimeoutMs = env.PROVIDER_TASK_TIMEOUT_SECONDS * 1000;
@@ -111,7 +125,8 @@ export async function buildProviderChain(serviceId: ServiceId, env: ChainEnv, ov
       if (registered.capabilities.includes(serviceId)) chain.push(registered);
       continue;
     }
-    if (!(PROVIDER_NAMES as readonly string[]).includes(name)) throw new EnvError([`unknown provider "${name}" for ${serviceId}`]);
+    if (!(PROVIDER_NAMES as readonly string[]).includes(name))
+      throw new EnvError([`unknown provider "${name}" for ${serviceId}`]);
     const known = name as ProviderName;
     if (!PROVIDER_SERVICES[known].includes(serviceId)) {
       logger.warn("provider skipped: does not offer this service", { provider: name, serviceId });

@@ -76,10 +76,14 @@ export async function fetchWithTimeout(params: {
     const declared = Number(res.headers.get("content-length") ?? "NaN");
     if (Number.isFinite(declared) && declared > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
-      throw new AppError("provider_failed", `${params.provider} answered with ${declared} bytes; the limit is ${maxBytes}.`);
+      throw new AppError(
+        "provider_failed",
+        `${params.provider} answered with ${declared} bytes; the limit is ${maxBytes}.`,
+      );
     }
     const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > maxBytes) throw new AppError("provider_failed", `${params.provider} answered with more than ${maxBytes} bytes.`);
+    if (body.length > maxBytes)
+      throw new AppError("provider_failed", `${params.provider} answered with more than ${maxBytes} bytes.`);
     return { status: res.status, headers: res.headers, body, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
     if (isAppError(error)) throw error;
@@ -87,8 +91,14 @@ export async function fetchWithTimeout(params: {
     const timedOut = timeout.aborted;
     throw new AppError(
       "provider_unavailable",
-      timedOut ? `${params.provider} did not answer within ${Math.round(params.timeoutMs / 1000)} s.` : `${params.provider} could not be reached.`,
-      { retryable: true, cause: error, details: { provider: params.provider, latencyMs: Math.round(performance.now() - started), timedOut } },
+      timedOut
+        ? `${params.provider} did not answer within ${Math.round(params.timeoutMs / 1000)} s.`
+        : `${params.provider} could not be reached.`,
+      {
+        retryable: true,
+        cause: error,
+        details: { provider: params.provider, latencyMs: Math.round(performance.now() - started), timedOut },
+      },
     );
   }
 }
@@ -143,7 +153,9 @@ export function parseVendorJson(provider: string, result: HttpResult): Record<st
   } catch {
     if (result.status >= 500) return null;
     if (result.status >= 200 && result.status < 300) {
-      throw new AppError("provider_failed", `${provider} answered with something that is not JSON.`, { details: { provider, httpStatus: result.status } });
+      throw new AppError("provider_failed", `${provider} answered with something that is not JSON.`, {
+        details: { provider, httpStatus: result.status },
+      });
     }
     return null;
   }
@@ -152,15 +164,30 @@ export function parseVendorJson(provider: string, result: HttpResult): Record<st
 // ---------------------------------------------------------------- errors
 
 export function providerAuthFailed(provider: string, message: string, details: Record<string, unknown> = {}): AppError {
-  return new AppError("provider_auth_failed", `${provider} refused our credentials: ${message}`, { details: { provider, ...details } });
+  return new AppError("provider_auth_failed", `${provider} refused our credentials: ${message}`, {
+    details: { provider, ...details },
+  });
 }
 
-export function providerRejectedInput(provider: string, message: string, details: Record<string, unknown> = {}): AppError {
-  return new AppError("provider_rejected_input", `${provider} could not process this image: ${message}`, { details: { provider, ...details } });
+export function providerRejectedInput(
+  provider: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): AppError {
+  return new AppError("provider_rejected_input", `${provider} could not process this image: ${message}`, {
+    details: { provider, ...details },
+  });
 }
 
-export function providerUnavailable(provider: string, message: string, details: Record<string, unknown> = {}): AppError {
-  return new AppError("provider_unavailable", `${provider} is unavailable: ${message}`, { retryable: true, details: { provider, ...details } });
+export function providerUnavailable(
+  provider: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): AppError {
+  return new AppError("provider_unavailable", `${provider} is unavailable: ${message}`, {
+    retryable: true,
+    details: { provider, ...details },
+  });
 }
 
 export function providerFailed(provider: string, message: string, details: Record<string, unknown> = {}): AppError {
@@ -168,15 +195,23 @@ export function providerFailed(provider: string, message: string, details: Recor
 }
 
 export function providerTimeout(provider: string, message: string, details: Record<string, unknown> = {}): AppError {
-  return new AppError("provider_timeout", `${provider} did not finish in time: ${message}`, { details: { provider, ...details } });
+  return new AppError("provider_timeout", `${provider} did not finish in time: ${message}`, {
+    details: { provider, ...details },
+  });
 }
 
 /** The usual HTTP status → error class for vendors whose bodies do not say more. */
-export function errorForStatus(provider: string, status: number, message: string, details: Record<string, unknown> = {}): AppError {
+export function errorForStatus(
+  provider: string,
+  status: number,
+  message: string,
+  details: Record<string, unknown> = {},
+): AppError {
   const d = { httpStatus: status, ...details };
   if (status === 401 || status === 403) return providerAuthFailed(provider, message, d);
   if (status === 429 || status >= 500) return providerUnavailable(provider, message, d);
-  if (status === 400 || status === 413 || status === 415 || status === 422) return providerRejectedInput(provider, message, d);
+  if (status === 400 || status === 413 || status === 415 || status === 422)
+    return providerRejectedInput(provider, message, d);
   return providerFailed(provider, message, d);
 }
 
@@ -223,19 +258,39 @@ export async function downloadResult(params: {
 }): Promise<Buffer> {
   let result: HttpResult;
   try {
-    result = await fetchWithTimeout({ provider: params.provider, url: params.url, timeoutMs: params.timeoutMs, signal: params.ctx.signal, maxBytes: 64 * 1024 * 1024 });
+    result = await fetchWithTimeout({
+      provider: params.provider,
+      url: params.url,
+      timeoutMs: params.timeoutMs,
+      signal: params.ctx.signal,
+      maxBytes: 64 * 1024 * 1024,
+    });
   } catch (error) {
-    await recordHttp(params.ctx, { provider: params.provider, action: "download", ok: false, latencyMs: 0, requestId: params.requestId, errorCode: isAppError(error) ? error.code : "provider_unavailable", errorMessage: String((error as Error).message) });
+    await recordHttp(params.ctx, {
+      provider: params.provider,
+      action: "download",
+      ok: false,
+      latencyMs: 0,
+      requestId: params.requestId,
+      errorCode: isAppError(error) ? error.code : "provider_unavailable",
+      errorMessage: String((error as Error).message),
+    });
     throw error;
   }
   const ok = result.status >= 200 && result.status < 300 && result.body.length > 0;
   const error = ok
     ? undefined
     : [403, 404, 410].includes(result.status)
-      ? providerFailed(params.provider, `the result link has expired or does not exist (HTTP ${result.status}).`, { httpStatus: result.status })
+      ? providerFailed(params.provider, `the result link has expired or does not exist (HTTP ${result.status}).`, {
+          httpStatus: result.status,
+        })
       : result.status >= 500
-        ? providerUnavailable(params.provider, `the result download failed (HTTP ${result.status}).`, { httpStatus: result.status })
-        : providerFailed(params.provider, `the result download failed (HTTP ${result.status}).`, { httpStatus: result.status });
+        ? providerUnavailable(params.provider, `the result download failed (HTTP ${result.status}).`, {
+            httpStatus: result.status,
+          })
+        : providerFailed(params.provider, `the result download failed (HTTP ${result.status}).`, {
+            httpStatus: result.status,
+          });
   await recordHttp(params.ctx, {
     provider: params.provider,
     action: "download",
@@ -253,7 +308,13 @@ export async function downloadResult(params: {
 
 // ---------------------------------------------------------------- images
 
-export type PreparedImage = { bytes: Buffer; mime: "image/jpeg" | "image/png"; width: number; height: number; scaled: boolean };
+export type PreparedImage = {
+  bytes: Buffer;
+  mime: "image/jpeg" | "image/png";
+  width: number;
+  height: number;
+  scaled: boolean;
+};
 
 /**
  * Re-encodes an input within a vendor's limits (long side, bytes, accepted formats). Vendors
@@ -261,11 +322,20 @@ export type PreparedImage = { bytes: Buffer; mime: "image/jpeg" | "image/png"; w
  * back to the input size afterwards (see `finishImage`), because callers and our own
  * compositing expect the output to have the geometry of the photo they uploaded.
  */
-export async function prepareForVendor(image: ImageInput, limits: { maxLongSide: number; maxBytes: number; keepAlpha?: boolean }): Promise<PreparedImage> {
+export async function prepareForVendor(
+  image: ImageInput,
+  limits: { maxLongSide: number; maxBytes: number; keepAlpha?: boolean },
+): Promise<PreparedImage> {
   const longSide = Math.max(image.width, image.height);
   const sameFormatOk = image.mime === "image/jpeg" || (image.mime === "image/png" && limits.keepAlpha !== false);
   if (longSide <= limits.maxLongSide && image.bytes.length <= limits.maxBytes && sameFormatOk) {
-    return { bytes: image.bytes, mime: image.mime as "image/jpeg" | "image/png", width: image.width, height: image.height, scaled: false };
+    return {
+      bytes: image.bytes,
+      mime: image.mime as "image/jpeg" | "image/png",
+      width: image.width,
+      height: image.height,
+      scaled: false,
+    };
   }
   const scale = Math.min(1, limits.maxLongSide / longSide);
   const width = Math.max(1, Math.floor(image.width * scale));
@@ -274,9 +344,17 @@ export async function prepareForVendor(image: ImageInput, limits: { maxLongSide:
   let quality = 92;
   for (;;) {
     const pipeline = sharp(image.bytes).resize(width, height, { fit: "fill" });
-    const bytes = usePng ? await pipeline.png({ compressionLevel: 9 }).toBuffer() : await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality }).toBuffer();
+    const bytes = usePng
+      ? await pipeline.png({ compressionLevel: 9 }).toBuffer()
+      : await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality }).toBuffer();
     if (bytes.length <= limits.maxBytes || quality <= 50 || usePng) {
-      return { bytes, mime: usePng ? "image/png" : "image/jpeg", width, height, scaled: width !== image.width || height !== image.height };
+      return {
+        bytes,
+        mime: usePng ? "image/png" : "image/jpeg",
+        width,
+        height,
+        scaled: width !== image.width || height !== image.height,
+      };
     }
     quality -= 12;
   }
@@ -314,10 +392,16 @@ export async function finishImage(params: {
  * Turns whatever a vendor calls a mask into our mask: a single-channel PNG at the input size,
  * white = selected. Cut-outs (4 channels) give their alpha; grey or colour images their luminance.
  */
-export async function toMaskPng(bytes: Buffer, size: { width: number; height: number }, options: { invert?: boolean } = {}): Promise<Buffer> {
-  const meta = await sharp(bytes).metadata().catch((error: unknown) => {
-    throw new AppError("provider_failed", "The provider's mask is not a readable image.", { cause: error });
-  });
+export async function toMaskPng(
+  bytes: Buffer,
+  size: { width: number; height: number },
+  options: { invert?: boolean } = {},
+): Promise<Buffer> {
+  const meta = await sharp(bytes)
+    .metadata()
+    .catch((error: unknown) => {
+      throw new AppError("provider_failed", "The provider's mask is not a readable image.", { cause: error });
+    });
   // Work on raw single-band buffers: sharp applies some operations (removeAlpha, colourspace)
   // at the end of a pipeline whatever the call order, so each step is its own pipeline.
   const band = meta.hasAlpha
@@ -330,7 +414,10 @@ export async function toMaskPng(bytes: Buffer, size: { width: number; height: nu
     .raw()
     .toBuffer();
   if (options.invert) for (let i = 0; i < resized.length; i += 1) resized[i] = 255 - resized[i]!;
-  return sharp(resized, { raw: { width: size.width, height: size.height, channels: 1 } }).extractChannel(0).png().toBuffer();
+  return sharp(resized, { raw: { width: size.width, height: size.height, channels: 1 } })
+    .extractChannel(0)
+    .png()
+    .toBuffer();
 }
 
 function extractFirstBand(data: Buffer, channels: number): Buffer {
@@ -341,7 +428,11 @@ function extractFirstBand(data: Buffer, channels: number): Buffer {
 
 /** Applies a mask as the alpha channel of the input (background removal from a vendor mask). */
 export async function cutoutFromMask(image: ImageInput, maskPng: Buffer): Promise<Buffer> {
-  const alpha = await sharp(maskPng).resize(image.width, image.height, { fit: "fill" }).extractChannel(0).raw().toBuffer();
+  const alpha = await sharp(maskPng)
+    .resize(image.width, image.height, { fit: "fill" })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
   const rgb = await sharp(image.bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const out = Buffer.alloc(image.width * image.height * 4);
   for (let i = 0, j = 0; i < out.length; i += 4, j += 3) {
@@ -350,7 +441,9 @@ export async function cutoutFromMask(image: ImageInput, maskPng: Buffer): Promis
     out[i + 2] = rgb.data[j + 2]!;
     out[i + 3] = alpha[i / 4]!;
   }
-  return sharp(out, { raw: { width: image.width, height: image.height, channels: 4 } }).png().toBuffer();
+  return sharp(out, { raw: { width: image.width, height: image.height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 /** Renders the output of background removal: the cut-out, or its alpha as a matte. */
@@ -364,13 +457,35 @@ export async function finishRemoval(params: {
 }): Promise<ProviderResult> {
   const size = { width: params.image.width, height: params.image.height };
   const bytes = params.output === "matte" ? await toMaskPng(params.cutoutPng, size) : params.cutoutPng;
-  if (params.output === "matte" && params.format === "png") return maskResult({ maskPng: bytes, ...size, requestId: params.requestId, costMinor: params.costMinor });
-  return finishImage({ bytes, ...size, format: params.format, requestId: params.requestId, costMinor: params.costMinor });
+  if (params.output === "matte" && params.format === "png")
+    return maskResult({ maskPng: bytes, ...size, requestId: params.requestId, costMinor: params.costMinor });
+  return finishImage({
+    bytes,
+    ...size,
+    format: params.format,
+    requestId: params.requestId,
+    costMinor: params.costMinor,
+  });
 }
 
 /** A mask result (prompt segmentation): single-channel PNG at the input size. */
-export function maskResult(params: { maskPng: Buffer; width: number; height: number; requestId?: string; costMinor?: number; meta?: Record<string, unknown> }): ProviderResult {
-  return { bytes: params.maskPng, mime: "image/png", width: params.width, height: params.height, requestId: params.requestId, costMinor: params.costMinor ?? 0, meta: params.meta };
+export function maskResult(params: {
+  maskPng: Buffer;
+  width: number;
+  height: number;
+  requestId?: string;
+  costMinor?: number;
+  meta?: Record<string, unknown>;
+}): ProviderResult {
+  return {
+    bytes: params.maskPng,
+    mime: "image/png",
+    width: params.width,
+    height: params.height,
+    requestId: params.requestId,
+    costMinor: params.costMinor ?? 0,
+    meta: params.meta,
+  };
 }
 
 // ---------------------------------------------------------------- capability checks

@@ -42,7 +42,8 @@ export async function runWithProviders<S extends ServiceId>(params: {
   ctx: ProviderContext;
 }): Promise<{ result: ProviderResult; provider: string }> {
   const chain = await buildProviderChain(params.serviceId, getEnv(), { registered: registry });
-  if (chain.length === 0) throw new AppError("provider_unavailable", `No provider is configured for ${params.serviceId}.`);
+  if (chain.length === 0)
+    throw new AppError("provider_unavailable", `No provider is configured for ${params.serviceId}.`);
   const routed = await routeCall({
     serviceId: params.serviceId,
     request: params.request as RequestFor<S>,

@@ -61,7 +61,10 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
 };
 
 /** Full-jitter exponential backoff: a random delay in [0, min(max, base·2^attempt)]. */
-export function backoffDelay(attempt: number, options: Pick<RouterOptions, "baseDelayMs" | "maxDelayMs" | "random">): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RouterOptions, "baseDelayMs" | "maxDelayMs" | "random">,
+): number {
   const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.round(options.random() * cap);
 }
@@ -77,7 +80,13 @@ export type CircuitState = {
   lastError?: { code: string; message: string; at: string };
 };
 
-type Circuit = { failures: number; openUntil: number; openedAt?: number; trialInFlight: boolean; lastError?: { code: string; message: string; at: number } };
+type Circuit = {
+  failures: number;
+  openUntil: number;
+  openedAt?: number;
+  trialInFlight: boolean;
+  lastError?: { code: string; message: string; at: number };
+};
 
 const globalCircuits = globalThis as unknown as { backdropCircuits?: Map<string, Circuit> };
 function circuits(): Map<string, Circuit> {
@@ -106,7 +115,9 @@ export function getCircuitStates(now = Date.now()): CircuitState[] {
     consecutiveFailures: c.failures,
     openedAt: c.openedAt ? new Date(c.openedAt).toISOString() : undefined,
     retryAt: c.openUntil ? new Date(c.openUntil).toISOString() : undefined,
-    lastError: c.lastError ? { code: c.lastError.code, message: c.lastError.message, at: new Date(c.lastError.at).toISOString() } : undefined,
+    lastError: c.lastError
+      ? { code: c.lastError.code, message: c.lastError.message, at: new Date(c.lastError.at).toISOString() }
+      : undefined,
   }));
 }
 
@@ -170,17 +181,32 @@ function releaseTrial(provider: ImageProvider) {
 function isFinal(error: AppError): boolean {
   if (error.code === "provider_rejected_input" || error.code === "job_canceled") return true;
   // The embedded engine's verdicts on the photo itself (no sky, no subject, bad preset, bad image…).
-  return !error.code.startsWith("provider_") && error.code !== "engine_failed" && error.code !== "internal_error" && error.code !== "unavailable";
+  return (
+    !error.code.startsWith("provider_") &&
+    error.code !== "engine_failed" &&
+    error.code !== "internal_error" &&
+    error.code !== "unavailable"
+  );
 }
 
 function asAppError(error: unknown, providerId: string): AppError {
   if (isAppError(error)) return error;
-  return new AppError("provider_failed", `${providerId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, details: { provider: providerId } });
+  return new AppError(
+    "provider_failed",
+    `${providerId} failed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error, details: { provider: providerId } },
+  );
 }
 
 export type SkippedProvider = { providerId: string; reason: string };
 
-export type RouteResult = { result: ProviderResult; providerId: string; attempts: ProviderCallRecord[]; skipped: SkippedProvider[]; costMinor: number };
+export type RouteResult = {
+  result: ProviderResult;
+  providerId: string;
+  attempts: ProviderCallRecord[];
+  skipped: SkippedProvider[];
+  costMinor: number;
+};
 
 /**
  * Runs one job on the first provider of `chain` that can do it, retrying retryable failures with
@@ -250,13 +276,30 @@ export async function routeCall<S extends ServiceId>(params: {
         const result = await run.call(provider, params.request, ctx);
         onSuccess(provider);
         if (recorded === 0) {
-          await ctx.recordCall!({ provider: provider.id, action: `${provider.id}.${params.serviceId}`, ok: true, latencyMs: Math.round(performance.now() - started), requestId: result.requestId, costMinor: result.costMinor ?? 0, jobId: params.jobId });
+          await ctx.recordCall!({
+            provider: provider.id,
+            action: `${provider.id}.${params.serviceId}`,
+            ok: true,
+            latencyMs: Math.round(performance.now() - started),
+            requestId: result.requestId,
+            costMinor: result.costMinor ?? 0,
+            jobId: params.jobId,
+          });
         }
         return { result, providerId: provider.id, attempts, skipped, costMinor: result.costMinor ?? 0 };
       } catch (caught) {
         const error = asAppError(caught, provider.id);
         if (recorded === 0) {
-          await ctx.recordCall!({ provider: provider.id, action: `${provider.id}.${params.serviceId}`, ok: false, httpStatus: httpStatusOf(error), latencyMs: Math.round(performance.now() - started), errorCode: error.code, errorMessage: error.message.slice(0, 500), jobId: params.jobId });
+          await ctx.recordCall!({
+            provider: provider.id,
+            action: `${provider.id}.${params.serviceId}`,
+            ok: false,
+            httpStatus: httpStatusOf(error),
+            latencyMs: Math.round(performance.now() - started),
+            errorCode: error.code,
+            errorMessage: error.message.slice(0, 500),
+            jobId: params.jobId,
+          });
         }
         if (isFinal(error)) {
           releaseTrial(provider);
@@ -273,5 +316,8 @@ export async function routeCall<S extends ServiceId>(params: {
 
   // The last provider's error is the most relevant one (an earlier auth failure is in the records).
   if (lastError) throw lastError;
-  throw new AppError("provider_unavailable", `No configured provider can do ${params.serviceId} right now.`, { retryable: true, details: { skipped } });
+  throw new AppError("provider_unavailable", `No configured provider can do ${params.serviceId} right now.`, {
+    retryable: true,
+    details: { skipped },
+  });
 }

@@ -17,9 +17,7 @@ export type CanvasPreset = "original" | "square-2000" | "portrait-4x5" | "landsc
 export type PreviewOptions = { maxSide: number; watermark: boolean };
 
 export type SkySource =
-  | { kind: "preset"; presetId: string }
-  | { kind: "image"; image: ImageInput }
-  | { kind: "prompt"; prompt: string };
+  { kind: "preset"; presetId: string } | { kind: "image"; image: ImageInput } | { kind: "prompt"; prompt: string };
 
 export type BackgroundSource =
   | { kind: "preset"; presetId: string }

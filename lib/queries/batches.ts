@@ -11,7 +11,11 @@ export const batchQueryOptions = (id: string) =>
     refetchInterval: (query) => (query.state.data?.done ? false : 1500),
   });
 
-export type CreateBatchVariables = { items: Array<Record<string, unknown>>; look: Record<string, unknown>; paymentToken: string };
+export type CreateBatchVariables = {
+  items: Array<Record<string, unknown>>;
+  look: Record<string, unknown>;
+  paymentToken: string;
+};
 
 /** Starts a batch paid by one token covering every item, and seeds its query for the progress page. */
 export function useCreateBatchMutation() {

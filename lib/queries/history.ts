@@ -19,7 +19,9 @@ export function useDeleteMyPhotosMutation() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async () =>
-      parseResponse<{ deletedFiles: number }>(await fetch("/api/history", { method: "DELETE", headers: { Accept: "application/json" } })),
+      parseResponse<{ deletedFiles: number }>(
+        await fetch("/api/history", { method: "DELETE", headers: { Accept: "application/json" } }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["history"] }),
   });
 }

@@ -6,6 +6,7 @@ import type { Preview } from "./types";
 
 export function usePreviewMutation() {
   return useMutation({
-    mutationFn: (vars: { serviceId: ServiceId; input: Record<string, unknown> }) => apiClient.post<Preview>("/api/previews", vars),
+    mutationFn: (vars: { serviceId: ServiceId; input: Record<string, unknown> }) =>
+      apiClient.post<Preview>("/api/previews", vars),
   });
 }

@@ -43,7 +43,14 @@ export type JobView = {
   charged?: boolean;
   payment?: { id?: string; status: string; amountMinor?: number; currency?: string; method?: string } | null;
   input?: { assetId?: string; url: string; width: number | null; height: number | null } | null;
-  result?: { assetId?: string; url: string; downloadUrl: string; width: number | null; height: number | null; mime: string } | null;
+  result?: {
+    assetId?: string;
+    url: string;
+    downloadUrl: string;
+    width: number | null;
+    height: number | null;
+    mime: string;
+  } | null;
   meta?: Record<string, unknown> | null;
   params?: Record<string, unknown>;
   createdAt?: string;

@@ -10,7 +10,15 @@ import { logger } from "@/lib/logger";
 import { formatPrice } from "@/lib/utils";
 import { TOOL_INPUT_SCHEMAS } from "./schemas";
 // issue 9: native x402
-import { attachX402Required, finishX402Job, hasX402Payment, verifyX402ForCall, x402JobDeadlineMs, type VerifiedX402Payment, type X402CallPayment } from "@/lib/billing/x402";
+import {
+  attachX402Required,
+  finishX402Job,
+  hasX402Payment,
+  verifyX402ForCall,
+  x402JobDeadlineMs,
+  type VerifiedX402Payment,
+  type X402CallPayment,
+} from "@/lib/billing/x402";
 
 /** Old endpoint names that keep working. */
 export const SERVICE_ALIASES: Record<string, ServiceId> = { "aliyun-imageseg-change-sky": "sky-replacement" };
@@ -20,7 +28,8 @@ export const MCP_PAYMENT_ARGUMENT = "paymentToken";
 
 export function resolveServiceId(id: string): ServiceId {
   const resolved = SERVICE_ALIASES[id] ?? id;
-  if (!isServiceId(resolved)) throw new AppError("service_not_found", `No service "${id}". Known services: ${Object.keys(SERVICES).join(", ")}.`);
+  if (!isServiceId(resolved))
+    throw new AppError("service_not_found", `No service "${id}". Known services: ${Object.keys(SERVICES).join(", ")}.`);
   return resolved;
 }
 
@@ -31,7 +40,11 @@ export function paymentInstructions(service: CatalogService, origin: string) {
     type: "http-402",
     serviceId: service.id,
     tool: service.tool,
-    price: { amountMinor: service.priceMinor, currency: service.currency, display: formatPrice(service.priceMinor, service.currency) },
+    price: {
+      amountMinor: service.priceMinor,
+      currency: service.currency,
+      display: formatPrice(service.priceMinor, service.currency),
+    },
     amountCents: service.priceMinor,
     currency: service.currency,
     billingMode: "per_call",
@@ -68,9 +81,21 @@ export type ToolEnvelope = {
 };
 
 /** `headers`: extra HTTP response headers (x402 PAYMENT-REQUIRED / PAYMENT-RESPONSE); `meta`: MCP result `_meta`. */
-export type ToolOutcome = { status: number; body: ToolEnvelope; headers?: Record<string, string>; meta?: Record<string, unknown> };
+export type ToolOutcome = {
+  status: number;
+  body: ToolEnvelope;
+  headers?: Record<string, string>;
+  meta?: Record<string, unknown>;
+};
 
-function errorOutcome(params: { code: ErrorCode | string; message: string; details?: unknown; requestId: string; data?: Record<string, unknown> | null; status?: number }): ToolOutcome {
+function errorOutcome(params: {
+  code: ErrorCode | string;
+  message: string;
+  details?: unknown;
+  requestId: string;
+  data?: Record<string, unknown> | null;
+  status?: number;
+}): ToolOutcome {
   const status = params.status ?? ERROR_STATUS[params.code as ErrorCode] ?? 500;
   return {
     status,
@@ -80,20 +105,39 @@ function errorOutcome(params: { code: ErrorCode | string; message: string; detai
       data: params.data ?? null,
       message: `${params.code}: ${params.message}`,
       requestId: params.requestId,
-      error: params.details === undefined ? { code: params.code, message: params.message } : { code: params.code, message: params.message, details: params.details },
+      error:
+        params.details === undefined
+          ? { code: params.code, message: params.message }
+          : { code: params.code, message: params.message, details: params.details },
     },
   };
 }
 
 /** Any thrown error as the tool envelope (same codes as the `{ error }` envelope elsewhere). */
-export function toolErrorOutcome(caught: unknown, requestId: string, data?: Record<string, unknown> | null): ToolOutcome {
+export function toolErrorOutcome(
+  caught: unknown,
+  requestId: string,
+  data?: Record<string, unknown> | null,
+): ToolOutcome {
   const error = normalizeError(caught);
-  if (isAppError(error)) return errorOutcome({ code: error.code, message: error.message, details: error.details, requestId, data });
+  if (isAppError(error))
+    return errorOutcome({ code: error.code, message: error.message, details: error.details, requestId, data });
   if (error instanceof ZodError) {
-    return errorOutcome({ code: "validation_failed", message: "The input does not match the tool's schema.", details: error.issues, requestId, data });
+    return errorOutcome({
+      code: "validation_failed",
+      message: "The input does not match the tool's schema.",
+      details: error.issues,
+      requestId,
+      data,
+    });
   }
   logger.error("tool call failed", { requestId, error: error instanceof Error ? error.stack : String(error) });
-  return errorOutcome({ code: "internal_error", message: "Something went wrong on our side. It has been logged.", requestId, data });
+  return errorOutcome({
+    code: "internal_error",
+    message: "Something went wrong on our side. It has been logged.",
+    requestId,
+    data,
+  });
 }
 
 /** Validates the input of a tool (refusing unknown keys); throws ZodError. */
@@ -143,12 +187,21 @@ export async function callPaidTool(params: {
   let verified: VerifiedX402Payment | null = null; // issue 9
   try {
     if (x402Given) verified = await verifyX402ForCall({ payment: params.x402!, service }); // issue 9
-    const job = await enqueuePaidJob({ serviceId: service.id, input, paymentToken: params.paymentToken, free, ownerId: params.ownerId, requestId: params.requestId, x402: verified });
+    const job = await enqueuePaidJob({
+      serviceId: service.id,
+      input,
+      paymentToken: params.paymentToken,
+      free,
+      ownerId: params.ownerId,
+      requestId: params.requestId,
+      x402: verified,
+    });
     jobId = job.id;
   } catch (error) {
     const outcome = toolErrorOutcome(error, params.requestId, { Action: action });
     if (isAppError(error) && outcome.status === 402) outcome.body.payment = paymentInstructions(service, params.origin);
-    if (isAppError(error) && (outcome.status === 402 || error.code === "x402_replayed")) attachX402Required(outcome, x402Resource); // issue 9
+    if (isAppError(error) && (outcome.status === 402 || error.code === "x402_replayed"))
+      attachX402Required(outcome, x402Resource); // issue 9
     return outcome;
   }
   const waitMs = params.waitMs ?? getEnv().API_WAIT_SECONDS * 1000;
@@ -156,7 +209,10 @@ export async function callPaidTool(params: {
   const job = await waitForJob(jobId, verified ? x402JobDeadlineMs(verified) : waitMs);
   const x402Done = verified ? await finishX402Job({ verified, job }) : null;
   if (x402Done?.kind === "refused") {
-    return { ...toolErrorOutcome(x402Done.error, params.requestId, { Action: action, JobId: job.id, Charged: false }), headers: x402Done.headers };
+    return {
+      ...toolErrorOutcome(x402Done.error, params.requestId, { Action: action, JobId: job.id, Charged: false }),
+      headers: x402Done.headers,
+    };
   }
   const publicJob = await toPublicJob(job, params.origin);
   const jobUrl = `${params.origin}/api/jobs/${job.id}`;
@@ -174,7 +230,11 @@ export async function callPaidTool(params: {
     };
     if (service.id === "prompt-segmentation") data.MaskURL = publicJob.result.url;
     const x402Extras = x402Done?.kind === "settled" ? { headers: x402Done.headers, meta: x402Done.meta } : {}; // issue 9
-    return { status: 200, body: { code: "200", content: "", data, message: "success", requestId: params.requestId }, ...x402Extras };
+    return {
+      status: 200,
+      body: { code: "200", content: "", data, message: "success", requestId: params.requestId },
+      ...x402Extras,
+    };
   }
   if (job.status === "failed" || job.status === "canceled") {
     const code = (job.errorCode ?? "internal_error") as ErrorCode;
@@ -200,14 +260,32 @@ export async function callPaidTool(params: {
 }
 
 /** Queues a paid job without waiting (the studio's path): validated input, reserved token. */
-export async function startPaidJob(params: { serviceId: string; input: unknown; paymentToken: string | null; origin: string; ownerId?: string | null; requestId: string }): Promise<PublicJob> {
+export async function startPaidJob(params: {
+  serviceId: string;
+  input: unknown;
+  paymentToken: string | null;
+  origin: string;
+  ownerId?: string | null;
+  requestId: string;
+}): Promise<PublicJob> {
   const service = await getServiceOrThrow(resolveServiceId(params.serviceId));
   const input = parseToolInput(service.id, params.input);
   if (!params.paymentToken && service.priceMinor > 0) {
-    throw new AppError("payment_required", `${service.name} costs ${formatPrice(service.priceMinor, service.currency)}; create a payment first.`, {
-      details: paymentInstructions(service, params.origin),
-    });
+    throw new AppError(
+      "payment_required",
+      `${service.name} costs ${formatPrice(service.priceMinor, service.currency)}; create a payment first.`,
+      {
+        details: paymentInstructions(service, params.origin),
+      },
+    );
   }
-  const job = await enqueuePaidJob({ serviceId: service.id, input, paymentToken: params.paymentToken, free: service.priceMinor === 0, ownerId: params.ownerId, requestId: params.requestId });
+  const job = await enqueuePaidJob({
+    serviceId: service.id,
+    input,
+    paymentToken: params.paymentToken,
+    free: service.priceMinor === 0,
+    ownerId: params.ownerId,
+    requestId: params.requestId,
+  });
   return toPublicJob(job, params.origin);
 }

@@ -49,11 +49,25 @@ export const skyReplacementInputSchema = z
     ReplaceImageURL: httpUrl.optional().describe("A public URL of the new sky photo."),
     skyAssetId: assetId.optional().describe("An uploaded sky photo."),
     skyPresetId: presetId.optional().describe("A sky from GET /api/presets?kind=sky."),
-    skyPrompt: prompt.optional().describe("Describe the sky: clear, clouds, overcast, golden hour, sunset, dusk, night with stars…"),
-    harmonize: z.number().min(0).max(1).default(0.6).describe("How strongly the foreground takes on the new sky's light (0–1)."),
+    skyPrompt: prompt
+      .optional()
+      .describe("Describe the sky: clear, clouds, overcast, golden hour, sunset, dusk, night with stars…"),
+    harmonize: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.6)
+      .describe("How strongly the foreground takes on the new sky's light (0–1)."),
     horizonShift: z.number().min(-1).max(1).default(0).describe("Move the new sky's horizon down (−1) or up (1)."),
-    reflection: z.boolean().default(true).describe("Mirror the new sky in water (lakes, calm sea) that reflects the old one; detected automatically. false = leave water as it is."),
-    hintsAssetId: assetId.optional().describe("A greyscale mask: white = sky, black = not sky, grey = let the engine decide."),
+    reflection: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Mirror the new sky in water (lakes, calm sea) that reflects the old one; detected automatically. false = leave water as it is.",
+      ),
+    hintsAssetId: assetId
+      .optional()
+      .describe("A greyscale mask: white = sky, black = not sky, grey = let the engine decide."),
     format: outputFormatSchema.default("jpeg"),
   })
   .strict()
@@ -80,7 +94,12 @@ export const backgroundChangeInputSchema = z
   .superRefine(
     refine([
       (v) => exactlyOne(v, IMAGE_KEYS, "photo"),
-      (v) => exactlyOne(v, ["BackgroundURL", "backgroundAssetId", "backgroundPresetId", "backgroundColor", "backgroundPrompt"], "new background"),
+      (v) =>
+        exactlyOne(
+          v,
+          ["BackgroundURL", "backgroundAssetId", "backgroundPresetId", "backgroundColor", "backgroundPrompt"],
+          "new background",
+        ),
     ]),
   );
 
@@ -88,7 +107,10 @@ export const backgroundRemovalInputSchema = z
   .object({
     ...imageSource,
     format: z.enum(["png", "webp"]).default("png"),
-    output: z.enum(["cutout", "matte"]).default("cutout").describe("A transparent cut-out, or the greyscale alpha matte."),
+    output: z
+      .enum(["cutout", "matte"])
+      .default("cutout")
+      .describe("A transparent cut-out, or the greyscale alpha matte."),
   })
   .strict()
   .superRefine(refine([(v) => exactlyOne(v, IMAGE_KEYS, "photo")]));

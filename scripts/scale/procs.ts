@@ -34,7 +34,14 @@ export function hasBuild(dir = appDir()): boolean {
   return existsSync(path.join(dir, ".next", "BUILD_ID"));
 }
 
-export function startProc(params: { name: string; cmd: string; args: string[]; env: Record<string, string | undefined>; cwd?: string; quiet?: boolean }): Proc {
+export function startProc(params: {
+  name: string;
+  cmd: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  quiet?: boolean;
+}): Proc {
   const child = spawn(params.cmd, params.args, {
     cwd: params.cwd ?? appDir(),
     env: params.env as NodeJS.ProcessEnv,
@@ -52,7 +59,9 @@ export function startProc(params: { name: string; cmd: string; args: string[]; e
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : null))),
+  );
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-child.pid!, signal);
@@ -126,13 +135,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitForHttp(url: string, params: { timeoutMs?: number; proc?: Proc; ok?: (status: number) => boolean } = {}): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  params: { timeoutMs?: number; proc?: Proc; ok?: (status: number) => boolean } = {},
+): Promise<void> {
   const deadline = Date.now() + (params.timeoutMs ?? 60_000);
   const ok = params.ok ?? ((status: number) => status === 200);
   let last = "";
   while (Date.now() < deadline) {
     if (params.proc && params.proc.child.exitCode !== null) {
-      throw new Error(`${params.proc.name} exited (${params.proc.child.exitCode}) before ${url} answered:\n${params.proc.tail()}`);
+      throw new Error(
+        `${params.proc.name} exited (${params.proc.child.exitCode}) before ${url} answered:\n${params.proc.tail()}`,
+      );
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -150,7 +164,11 @@ export async function waitForHttp(url: string, params: { timeoutMs?: number; pro
 const nextBin = () => path.join(appDir(), "node_modules", "next", "dist", "bin", "next");
 
 /** `next start` of the production build on 127.0.0.1:port with the given settings. */
-export async function startWeb(params: { name: string; port: number; env: Record<string, string | undefined> }): Promise<Proc> {
+export async function startWeb(params: {
+  name: string;
+  port: number;
+  env: Record<string, string | undefined>;
+}): Promise<Proc> {
   const proc = startProc({
     name: params.name,
     cmd: process.execPath,
@@ -166,7 +184,11 @@ export function startWorker(params: { name: string; env: Record<string, string |
   return startProc({
     name: params.name,
     cmd: process.execPath,
-    args: [path.join(appDir(), "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "lib/jobs/run-worker.ts"],
+    args: [
+      path.join(appDir(), "node_modules", "tsx", "dist", "cli.mjs"),
+      "--conditions=react-server",
+      "lib/jobs/run-worker.ts",
+    ],
     env: { ...baseEnv(), NODE_ENV: "production", ...params.env },
   });
 }
@@ -175,7 +197,12 @@ export function startWorker(params: { name: string; env: Record<string, string |
 function baseEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^(DATABASE_URL|DATA_DIR|S3_|WORKER_|PAYMENTS_MODE|STRIPE_|URL_FETCH_ALLOWLIST|SIGNING_SECRET|PORT|NODE_OPTIONS|VITEST|TEST_)/.test(key)) delete env[key];
+    if (
+      /^(DATABASE_URL|DATA_DIR|S3_|WORKER_|PAYMENTS_MODE|STRIPE_|URL_FETCH_ALLOWLIST|SIGNING_SECRET|PORT|NODE_OPTIONS|VITEST|TEST_)/.test(
+        key,
+      )
+    )
+      delete env[key];
   }
   return env;
 }

@@ -15,7 +15,12 @@ import { freePort, startWeb, startWorker, type Proc } from "./procs";
 
 export type Stack = { origins: string[]; webs: Proc[]; workers: Proc[]; stop: () => Promise<void> };
 
-export async function startStack(params: { mode: "embedded" | "scale"; webs?: number; workers?: number; env?: Record<string, string> }): Promise<Stack> {
+export async function startStack(params: {
+  mode: "embedded" | "scale";
+  webs?: number;
+  workers?: number;
+  env?: Record<string, string>;
+}): Promise<Stack> {
   const runDir = mkdtempSync(path.join(os.tmpdir(), `bd-${params.mode}-`));
   const common = {
     SIGNING_SECRET: randomBytes(32).toString("hex"),
@@ -39,7 +44,13 @@ export async function startStack(params: { mode: "embedded" | "scale"; webs?: nu
     cleanups.push(() => pg.stop());
     const s3 = await startS3Fake();
     cleanups.push(() => s3.close());
-    const s3Config = { endpoint: s3.url, bucket: "backdrop-bench", accessKeyId: s3.state.accessKeyId, secretAccessKey: s3.state.secretAccessKey, region: "us-east-1" };
+    const s3Config = {
+      endpoint: s3.url,
+      bucket: "backdrop-bench",
+      accessKeyId: s3.state.accessKeyId,
+      secretAccessKey: s3.state.secretAccessKey,
+      region: "us-east-1",
+    };
     await ensureS3Bucket(s3Config);
     const env = {
       ...common,
@@ -53,11 +64,15 @@ export async function startStack(params: { mode: "embedded" | "scale"; webs?: nu
     };
     for (let i = 0; i < (params.webs ?? 1); i++) {
       const port = await freePort();
-      webs.push(await startWeb({ name: `web-${i + 1}`, port, env: { ...env, DATA_DIR: path.join(runDir, `web${i}`) } }));
+      webs.push(
+        await startWeb({ name: `web-${i + 1}`, port, env: { ...env, DATA_DIR: path.join(runDir, `web${i}`) } }),
+      );
       origins.push(`http://127.0.0.1:${port}`);
     }
     for (let i = 0; i < (params.workers ?? 1); i++) {
-      workers.push(startWorker({ name: `worker-${i + 1}`, env: { ...env, DATA_DIR: path.join(runDir, `worker${i}`) } }));
+      workers.push(
+        startWorker({ name: `worker-${i + 1}`, env: { ...env, DATA_DIR: path.join(runDir, `worker${i}`) } }),
+      );
     }
   }
   return {
@@ -84,7 +99,9 @@ export async function makeSkyPhoto(width: number, height: number): Promise<Buffe
       raw[i + 2] = sky ? 235 : 40 + n;
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toBuffer();
 }
 
 export async function uploadPhoto(origin: string, photo: Buffer): Promise<string> {
@@ -96,8 +113,16 @@ export async function uploadPhoto(origin: string, photo: Buffer): Promise<string
   return body.id;
 }
 
-export async function payAndSubmit(origin: string, assetId: string, wait = 0): Promise<{ jobId: string; status: number }> {
-  const payment = await fetch(`${origin}/api/payments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ serviceId: "sky-replacement" }) });
+export async function payAndSubmit(
+  origin: string,
+  assetId: string,
+  wait = 0,
+): Promise<{ jobId: string; status: number }> {
+  const payment = await fetch(`${origin}/api/payments`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ serviceId: "sky-replacement" }),
+  });
   const { token } = (await payment.json()) as { token: string };
   const response = await fetch(`${origin}/api/tools/sky-replacement`, {
     method: "POST",

@@ -2,7 +2,12 @@ import { crc32 } from "node:zlib";
 import sharp from "sharp";
 
 /** A photo-like JPEG of the given size (gradient + noise so it compresses like a photo). */
-export async function makeJpeg(params: { width: number; height: number; quality?: number; orientation?: number }): Promise<Buffer> {
+export async function makeJpeg(params: {
+  width: number;
+  height: number;
+  quality?: number;
+  orientation?: number;
+}): Promise<Buffer> {
   const { width, height } = params;
   const channels = 3;
   const raw = Buffer.alloc(width * height * channels);
@@ -23,7 +28,9 @@ export async function makeJpeg(params: { width: number; height: number; quality?
 }
 
 export async function makePng(params: { width: number; height: number }): Promise<Buffer> {
-  return sharp({ create: { width: params.width, height: params.height, channels: 3, background: "#3478f6" } }).png().toBuffer();
+  return sharp({ create: { width: params.width, height: params.height, channels: 3, background: "#3478f6" } })
+    .png()
+    .toBuffer();
 }
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -57,15 +64,37 @@ export async function badUploads(): Promise<Array<{ name: string; fileName: stri
   // Pad a real JPEG past 10 MB (bytes after EOI are ignored by decoders, not by our size check).
   const elevenMb = Buffer.concat([noisyBig, Buffer.alloc(11 * 1024 * 1024 - noisyBig.length, 0)]);
   return [
-    { name: "a text file renamed .png", fileName: "notes.png", bytes: Buffer.from("just some text, not an image\n".repeat(20)), code: "unsupported_media_type" },
-    { name: "a truncated JPEG", fileName: "cut.jpg", bytes: jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), code: "image_corrupt" },
+    {
+      name: "a text file renamed .png",
+      fileName: "notes.png",
+      bytes: Buffer.from("just some text, not an image\n".repeat(20)),
+      code: "unsupported_media_type",
+    },
+    {
+      name: "a truncated JPEG",
+      fileName: "cut.jpg",
+      bytes: jpeg.subarray(0, Math.floor(jpeg.length * 0.6)),
+      code: "image_corrupt",
+    },
     { name: "an 11 MB photo", fileName: "big.jpg", bytes: elevenMb, code: "file_too_large" },
-    { name: "a 5000×3000 photo", fileName: "wide.jpg", bytes: await makeJpeg({ width: 5000, height: 3000, quality: 60 }), code: "image_too_large" },
-    { name: "a PNG declaring 30000×30000 pixels", fileName: "bomb.png", bytes: makePngDeclaring({ width: 30000, height: 30000 }), code: "decompression_bomb" },
+    {
+      name: "a 5000×3000 photo",
+      fileName: "wide.jpg",
+      bytes: await makeJpeg({ width: 5000, height: 3000, quality: 60 }),
+      code: "image_too_large",
+    },
+    {
+      name: "a PNG declaring 30000×30000 pixels",
+      fileName: "bomb.png",
+      bytes: makePngDeclaring({ width: 30000, height: 30000 }),
+      code: "decompression_bomb",
+    },
     {
       name: "an SVG",
       fileName: "logo.svg",
-      bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>'),
+      bytes: Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
+      ),
       code: "unsupported_media_type",
     },
     { name: "an empty file", fileName: "empty.jpg", bytes: Buffer.alloc(0), code: "file_empty" },

@@ -18,7 +18,12 @@ export async function prepareScratchEnv(extra: Record<string, string> = {}): Pro
 
 export const BASE = "http://localhost:3000";
 
-export function jsonRequest(pathname: string, body: unknown, headers: Record<string, string> = {}, method = "POST"): Request {
+export function jsonRequest(
+  pathname: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  method = "POST",
+): Request {
   return new Request(`${BASE}${pathname}`, {
     method,
     headers: { "content-type": "application/json", ...headers },
@@ -31,7 +36,9 @@ export function params<P>(value: P): { params: Promise<P> } {
 }
 
 /** A tiny HTTP server on 127.0.0.1 (image host, redirector, Stripe fake…). */
-export async function startHttpServer(handler: http.RequestListener): Promise<{ origin: string; port: number; close: () => Promise<void> }> {
+export async function startHttpServer(
+  handler: http.RequestListener,
+): Promise<{ origin: string; port: number; close: () => Promise<void> }> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -42,7 +49,11 @@ export async function startHttpServer(handler: http.RequestListener): Promise<{ 
   };
 }
 
-export async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -64,7 +75,15 @@ export function startStubWorkers(params: { bytes: Buffer; width: number; height:
     leaseSeconds: 10,
     pollMs: 50,
     execute: async () => ({
-      resultAssetId: (await storeAsset({ kind: "result", bytes: params.bytes, mime: "image/jpeg", width: params.width, height: params.height })).id,
+      resultAssetId: (
+        await storeAsset({
+          kind: "result",
+          bytes: params.bytes,
+          mime: "image/jpeg",
+          width: params.width,
+          height: params.height,
+        })
+      ).id,
       provider: "stub",
     }),
   });

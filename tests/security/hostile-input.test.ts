@@ -53,7 +53,11 @@ async function createPayment(serviceId: string): Promise<Payment> {
   return json<Payment>(response);
 }
 
-async function callTool(serviceId: string, input: unknown, token?: string): Promise<{ status: number; body: Envelope }> {
+async function callTool(
+  serviceId: string,
+  input: unknown,
+  token?: string,
+): Promise<{ status: number; body: Envelope }> {
   const response = await target.call(`/api/tools/${serviceId}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { "x-payment-token": token } : {}), prefer: "wait=20" },
@@ -65,8 +69,15 @@ async function callTool(serviceId: string, input: unknown, token?: string): Prom
 async function upload(bytes: Buffer, fileName: string, type = "application/octet-stream") {
   const form = new FormData();
   form.append("file", new Blob([new Uint8Array(bytes)], { type }), fileName);
-  const response = await target.call("/api/assets", { method: "POST", body: form, headers: { "x-forwarded-for": ip() } });
-  return { status: response.status, body: await json<Envelope & { id?: string; url?: string; mime?: string }>(response) };
+  const response = await target.call("/api/assets", {
+    method: "POST",
+    body: form,
+    headers: { "x-forwarded-for": ip() },
+  });
+  return {
+    status: response.status,
+    body: await json<Envelope & { id?: string; url?: string; mime?: string }>(response),
+  };
 }
 
 beforeAll(async () => {
@@ -119,43 +130,88 @@ describe(`SSRF probes on every URL field of every tool`, () => {
   // Each field with the rest of a valid input (photo given by asset id where the field is not the photo).
   const fields: Array<{ serviceId: string; field: string; input: (url: string) => Record<string, unknown> }> = [
     { serviceId: "sky-replacement", field: "ImageURL", input: (url) => ({ ImageURL: url, skyPresetId: "clear-blue" }) },
-    { serviceId: "sky-replacement", field: "ReplaceImageURL", input: (url) => ({ imageAssetId: photoAssetId, ReplaceImageURL: url }) },
-    { serviceId: "background-change", field: "ImageURL", input: (url) => ({ ImageURL: url, backgroundColor: "#ffffff" }) },
-    { serviceId: "background-change", field: "BackgroundURL", input: (url) => ({ imageAssetId: photoAssetId, BackgroundURL: url }) },
+    {
+      serviceId: "sky-replacement",
+      field: "ReplaceImageURL",
+      input: (url) => ({ imageAssetId: photoAssetId, ReplaceImageURL: url }),
+    },
+    {
+      serviceId: "background-change",
+      field: "ImageURL",
+      input: (url) => ({ ImageURL: url, backgroundColor: "#ffffff" }),
+    },
+    {
+      serviceId: "background-change",
+      field: "BackgroundURL",
+      input: (url) => ({ imageAssetId: photoAssetId, BackgroundURL: url }),
+    },
     { serviceId: "background-removal", field: "ImageURL", input: (url) => ({ ImageURL: url }) },
     { serviceId: "prompt-segmentation", field: "ImageURL", input: (url) => ({ ImageURL: url, prompt: "sky" }) },
   ];
 
-  it.each(fields)("$serviceId $field: loopback in every spelling is refused with url_not_allowed, uncharged", async ({ serviceId, input }) => {
-    const payment = payments[serviceId]!;
-    for (const url of loopbackProbes(canary.port)) {
-      const { status, body } = await callTool(serviceId, input(url), payment.token);
-      expect({ url, status, code: body.error?.code, charged: body.data?.Charged }).toEqual({ url, status: 422, code: "url_not_allowed", charged: false });
-    }
-    expect(canary.hits).toEqual([]);
-  });
+  it.each(fields)(
+    "$serviceId $field: loopback in every spelling is refused with url_not_allowed, uncharged",
+    async ({ serviceId, input }) => {
+      const payment = payments[serviceId]!;
+      for (const url of loopbackProbes(canary.port)) {
+        const { status, body } = await callTool(serviceId, input(url), payment.token);
+        expect({ url, status, code: body.error?.code, charged: body.data?.Charged }).toEqual({
+          url,
+          status: 422,
+          code: "url_not_allowed",
+          charged: false,
+        });
+      }
+      expect(canary.hits).toEqual([]);
+    },
+  );
 
-  it.each(fields)("$serviceId $field: an allow-listed host redirecting inward is refused at the redirect", async ({ serviceId, input }) => {
-    const payment = payments[serviceId]!;
-    for (const to of [`http://127.0.0.1:${canary.port}/x.jpg`, `http://localhost:${canary.port}/x.jpg`, `http://[::1]:${canary.port}/x.jpg`, `http://2130706433:${canary.port}/x.jpg`]) {
-      const before = redirector.hits.length;
-      const { status, body } = await callTool(serviceId, input(`http://127.0.0.1:${redirector.port}/r?to=${encodeURIComponent(to)}`), payment.token);
-      expect({ to, status, code: body.error?.code }).toEqual({ to, status: 422, code: "url_not_allowed" });
-      expect(redirector.hits.length).toBe(before + 1); // the first hop was fetched; the second was not
-    }
-    expect(canary.hits).toEqual([]);
-  });
+  it.each(fields)(
+    "$serviceId $field: an allow-listed host redirecting inward is refused at the redirect",
+    async ({ serviceId, input }) => {
+      const payment = payments[serviceId]!;
+      for (const to of [
+        `http://127.0.0.1:${canary.port}/x.jpg`,
+        `http://localhost:${canary.port}/x.jpg`,
+        `http://[::1]:${canary.port}/x.jpg`,
+        `http://2130706433:${canary.port}/x.jpg`,
+      ]) {
+        const before = redirector.hits.length;
+        const { status, body } = await callTool(
+          serviceId,
+          input(`http://127.0.0.1:${redirector.port}/r?to=${encodeURIComponent(to)}`),
+          payment.token,
+        );
+        expect({ to, status, code: body.error?.code }).toEqual({ to, status: 422, code: "url_not_allowed" });
+        expect(redirector.hits.length).toBe(before + 1); // the first hop was fetched; the second was not
+      }
+      expect(canary.hits).toEqual([]);
+    },
+  );
 
-  it.each(fields)("$serviceId $field: non-http schemes and credentials in URLs are refused", async ({ serviceId, input }) => {
-    const payment = payments[serviceId]!;
-    for (const url of ["file:///etc/passwd", "gopher://127.0.0.1:25/x", "ftp://127.0.0.1/x.jpg", "data:image/png;base64,AAAA", "javascript:alert(1)"]) {
-      const { status, body } = await callTool(serviceId, input(url), payment.token);
-      expect({ url, status, code: body.error?.code }).toEqual({ url, status: 422, code: "validation_failed" });
-    }
-    const { status, body } = await callTool(serviceId, input(`http://user:pw@127.0.0.1:${redirector.port}/x.jpg`), payment.token);
-    expect({ status, code: body.error?.code }).toEqual({ status: 422, code: "url_not_allowed" });
-    expect(canary.hits).toEqual([]);
-  });
+  it.each(fields)(
+    "$serviceId $field: non-http schemes and credentials in URLs are refused",
+    async ({ serviceId, input }) => {
+      const payment = payments[serviceId]!;
+      for (const url of [
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:25/x",
+        "ftp://127.0.0.1/x.jpg",
+        "data:image/png;base64,AAAA",
+        "javascript:alert(1)",
+      ]) {
+        const { status, body } = await callTool(serviceId, input(url), payment.token);
+        expect({ url, status, code: body.error?.code }).toEqual({ url, status: 422, code: "validation_failed" });
+      }
+      const { status, body } = await callTool(
+        serviceId,
+        input(`http://user:pw@127.0.0.1:${redirector.port}/x.jpg`),
+        payment.token,
+      );
+      expect({ status, code: body.error?.code }).toEqual({ status: 422, code: "url_not_allowed" });
+      expect(canary.hits).toEqual([]);
+    },
+  );
 
   it("left every payment unspent: tokens usable, nothing captured", async () => {
     for (const payment of Object.values(payments)) {
@@ -198,31 +254,51 @@ function pngBomb(): Buffer {
   ihdr[8] = 8;
   ihdr[9] = 0; // greyscale
   const raw = Buffer.alloc((width + 1) * height); // filter byte 0 + zero pixels per row
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 describe("upload attacks", () => {
   it.each([
-    { name: "JPEG+ZIP polyglot", marker: Buffer.concat([Buffer.from("PK\u0003\u0004"), Buffer.from("evil.sh#!/bin/sh rm -rf / ".repeat(20)), Buffer.from("PK\u0005\u0006")]) },
-    { name: "JPEG+HTML polyglot", marker: Buffer.from("<html><body><script>alert(document.cookie)</script></body></html>") },
-  ])("$name: stored re-encoded without the trailing payload, served as an image with a sandbox CSP", async ({ marker }) => {
-    const jpeg = await makeJpeg({ width: 80, height: 60 });
-    const { status, body } = await upload(Buffer.concat([jpeg, marker]), "holiday.jpg", "image/jpeg");
-    if (status !== 201) {
-      expect(status).toBeGreaterThanOrEqual(400);
-      expect(status).toBeLessThan(500);
-      return;
-    }
-    const response = await target.call(new URL(body.url!, target.origin).pathname + new URL(body.url!, target.origin).search);
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("image/jpeg");
-    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(response.headers.get("content-security-policy")).toContain("sandbox");
-    const stored = Buffer.from(await response.arrayBuffer());
-    expect(stored.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    expect(stored.includes(marker.subarray(0, 16))).toBe(false);
-    expect(stored.includes(Buffer.from("<script"))).toBe(false);
-  });
+    {
+      name: "JPEG+ZIP polyglot",
+      marker: Buffer.concat([
+        Buffer.from("PK\u0003\u0004"),
+        Buffer.from("evil.sh#!/bin/sh rm -rf / ".repeat(20)),
+        Buffer.from("PK\u0005\u0006"),
+      ]),
+    },
+    {
+      name: "JPEG+HTML polyglot",
+      marker: Buffer.from("<html><body><script>alert(document.cookie)</script></body></html>"),
+    },
+  ])(
+    "$name: stored re-encoded without the trailing payload, served as an image with a sandbox CSP",
+    async ({ marker }) => {
+      const jpeg = await makeJpeg({ width: 80, height: 60 });
+      const { status, body } = await upload(Buffer.concat([jpeg, marker]), "holiday.jpg", "image/jpeg");
+      if (status !== 201) {
+        expect(status).toBeGreaterThanOrEqual(400);
+        expect(status).toBeLessThan(500);
+        return;
+      }
+      const response = await target.call(
+        new URL(body.url!, target.origin).pathname + new URL(body.url!, target.origin).search,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("image/jpeg");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("content-security-policy")).toContain("sandbox");
+      const stored = Buffer.from(await response.arrayBuffer());
+      expect(stored.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect(stored.includes(marker.subarray(0, 16))).toBe(false);
+      expect(stored.includes(Buffer.from("<script"))).toBe(false);
+    },
+  );
 
   it("a real decompression bomb (12000×12000 in ~140 KB) is refused before decoding", async () => {
     const bomb = pngBomb();
@@ -236,7 +312,11 @@ describe("upload attacks", () => {
   it("every known bad upload gets its own clear code (truncated, huge, SVG with script, empty, wrong type, >10 MB)", async () => {
     for (const bad of await badUploads()) {
       const { status, body } = await upload(bad.bytes, bad.fileName);
-      expect({ name: bad.name, code: body.error?.code, status: status >= 400 && status < 500 }).toEqual({ name: bad.name, code: bad.code, status: true });
+      expect({ name: bad.name, code: body.error?.code, status: status >= 400 && status < 500 }).toEqual({
+        name: bad.name,
+        code: bad.code,
+        status: true,
+      });
     }
   });
 
@@ -246,14 +326,24 @@ describe("upload attacks", () => {
     expect(png.status).toBe(201);
     expect(png.body.mime).toBe("image/png");
     const html = await upload(Buffer.from("<!doctype html><script>alert(1)</script>"), "photo.jpg", "image/jpeg");
-    expect({ status: html.status, code: html.body.error?.code }).toEqual({ status: 415, code: "unsupported_media_type" });
+    expect({ status: html.status, code: html.body.error?.code }).toEqual({
+      status: 415,
+      code: "unsupported_media_type",
+    });
   });
 
   it("a multipart body without a file, or not multipart at all, is a clear 400", async () => {
     const noFile = await target.call("/api/assets", { method: "POST", body: new FormData() });
     expect(noFile.status).toBe(400);
-    const notMultipart = await target.call("/api/assets", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    expect({ status: notMultipart.status, code: (await json(notMultipart)).error?.code }).toEqual({ status: 400, code: "file_missing" });
+    const notMultipart = await target.call("/api/assets", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect({ status: notMultipart.status, code: (await json(notMultipart)).error?.code }).toEqual({
+      status: 400,
+      code: "file_missing",
+    });
   });
 });
 
@@ -306,11 +396,19 @@ describe("path traversal and id guessing", () => {
   it("job and payment ids: random, malformed and injection-shaped ids are a plain 404", async () => {
     for (const id of [randomJobId(), "job_' OR '1'='1", "..%2F..%2Fetc%2Fpasswd", "job_%00", "1"]) {
       const response = await target.call(`/api/jobs/${encodeURIComponent(id)}`);
-      expect({ id, status: response.status, code: (await json(response)).error?.code }).toEqual({ id, status: 404, code: "job_not_found" });
+      expect({ id, status: response.status, code: (await json(response)).error?.code }).toEqual({
+        id,
+        status: 404,
+        code: "job_not_found",
+      });
     }
     for (const id of [`pay_${randomBytes(16).toString("base64url").slice(0, 22)}`, "pay_'--"]) {
       const response = await target.call(`/api/payments/${encodeURIComponent(id)}`);
-      expect({ id, status: response.status, code: (await json(response)).error?.code }).toEqual({ id, status: 404, code: "payment_not_found" });
+      expect({ id, status: response.status, code: (await json(response)).error?.code }).toEqual({
+        id,
+        status: 404,
+        code: "payment_not_found",
+      });
     }
     const cancel = await target.call(`/api/jobs/${randomJobId()}`, { method: "DELETE" });
     expect(cancel.status).toBe(404);
@@ -320,10 +418,20 @@ describe("path traversal and id guessing", () => {
 describe("oversized and malformed bodies", () => {
   const big = JSON.stringify({ ImageURL: "https://example.com/x.jpg", skyPrompt: "x".repeat(300 * 1024) });
 
-  it.each(["/api/tools/sky-replacement", "/api/payments", "/api/previews"])("POST %s with a 300 KB JSON body → 413 body_too_large", async (pathname) => {
-    const response = await target.call(pathname, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip() }, body: big });
-    expect({ status: response.status, code: (await json(response)).error?.code }).toEqual({ status: 413, code: "body_too_large" });
-  });
+  it.each(["/api/tools/sky-replacement", "/api/payments", "/api/previews"])(
+    "POST %s with a 300 KB JSON body → 413 body_too_large",
+    async (pathname) => {
+      const response = await target.call(pathname, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": ip() },
+        body: big,
+      });
+      expect({ status: response.status, code: (await json(response)).error?.code }).toEqual({
+        status: 413,
+        code: "body_too_large",
+      });
+    },
+  );
 
   it("a chunked body without Content-Length is cut off at the limit too", async () => {
     const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
@@ -335,25 +443,52 @@ describe("oversized and malformed bodies", () => {
         controller.enqueue(chunk);
       },
     });
-    const response = await target.call("/api/payments", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip() }, body, duplex: "half" } as RequestInit);
-    expect({ status: response.status, code: (await json(response)).error?.code }).toEqual({ status: 413, code: "body_too_large" });
+    const response = await target.call("/api/payments", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": ip() },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect({ status: response.status, code: (await json(response)).error?.code }).toEqual({
+      status: 413,
+      code: "body_too_large",
+    });
   });
 
   it("broken JSON, wrong JSON types and unknown keys are clear 4xx codes, never 500", async () => {
     const cases: Array<[string, string, number, string]> = [
       ["/api/tools/background-removal", "{not json", 400, "invalid_json"],
       ["/api/tools/background-removal", "[1,2,3]", 422, "validation_failed"],
-      ["/api/tools/background-removal", '{"__proto__":{"admin":true},"ImageURL":"https://example.com/a.jpg"}', 422, "validation_failed"],
-      ["/api/tools/background-removal", '{"ImageURL":"https://example.com/a.jpg","constructor":{"prototype":{"x":1}}}', 422, "validation_failed"],
+      [
+        "/api/tools/background-removal",
+        '{"__proto__":{"admin":true},"ImageURL":"https://example.com/a.jpg"}',
+        422,
+        "validation_failed",
+      ],
+      [
+        "/api/tools/background-removal",
+        '{"ImageURL":"https://example.com/a.jpg","constructor":{"prototype":{"x":1}}}',
+        422,
+        "validation_failed",
+      ],
       ["/api/tools/no-such-tool", "{}", 404, "service_not_found"],
       ["/api/payments", '{"serviceId":"sky-replacement","units":-5}', 422, "validation_failed"],
       ["/api/payments", '{"serviceId":{"$ne":null}}', 422, "validation_failed"],
       ["/api/payments", "\u0000\u0001", 400, "invalid_json"],
     ];
     for (const [pathname, body, status, code] of cases) {
-      const response = await target.call(pathname, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip() }, body });
+      const response = await target.call(pathname, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": ip() },
+        body,
+      });
       const got = await json(response);
-      expect({ pathname, body, status: response.status, code: got.error?.code }).toEqual({ pathname, body, status, code });
+      expect({ pathname, body, status: response.status, code: got.error?.code }).toEqual({
+        pathname,
+        body,
+        status,
+        code,
+      });
     }
   });
 });
@@ -363,7 +498,11 @@ describe("rate limits", () => {
     const from = ip();
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const response = await target.call("/api/payments", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": from }, body: JSON.stringify({ serviceId: "background-removal" }) });
+      const response = await target.call("/api/payments", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": from },
+        body: JSON.stringify({ serviceId: "background-removal" }),
+      });
       statuses.push(response.status);
       if (response.status === 429) expect((await json(response)).error?.code).toBe("rate_limited");
       else await response.arrayBuffer();
@@ -374,8 +513,16 @@ describe("rate limits", () => {
   it("free previews: the 31st preview in 10 minutes from one visitor is 429 rate_limited", async () => {
     // The visitor cookie comes with any successful browser-facing call (here: an upload).
     const form = new FormData();
-    form.append("file", new Blob([new Uint8Array(await makeJpeg({ width: 32, height: 32 }))], { type: "image/jpeg" }), "a.jpg");
-    const first = await target.call("/api/assets", { method: "POST", body: form, headers: { "x-forwarded-for": ip() } });
+    form.append(
+      "file",
+      new Blob([new Uint8Array(await makeJpeg({ width: 32, height: 32 }))], { type: "image/jpeg" }),
+      "a.jpg",
+    );
+    const first = await target.call("/api/assets", {
+      method: "POST",
+      body: form,
+      headers: { "x-forwarded-for": ip() },
+    });
     await first.arrayBuffer();
     const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0]!;
     expect(cookie).toMatch(/^bd_owner=/);
@@ -401,9 +548,19 @@ const adminFiles = await adminRouteFiles();
 describe("admin without a session", () => {
   it.each(adminFiles)("%s refuses anonymous and cross-origin requests", async (file) => {
     // app/api/admin/<segments>/route.ts → /api/admin/<segments> with dynamic segments filled in.
-    const pathname = "/" + file.replace(/^app\//, "").replace(/\/route\.ts$/, "").replace(/\[\.\.\.[^\]]+\]/g, "x").replace(/\[[^\]]+\]/g, `job_${"A".repeat(22)}`);
+    const pathname =
+      "/" +
+      file
+        .replace(/^app\//, "")
+        .replace(/\/route\.ts$/, "")
+        .replace(/\[\.\.\.[^\]]+\]/g, "x")
+        .replace(/\[[^\]]+\]/g, `job_${"A".repeat(22)}`);
     for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {
-      const response = await target.call(pathname, { method, headers: { "content-type": "application/json", origin: "https://evil.example" }, body: method === "GET" ? undefined : "{}" });
+      const response = await target.call(pathname, {
+        method,
+        headers: { "content-type": "application/json", origin: "https://evil.example" },
+        body: method === "GET" ? undefined : "{}",
+      });
       await response.arrayBuffer();
       expect({ method, ok: response.status >= 200 && response.status < 300 }).toEqual({ method, ok: false });
       expect([401, 403, 404, 405]).toContain(response.status);

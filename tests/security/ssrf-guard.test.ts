@@ -60,7 +60,10 @@ describe("SSRF guard: private and metadata targets (no packets sent)", () => {
         "mapped.example": [{ address: "::ffff:192.168.0.1", family: 6 }],
       })[hostname] ?? [];
     for (const host of ["metadata.google.internal", "rebind.example", "v6.example", "mapped.example"]) {
-      expect({ host, code: await refused(`https://${host}/x.jpg`, resolver) }).toEqual({ host, code: "url_not_allowed" });
+      expect({ host, code: await refused(`https://${host}/x.jpg`, resolver) }).toEqual({
+        host,
+        code: "url_not_allowed",
+      });
     }
     // A name with no address is a fetch failure, not a crash.
     expect(await refused("https://nothing.example/x.jpg", resolver)).toBe("url_fetch_failed");
@@ -74,7 +77,11 @@ describe("SSRF guard: private and metadata targets (no packets sent)", () => {
   });
 
   it("the test allowlist is exact: host:port entries do not open other ports or hosts", async () => {
-    const check = (url: string) => checkUrl(url, { resolve: noDns, allowlist: ["127.0.0.1:4555"] }).then(() => "allowed", (e: { code?: string }) => e.code);
+    const check = (url: string) =>
+      checkUrl(url, { resolve: noDns, allowlist: ["127.0.0.1:4555"] }).then(
+        () => "allowed",
+        (e: { code?: string }) => e.code,
+      );
     expect(await check("http://127.0.0.1:4555/x.jpg")).toBe("allowed");
     expect(await check("http://127.0.0.1:4556/x.jpg")).toBe("url_not_allowed");
     expect(await check("http://127.0.0.2:4555/x.jpg")).toBe("url_not_allowed");

@@ -30,7 +30,11 @@ type RouteModule = Record<string, Handler | unknown>;
 const ROUTES: Array<{ pattern: RegExp; names: string[]; load: () => Promise<RouteModule> }> = [
   { pattern: /^\/api\/health$/, names: [], load: () => import("@/app/api/health/route") },
   { pattern: /^\/api\/assets$/, names: [], load: () => import("@/app/api/assets/route") },
-  { pattern: /^\/api\/assets\/([^/]+)\/content$/, names: ["id"], load: () => import("@/app/api/assets/[id]/content/route") },
+  {
+    pattern: /^\/api\/assets\/([^/]+)\/content$/,
+    names: ["id"],
+    load: () => import("@/app/api/assets/[id]/content/route"),
+  },
   { pattern: /^\/api\/jobs\/([^/]+)$/, names: ["id"], load: () => import("@/app/api/jobs/[id]/route") },
   { pattern: /^\/api\/tools\/([^/]+)$/, names: ["serviceId"], load: () => import("@/app/api/tools/[serviceId]/route") },
   { pattern: /^\/api\/payments$/, names: [], load: () => import("@/app/api/payments/route") },
@@ -47,7 +51,8 @@ export async function adminRouteFiles(): Promise<string[]> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.name === "route.ts") found.push(path.relative(path.resolve(import.meta.dirname, "..", ".."), full));
+      else if (entry.name === "route.ts")
+        found.push(path.relative(path.resolve(import.meta.dirname, "..", ".."), full));
     }
   };
   await walk(root);
@@ -57,7 +62,8 @@ export async function adminRouteFiles(): Promise<string[]> {
 export async function openTarget(env: Record<string, string>): Promise<Target> {
   const wantServer = process.env.SECURITY_TARGET === "server";
   if (wantServer && hasBuild()) return openServer(env);
-  if (wantServer) console.warn("[security] SECURITY_TARGET=server but there is no production build: running in-process");
+  if (wantServer)
+    console.warn("[security] SECURITY_TARGET=server but there is no production build: running in-process");
   return openInProcess(env);
 }
 
@@ -65,7 +71,11 @@ async function openServer(env: Record<string, string>): Promise<Target> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "bd-sec-"));
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const proc: Proc = await startWeb({ name: "security-web", port, env: { DATA_DIR: dataDir, PUBLIC_BASE_URL: origin, ...env } });
+  const proc: Proc = await startWeb({
+    name: "security-web",
+    port,
+    env: { DATA_DIR: dataDir, PUBLIC_BASE_URL: origin, ...env },
+  });
   return {
     kind: "server",
     origin,
@@ -104,13 +114,17 @@ async function openInProcess(env: Record<string, string>): Promise<Target> {
     alive: () => true,
     call: async (pathname, init = {}) => {
       const url = new URL(pathname, origin);
-      const request = new Request(url, { ...init, ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+      const request = new Request(url, {
+        ...init,
+        ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
+      } as RequestInit);
       for (const route of ROUTES) {
         const match = route.pattern.exec(url.pathname);
         if (!match) continue;
         const mod = await route.load();
         const handler = mod[(init.method ?? "GET").toUpperCase()];
-        if (typeof handler !== "function") return Response.json({ error: { code: "method_not_allowed" } }, { status: 405 });
+        if (typeof handler !== "function")
+          return Response.json({ error: { code: "method_not_allowed" } }, { status: 405 });
         // Next decodes dynamic segments before handing them to the route.
         const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? "")]));
         return (handler as Handler)(request, { params: Promise.resolve(params) });

@@ -5,7 +5,10 @@ import { AdminSessionProvider } from "@/components/admin/admin-session";
 import { requireAdminPage } from "@/lib/admin/page-auth";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: { default: "Admin", template: "%s · Admin · Backdrop" }, robots: { index: false } };
+export const metadata: Metadata = {
+  title: { default: "Admin", template: "%s · Admin · Backdrop" },
+  robots: { index: false },
+};
 
 // Every console page is behind this check (the API checks again with requireAdmin on every call).
 export default async function AdminConsoleLayout({ children }: { children: ReactNode }) {

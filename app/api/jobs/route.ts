@@ -26,5 +26,9 @@ export const POST = route(async ({ req, requestId }) => {
     ownerId: owner.id,
     requestId,
   });
-  return withOwnerCookie(Response.json({ job }, { status: 202, headers: { "Cache-Control": "no-store", Location: `/api/jobs/${job.id}` } }), owner, req);
+  return withOwnerCookie(
+    Response.json({ job }, { status: 202, headers: { "Cache-Control": "no-store", Location: `/api/jobs/${job.id}` } }),
+    owner,
+    req,
+  );
 });

@@ -18,7 +18,11 @@ export async function POST(req: Request): Promise<Response> {
 
 function methodNotAllowed(): Response {
   return Response.json(
-    { jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP server is stateless; send JSON-RPC with POST." }, id: null },
+    {
+      jsonrpc: "2.0",
+      error: { code: -32000, message: "Method not allowed: this MCP server is stateless; send JSON-RPC with POST." },
+      id: null,
+    },
     { status: 405, headers: { Allow: "POST" } },
   );
 }

@@ -14,6 +14,11 @@ export const POST = route(async ({ req }) => {
   const body = bodySchema.parse(await readJson(req));
   const owner = resolveOwner(req);
   enforcePreviewRateLimit({ ownerId: owner.id, ip: clientIp(req) });
-  const preview = await createPreview({ serviceId: body.serviceId, input: body.input, ownerId: owner.id, signal: req.signal });
+  const preview = await createPreview({
+    serviceId: body.serviceId,
+    input: body.input,
+    ownerId: owner.id,
+    signal: req.signal,
+  });
   return withOwnerCookie(Response.json(preview, { status: 201, headers: { "Cache-Control": "no-store" } }), owner, req);
 });

@@ -37,13 +37,21 @@ describe("getStorage() picks the backend from the configuration", () => {
       S3_REGION: "us-east-1",
     });
     fresh();
-    await ensureS3Bucket({ endpoint: fake.url, bucket: "configured-bucket", accessKeyId: fake.state.accessKeyId, secretAccessKey: fake.state.secretAccessKey, region: "us-east-1" });
+    await ensureS3Bucket({
+      endpoint: fake.url,
+      bucket: "configured-bucket",
+      accessKeyId: fake.state.accessKeyId,
+      secretAccessKey: fake.state.secretAccessKey,
+      region: "us-east-1",
+    });
     const storage = getStorage();
     expect(storage.kind).toBe("s3");
     await storage.put({ key: "result/ab/ast_1.png", bytes: Buffer.from("png"), mime: "image/png" });
     expect(fake.state.buckets.get("configured-bucket")?.has("result/ab/ast_1.png")).toBe(true);
     const url = getS3Storage()!.presignGetUrl("result/ab/ast_1.png", 60);
-    expect(url.startsWith(`${fake.url}/configured-bucket/result/ab/ast_1.png?X-Amz-Algorithm=AWS4-HMAC-SHA256`)).toBe(true);
+    expect(url.startsWith(`${fake.url}/configured-bucket/result/ab/ast_1.png?X-Amz-Algorithm=AWS4-HMAC-SHA256`)).toBe(
+      true,
+    );
     expect(await (await fetch(url)).text()).toBe("png");
   });
 });

@@ -28,11 +28,14 @@ describe("local storage", () => {
     expect(await readdir(path.join(root, "upload", "cd"))).toEqual(["a.png"]);
   });
 
-  it.each(["../etc/passwd", "upload/../../x", "/abs/path", "a//b", "x\u0000y", ""])("refuses the key %j", async (key) => {
-    const storage = createLocalStorage(root);
-    await expect(storage.put({ key, bytes: Buffer.from("x"), mime: "text/plain" })).rejects.toThrow();
-    await expect(storage.get(key)).rejects.toThrow();
-  });
+  it.each(["../etc/passwd", "upload/../../x", "/abs/path", "a//b", "x\u0000y", ""])(
+    "refuses the key %j",
+    async (key) => {
+      const storage = createLocalStorage(root);
+      await expect(storage.put({ key, bytes: Buffer.from("x"), mime: "text/plain" })).rejects.toThrow();
+      await expect(storage.get(key)).rejects.toThrow();
+    },
+  );
 
   it("passes its health check", async () => {
     await expect(createLocalStorage(root).check()).resolves.toBeUndefined();

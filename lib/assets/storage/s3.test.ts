@@ -44,7 +44,9 @@ describe("S3 storage against an S3-compatible server that verifies SigV4", () =>
   it("is refused by the server with a wrong secret (so the signature really is checked)", async () => {
     const before = fake.state.signatureFailures;
     const storage = createS3Storage({ ...config, secretAccessKey: "wrong-secret" });
-    await expect(storage.put({ key: "upload/x/a.png", bytes: Buffer.from("x"), mime: "image/png" })).rejects.toThrow(/403 SignatureDoesNotMatch/);
+    await expect(storage.put({ key: "upload/x/a.png", bytes: Buffer.from("x"), mime: "image/png" })).rejects.toThrow(
+      /403 SignatureDoesNotMatch/,
+    );
     expect(fake.state.signatureFailures).toBe(before + 1);
   });
 

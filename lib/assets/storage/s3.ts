@@ -75,14 +75,20 @@ export function createS3Storage(config: S3Config): S3Storage {
       }
       await sleep(100 * 2 ** (attempt - 1));
     }
-    throw new AppError("unavailable", "File storage is unreachable right now; try again shortly.", { cause: lastError, retryable: true });
+    throw new AppError("unavailable", "File storage is unreachable right now; try again shortly.", {
+      cause: lastError,
+      retryable: true,
+    });
   }
 
   async function fail(operation: string, response: Response): Promise<never> {
     const text = await response.text().catch(() => "");
     const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "";
     if (response.status >= 500) {
-      throw new AppError("unavailable", "File storage is unreachable right now; try again shortly.", { retryable: true, cause: new Error(`S3 ${operation}: HTTP ${response.status} ${code}`) });
+      throw new AppError("unavailable", "File storage is unreachable right now; try again shortly.", {
+        retryable: true,
+        cause: new Error(`S3 ${operation}: HTTP ${response.status} ${code}`),
+      });
     }
     // 4xx other than 404 is a configuration problem (wrong key, bucket, clock): not the user's fault.
     throw new Error(`S3 ${operation} failed: HTTP ${response.status} ${code}`.trim());
@@ -127,13 +133,27 @@ export function createS3Storage(config: S3Config): S3Storage {
 /** Creates the bucket if it does not exist (used by the scale harness and first-run setup). */
 export async function ensureS3Bucket(config: S3Config): Promise<void> {
   const url = `${config.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(config.bucket)}`;
-  const credentials: SigV4Credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, region: config.region, service: "s3" };
+  const credentials: SigV4Credentials = {
+    accessKeyId: config.accessKeyId,
+    secretAccessKey: config.secretAccessKey,
+    region: config.region,
+    service: "s3",
+  };
   const head = signRequest({ method: "HEAD", url, credentials });
   delete head.host;
-  const exists = await fetch(url, { method: "HEAD", headers: head, signal: AbortSignal.timeout(config.timeoutMs ?? 15_000) });
+  const exists = await fetch(url, {
+    method: "HEAD",
+    headers: head,
+    signal: AbortSignal.timeout(config.timeoutMs ?? 15_000),
+  });
   if (exists.ok) return;
   const put = signRequest({ method: "PUT", url, credentials });
   delete put.host;
-  const created = await fetch(url, { method: "PUT", headers: put, signal: AbortSignal.timeout(config.timeoutMs ?? 15_000) });
-  if (!created.ok && created.status !== 409) throw new Error(`S3 CreateBucket failed: HTTP ${created.status} ${await created.text()}`);
+  const created = await fetch(url, {
+    method: "PUT",
+    headers: put,
+    signal: AbortSignal.timeout(config.timeoutMs ?? 15_000),
+  });
+  if (!created.ok && created.status !== 409)
+    throw new Error(`S3 CreateBucket failed: HTTP ${created.status} ${await created.text()}`);
 }

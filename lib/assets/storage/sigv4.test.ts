@@ -54,34 +54,79 @@ describe("SigV4 signer (golden values from AWS)", () => {
       expiresSeconds: 86400,
       now: new Date("2013-05-24T00:00:00Z"),
     });
-    expect(new URL(url).searchParams.get("X-Amz-Signature")).toBe("aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+    expect(new URL(url).searchParams.get("X-Amz-Signature")).toBe(
+      "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404",
+    );
     expect(url).toContain(`X-Amz-Credential=${AWS_DOCS_KEY_ID}%2F20130524%2Fus-east-1%2Fs3%2Faws4_request`);
   });
 });
 
 describe("SigV4 verification (as the test S3 server does it)", () => {
-  const credentials = { accessKeyId: "test-key", secretAccessKey: "test-secret-0123456789", region: "eu-west-1", service: "s3" };
+  const credentials = {
+    accessKeyId: "test-key",
+    secretAccessKey: "test-secret-0123456789",
+    region: "eu-west-1",
+    service: "s3",
+  };
   const lookupSecret = (id: string) => (id === credentials.accessKeyId ? credentials.secretAccessKey : undefined);
   const now = new Date("2026-01-02T03:04:05Z");
 
   it("accepts a header-signed request and refuses it with a tampered path, a wrong secret or a stale date", () => {
     const url = new URL("http://127.0.0.1:9000/bucket/upload/ab/ast_x%20y.jpg");
-    const headers = signRequest({ method: "PUT", url, payloadHash: "UNSIGNED-PAYLOAD", credentials, now, headers: { "content-type": "image/jpeg" } });
-    expect(verifyRequest({ method: "PUT", url, headers, lookupSecret, region: "eu-west-1", now })).toEqual({ ok: true, accessKeyId: "test-key" });
+    const headers = signRequest({
+      method: "PUT",
+      url,
+      payloadHash: "UNSIGNED-PAYLOAD",
+      credentials,
+      now,
+      headers: { "content-type": "image/jpeg" },
+    });
+    expect(verifyRequest({ method: "PUT", url, headers, lookupSecret, region: "eu-west-1", now })).toEqual({
+      ok: true,
+      accessKeyId: "test-key",
+    });
     const tampered = new URL("http://127.0.0.1:9000/bucket/upload/ab/other.jpg");
-    expect(verifyRequest({ method: "PUT", url: tampered, headers, lookupSecret, region: "eu-west-1", now }).ok).toBe(false);
+    expect(verifyRequest({ method: "PUT", url: tampered, headers, lookupSecret, region: "eu-west-1", now }).ok).toBe(
+      false,
+    );
     expect(verifyRequest({ method: "GET", url, headers, lookupSecret, region: "eu-west-1", now }).ok).toBe(false);
-    const wrong = signRequest({ method: "PUT", url, payloadHash: "UNSIGNED-PAYLOAD", credentials: { ...credentials, secretAccessKey: "nope" }, now });
-    expect(verifyRequest({ method: "PUT", url, headers: wrong, lookupSecret, region: "eu-west-1", now })).toMatchObject({ ok: false, reason: "signature does not match" });
+    const wrong = signRequest({
+      method: "PUT",
+      url,
+      payloadHash: "UNSIGNED-PAYLOAD",
+      credentials: { ...credentials, secretAccessKey: "nope" },
+      now,
+    });
+    expect(verifyRequest({ method: "PUT", url, headers: wrong, lookupSecret, region: "eu-west-1", now })).toMatchObject(
+      { ok: false, reason: "signature does not match" },
+    );
     const later = new Date(now.getTime() + 20 * 60_000);
-    expect(verifyRequest({ method: "PUT", url, headers, lookupSecret, region: "eu-west-1", now: later })).toMatchObject({ ok: false });
+    expect(verifyRequest({ method: "PUT", url, headers, lookupSecret, region: "eu-west-1", now: later })).toMatchObject(
+      { ok: false },
+    );
   });
 
   it("accepts a presigned URL until it expires, and not for another key", () => {
-    const signed = presignUrl({ url: "http://127.0.0.1:9000/bucket/result/cd/ast_1.png", credentials, expiresSeconds: 60, now });
-    const verify = (raw: string, at: Date) => verifyRequest({ method: "GET", url: new URL(raw), headers: { host: "127.0.0.1:9000" }, lookupSecret, region: "eu-west-1", now: at });
+    const signed = presignUrl({
+      url: "http://127.0.0.1:9000/bucket/result/cd/ast_1.png",
+      credentials,
+      expiresSeconds: 60,
+      now,
+    });
+    const verify = (raw: string, at: Date) =>
+      verifyRequest({
+        method: "GET",
+        url: new URL(raw),
+        headers: { host: "127.0.0.1:9000" },
+        lookupSecret,
+        region: "eu-west-1",
+        now: at,
+      });
     expect(verify(signed, new Date(now.getTime() + 59_000)).ok).toBe(true);
-    expect(verify(signed, new Date(now.getTime() + 61_000))).toMatchObject({ ok: false, reason: "presigned URL expired" });
+    expect(verify(signed, new Date(now.getTime() + 61_000))).toMatchObject({
+      ok: false,
+      reason: "presigned URL expired",
+    });
     expect(verify(signed.replace("ast_1.png", "ast_2.png"), now).ok).toBe(false);
   });
 });

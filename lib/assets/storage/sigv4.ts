@@ -39,7 +39,10 @@ export function uriEncode(value: string, { keepSlash = false } = {}): string {
 
 /** `20150830T123600Z` */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** The canonical URI: the (already percent-encoded) path decoded, then each segment encoded once. */
@@ -136,7 +139,14 @@ export function signRequest(params: {
   if (params.contentSha256Header ?? true) headers["x-amz-content-sha256"] = payloadHash;
   const signedHeaders = Object.keys(headers)
     .map((name) => name.toLowerCase())
-    .filter((name) => name === "host" || name.startsWith("x-amz-") || name === "content-type" || name === "content-md5" || name === "range");
+    .filter(
+      (name) =>
+        name === "host" ||
+        name.startsWith("x-amz-") ||
+        name === "content-type" ||
+        name === "content-md5" ||
+        name === "range",
+    );
   const canonicalRequest = buildCanonicalRequest({ method: params.method, url, headers, signedHeaders, payloadHash });
   const scope = scopeOf(params.credentials, day);
   const signature = createHmac("sha256", signingKey(params.credentials, day))
@@ -212,7 +222,8 @@ export function verifyRequest(params: {
 
   const auth = header("authorization");
   if (auth) {
-    const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    const match =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
     if (!match) return { ok: false, reason: "malformed Authorization header" };
     [, accessKeyId, scope, , signature] = match as unknown as [string, string, string, string, string];
     signedHeaders = match[3]!.split(";");
@@ -220,7 +231,8 @@ export function verifyRequest(params: {
     payloadHash = header("x-amz-content-sha256") ?? "";
     if (!payloadHash) return { ok: false, reason: "missing x-amz-content-sha256" };
     const skew = Math.abs(now.getTime() - parseAmzDate(timestamp));
-    if (!Number.isFinite(skew) || skew > (params.maxSkewSeconds ?? 900) * 1000) return { ok: false, reason: "request time too skewed" };
+    if (!Number.isFinite(skew) || skew > (params.maxSkewSeconds ?? 900) * 1000)
+      return { ok: false, reason: "request time too skewed" };
   } else if (query.get("X-Amz-Algorithm") === ALGORITHM) {
     const credential = query.get("X-Amz-Credential") ?? "";
     const slash = credential.indexOf("/");
@@ -242,18 +254,31 @@ export function verifyRequest(params: {
   const secret = params.lookupSecret(accessKeyId);
   if (!secret) return { ok: false, reason: "unknown access key" };
   const [day, region, scopeService, terminator] = scope.split("/");
-  if (day !== timestamp.slice(0, 8) || region !== params.region || scopeService !== service || terminator !== "aws4_request") {
+  if (
+    day !== timestamp.slice(0, 8) ||
+    region !== params.region ||
+    scopeService !== service ||
+    terminator !== "aws4_request"
+  ) {
     return { ok: false, reason: "credential scope mismatch" };
   }
   if (!signedHeaders.includes("host")) return { ok: false, reason: "host is not signed" };
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) headers[name] = header(name) ?? "";
-  const canonicalRequest = buildCanonicalRequest({ method: params.method, url: params.url, headers, signedHeaders, payloadHash, omitQuery });
+  const canonicalRequest = buildCanonicalRequest({
+    method: params.method,
+    url: params.url,
+    headers,
+    signedHeaders,
+    payloadHash,
+    omitQuery,
+  });
   const expected = createHmac("sha256", signingKey({ secretAccessKey: secret, region, service }, day))
     .update(stringToSign({ timestamp, scope, canonicalRequest }))
     .digest();
   const given = Buffer.from(signature, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "signature does not match" };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: "signature does not match" };
   return { ok: true, accessKeyId };
 }
 

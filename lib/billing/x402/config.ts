@@ -16,9 +16,7 @@ export type X402Config = {
   maxTimeoutSeconds: number;
   minValiditySeconds: number;
   settleMarginSeconds: number;
-  settlement:
-    | { kind: "facilitator"; url: string }
-    | { kind: "rpc"; rpcUrl: string; privateKey: `0x${string}` };
+  settlement: { kind: "facilitator"; url: string } | { kind: "rpc"; rpcUrl: string; privateKey: `0x${string}` };
 };
 
 export function isX402Enabled(): boolean {
@@ -33,16 +31,21 @@ export function getX402Config(): X402Config {
   const network = env.X402_NETWORK ?? "";
   const match = /^eip155:(\d+)$/.exec(network);
   if (!match) problems.push(`X402_NETWORK must be a CAIP-2 EVM network such as eip155:8453 (got "${network}")`);
-  if (!env.X402_PAY_TO || !isAddress(env.X402_PAY_TO, { strict: false })) problems.push("X402_PAY_TO must be an EVM address");
-  if (!env.X402_ASSET || !isAddress(env.X402_ASSET, { strict: false })) problems.push("X402_ASSET must be the token contract address");
+  if (!env.X402_PAY_TO || !isAddress(env.X402_PAY_TO, { strict: false }))
+    problems.push("X402_PAY_TO must be an EVM address");
+  if (!env.X402_ASSET || !isAddress(env.X402_ASSET, { strict: false }))
+    problems.push("X402_ASSET must be the token contract address");
   let settlement: X402Config["settlement"] | undefined;
   if (env.X402_FACILITATOR_URL) {
     settlement = { kind: "facilitator", url: env.X402_FACILITATOR_URL };
   } else if (env.X402_RPC_URL && env.X402_SELLER_PRIVATE_KEY) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(env.X402_SELLER_PRIVATE_KEY)) problems.push("X402_SELLER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
+    if (!/^0x[0-9a-fA-F]{64}$/.test(env.X402_SELLER_PRIVATE_KEY))
+      problems.push("X402_SELLER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
     settlement = { kind: "rpc", rpcUrl: env.X402_RPC_URL, privateKey: env.X402_SELLER_PRIVATE_KEY as `0x${string}` };
   } else {
-    problems.push("set X402_FACILITATOR_URL, or X402_RPC_URL together with X402_SELLER_PRIVATE_KEY, to settle payments");
+    problems.push(
+      "set X402_FACILITATOR_URL, or X402_RPC_URL together with X402_SELLER_PRIVATE_KEY, to settle payments",
+    );
   }
   if (env.X402_MIN_VALIDITY_SECONDS + env.X402_SETTLE_MARGIN_SECONDS > env.X402_MAX_TIMEOUT_SECONDS) {
     problems.push("X402_MAX_TIMEOUT_SECONDS must exceed X402_MIN_VALIDITY_SECONDS + X402_SETTLE_MARGIN_SECONDS");

@@ -14,7 +14,28 @@ export {
   type X402Service,
 } from "./requirements";
 export { decodeX402Header, verifyX402Payment, x402ExternalRef, type VerifiedX402Payment } from "./verify";
-export { releaseX402Payment, reserveX402Payment, settleX402Payment, x402JobDeadlineMs, type X402SettleOutcome } from "./payments";
-export { createFacilitatorSettler, createRpcSettler, getX402Settler, setX402SettlerForTests, X402SettleError, type X402Settler, type X402SettleResult } from "./settler";
+export {
+  releaseX402Payment,
+  reserveX402Payment,
+  settleX402Payment,
+  x402JobDeadlineMs,
+  type X402SettleOutcome,
+} from "./payments";
+export {
+  createFacilitatorSettler,
+  createRpcSettler,
+  getX402Settler,
+  setX402SettlerForTests,
+  X402SettleError,
+  type X402Settler,
+  type X402SettleResult,
+} from "./settler";
 export { mcpPaymentResponseMeta, paymentFromMcpMeta } from "./mcp";
-export { attachX402Required, finishX402Job, hasX402Payment, verifyX402ForCall, type X402CallPayment, type X402JobFinish } from "./tool-call";
+export {
+  attachX402Required,
+  finishX402Job,
+  hasX402Payment,
+  verifyX402ForCall,
+  type X402CallPayment,
+  type X402JobFinish,
+} from "./tool-call";

@@ -24,7 +24,10 @@ const SETTLING = "settling";
  * job row (Job.paymentId points here); the ledger `authorize` entry follows once the job exists
  * (`authorizePaymentForJob` in lib/billing/payments, as for token payments).
  */
-export async function reserveX402Payment(tx: Tx, params: { verified: VerifiedX402Payment; ownerId?: string | null }): Promise<Payment> {
+export async function reserveX402Payment(
+  tx: Tx,
+  params: { verified: VerifiedX402Payment; ownerId?: string | null },
+): Promise<Payment> {
   const { verified } = params;
   const id = newId("pay");
   const { count } = await tx.payment.createMany({
@@ -47,7 +50,10 @@ export async function reserveX402Payment(tx: Tx, params: { verified: VerifiedX40
     skipDuplicates: true,
   });
   if (count !== 1) {
-    const used = await tx.payment.findUnique({ where: { externalRef: verified.externalRef }, select: { id: true, status: true } });
+    const used = await tx.payment.findUnique({
+      where: { externalRef: verified.externalRef },
+      select: { id: true, status: true },
+    });
     throw replayedError(used ?? { id: "", status: "reserved" });
   }
   return tx.payment.findUniqueOrThrow({ where: { id } });
@@ -68,37 +74,73 @@ function settleOutcomeHeader(response: SettleResponse): string {
  * When the settlement fails the payment is released (ledger `release`), the result must be
  * withheld, and `ok: false` comes back with the failed SettleResponse.
  */
-export async function settleX402Payment(params: { verified: VerifiedX402Payment; paymentId: string; jobId: string }): Promise<X402SettleOutcome> {
+export async function settleX402Payment(params: {
+  verified: VerifiedX402Payment;
+  paymentId: string;
+  jobId: string;
+}): Promise<X402SettleOutcome> {
   const { verified } = params;
   const db = await getDb();
   const failure = (error: AppError, reason: string, transaction = ""): X402SettleOutcome => {
-    const response: SettleResponse = { success: false, errorReason: reason, errorMessage: error.message, transaction, network: verified.network as SettleResponse["network"], payer: verified.payer };
+    const response: SettleResponse = {
+      success: false,
+      errorReason: reason,
+      errorMessage: error.message,
+      transaction,
+      network: verified.network as SettleResponse["network"],
+      payer: verified.payer,
+    };
     return { ok: false, error, response, header: settleOutcomeHeader(response) };
   };
   const success = (txHash: string): X402SettleOutcome => {
-    const response: SettleResponse = { success: true, transaction: txHash, network: verified.network as SettleResponse["network"], payer: verified.payer, amount: verified.value };
+    const response: SettleResponse = {
+      success: true,
+      transaction: txHash,
+      network: verified.network as SettleResponse["network"],
+      payer: verified.payer,
+      amount: verified.value,
+    };
     return { ok: true, txHash, response, header: settleOutcomeHeader(response) };
   };
 
   // Claim. `captured` without a hash = the generic job path captured before us (it should skip x402).
   const { count } = await db.payment.updateMany({
-    where: { id: params.paymentId, method: "x402", externalRef: verified.externalRef, status: { in: ["reserved", "captured"] }, txHash: null },
+    where: {
+      id: params.paymentId,
+      method: "x402",
+      externalRef: verified.externalRef,
+      status: { in: ["reserved", "captured"] },
+      txHash: null,
+    },
     data: { txHash: SETTLING },
   });
   if (count === 0) {
     const payment = await db.payment.findUnique({ where: { id: params.paymentId } });
     if (payment?.txHash && payment.txHash !== SETTLING && payment.status === "captured") return success(payment.txHash);
-    return failure(new AppError("x402_settlement_failed", `This payment cannot be settled (it is ${payment?.status ?? "unknown"}).`), "invalid_payment_state");
+    return failure(
+      new AppError("x402_settlement_failed", `This payment cannot be settled (it is ${payment?.status ?? "unknown"}).`),
+      "invalid_payment_state",
+    );
   }
 
   const secondsLeft = verified.validBefore - Math.floor(Date.now() / 1000);
   let txHash: string;
   try {
-    if (secondsLeft < 6) throw new X402SettleError("invalid_exact_evm_payload_authorization_valid_before", "The authorization expired before the edit finished.");
+    if (secondsLeft < 6)
+      throw new X402SettleError(
+        "invalid_exact_evm_payload_authorization_valid_before",
+        "The authorization expired before the edit finished.",
+      );
     txHash = (await getX402Settler(getX402Config()).settle(verified.payload, verified.requirements)).txHash;
   } catch (error) {
-    const settleError = error instanceof X402SettleError ? error : new X402SettleError("unexpected_settle_error", String(error));
-    logger.warn("x402 settlement failed", { paymentId: params.paymentId, jobId: params.jobId, reason: settleError.reason, txHash: settleError.txHash });
+    const settleError =
+      error instanceof X402SettleError ? error : new X402SettleError("unexpected_settle_error", String(error));
+    logger.warn("x402 settlement failed", {
+      paymentId: params.paymentId,
+      jobId: params.jobId,
+      reason: settleError.reason,
+      txHash: settleError.txHash,
+    });
     if (settleError.txHash) {
       // Broadcast but unconfirmed: the money may still move. Keep the hash for reconciliation;
       // the payment stays reserved (not captured, not released) until an operator looks.
@@ -106,7 +148,10 @@ export async function settleX402Payment(params: { verified: VerifiedX402Payment;
     } else {
       await db.$transaction(async (tx) => {
         const wasCaptured = await tx.ledgerEntry.findUnique({ where: { idempotencyKey: `capture:${params.jobId}` } });
-        const payment = await tx.payment.update({ where: { id: params.paymentId }, data: { txHash: null, status: wasCaptured ? "refunded" : "released", usesLeft: 0 } });
+        const payment = await tx.payment.update({
+          where: { id: params.paymentId },
+          data: { txHash: null, status: wasCaptured ? "refunded" : "released", usesLeft: 0 },
+        });
         await appendLedgerEntry(tx, {
           paymentId: payment.id,
           jobId: params.jobId,
@@ -119,16 +164,23 @@ export async function settleX402Payment(params: { verified: VerifiedX402Payment;
       });
     }
     return failure(
-      new AppError("x402_settlement_failed", `The payment could not be settled (${settleError.reason}); the result is withheld and nothing was charged.`, {
-        details: { reason: settleError.reason },
-      }),
+      new AppError(
+        "x402_settlement_failed",
+        `The payment could not be settled (${settleError.reason}); the result is withheld and nothing was charged.`,
+        {
+          details: { reason: settleError.reason },
+        },
+      ),
       settleError.reason,
       settleError.txHash ?? "",
     );
   }
 
   await db.$transaction(async (tx) => {
-    const payment = await tx.payment.update({ where: { id: params.paymentId }, data: { txHash, status: "captured", usesLeft: 0, paidAt: new Date() } });
+    const payment = await tx.payment.update({
+      where: { id: params.paymentId },
+      data: { txHash, status: "captured", usesLeft: 0, paidAt: new Date() },
+    });
     await appendLedgerEntry(tx, {
       paymentId: payment.id,
       jobId: params.jobId,
@@ -152,7 +204,10 @@ export async function settleX402Payment(params: { verified: VerifiedX402Payment;
 export async function releaseX402Payment(params: { paymentId: string; jobId: string; reason: string }): Promise<void> {
   const db = await getDb();
   await db.$transaction(async (tx) => {
-    const { count } = await tx.payment.updateMany({ where: { id: params.paymentId, method: "x402", status: "reserved", txHash: null }, data: { status: "released" } });
+    const { count } = await tx.payment.updateMany({
+      where: { id: params.paymentId, method: "x402", status: "reserved", txHash: null },
+      data: { status: "released" },
+    });
     if (count === 0) return;
     const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
     await appendLedgerEntry(tx, {

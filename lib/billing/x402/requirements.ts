@@ -21,14 +21,21 @@ export type X402Service = { id: string; name: string; description?: string; pric
  */
 export function toAtomicAmount(params: { priceMinor: number; currency: string; decimals: number }): string {
   if (params.currency.toUpperCase() !== "USD") {
-    throw new AppError("x402_not_configured", `x402 prices in a USD stablecoin; this service is priced in ${params.currency}.`);
+    throw new AppError(
+      "x402_not_configured",
+      `x402 prices in a USD stablecoin; this service is priced in ${params.currency}.`,
+    );
   }
-  if (!Number.isInteger(params.priceMinor) || params.priceMinor < 0) throw new AppError("internal_error", "A catalog price must be a whole number of cents.");
+  if (!Number.isInteger(params.priceMinor) || params.priceMinor < 0)
+    throw new AppError("internal_error", "A catalog price must be a whole number of cents.");
   return (BigInt(params.priceMinor) * 10n ** BigInt(params.decimals - 2)).toString();
 }
 
 /** The one `exact` requirement this server accepts for `service` (what a client must copy into `accepted`). */
-export function buildPaymentRequirements(service: X402Service, config: X402Config = getX402Config()): PaymentRequirements {
+export function buildPaymentRequirements(
+  service: X402Service,
+  config: X402Config = getX402Config(),
+): PaymentRequirements {
   return {
     scheme: "exact",
     network: config.network,
@@ -44,11 +51,18 @@ export function buildPaymentRequirements(service: X402Service, config: X402Confi
  * The x402 v2 PaymentRequired for one paid call: `header` goes into the `PAYMENT-REQUIRED`
  * response header (base64 JSON), `object` into the 402 JSON body (and MCP `structuredContent`).
  */
-export function buildPaymentRequired(params: { service: X402Service; resourceUrl: string; error?: string }): { header: string; object: PaymentRequired } {
+export function buildPaymentRequired(params: { service: X402Service; resourceUrl: string; error?: string }): {
+  header: string;
+  object: PaymentRequired;
+} {
   const object: PaymentRequired = {
     x402Version: 2,
     error: params.error ?? `${PAYMENT_SIGNATURE_HEADER} header is required`,
-    resource: { url: params.resourceUrl, description: params.service.description || params.service.name, mimeType: "application/json" },
+    resource: {
+      url: params.resourceUrl,
+      description: params.service.description || params.service.name,
+      mimeType: "application/json",
+    },
     accepts: [buildPaymentRequirements(params.service)],
   };
   return { header: encodePaymentRequiredHeader(object), object };

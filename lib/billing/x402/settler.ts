@@ -29,7 +29,10 @@ export class X402SettleError extends Error {
  */
 export interface X402Settler {
   readonly kind: "facilitator" | "rpc";
-  verify(payload: PaymentPayload, requirements: PaymentRequirements): Promise<{ isValid: boolean; invalidReason?: string; invalidMessage?: string }>;
+  verify(
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+  ): Promise<{ isValid: boolean; invalidReason?: string; invalidMessage?: string }>;
   /** Resolves on a confirmed transfer; rejects with X402SettleError otherwise. */
   settle(payload: PaymentPayload, requirements: PaymentRequirements): Promise<X402SettleResult>;
 }
@@ -59,10 +62,18 @@ function wrap(kind: X402Settler["kind"], facilitator: FacilitatorLike): X402Sett
         result = await facilitator.settle(payload, requirements);
       } catch (error) {
         const body = error as { errorReason?: string; transaction?: string; message?: string };
-        throw new X402SettleError(body.errorReason ?? "unexpected_settle_error", body.message ?? String(error), body.transaction || null);
+        throw new X402SettleError(
+          body.errorReason ?? "unexpected_settle_error",
+          body.message ?? String(error),
+          body.transaction || null,
+        );
       }
       if (!result.success || !result.transaction) {
-        throw new X402SettleError(result.errorReason ?? "settle_failed", result.errorMessage ?? result.errorReason ?? "The settlement failed.", result.transaction || null);
+        throw new X402SettleError(
+          result.errorReason ?? "settle_failed",
+          result.errorMessage ?? result.errorReason ?? "The settlement failed.",
+          result.transaction || null,
+        );
       }
       return { txHash: result.transaction, payer: result.payer ?? "" };
     },
@@ -78,7 +89,13 @@ export function createFacilitatorSettler(url: string): X402Settler {
  * Settlement directly against a chain: the seller's key sends `transferWithAuthorization` (and pays
  * the gas) through the reference in-process facilitator (`x402Facilitator` + `ExactEvmScheme`).
  */
-export function createRpcSettler(params: { rpcUrl: string; privateKey: `0x${string}`; network: X402Config["network"]; chainId: number; confirmationTimeoutMs?: number }): X402Settler {
+export function createRpcSettler(params: {
+  rpcUrl: string;
+  privateKey: `0x${string}`;
+  network: X402Config["network"];
+  chainId: number;
+  confirmationTimeoutMs?: number;
+}): X402Settler {
   const account = privateKeyToAccount(params.privateKey);
   const chain = defineChain({
     id: params.chainId,
@@ -113,7 +130,15 @@ export function getX402Settler(config: X402Config): X402Settler {
   const key = s.kind === "facilitator" ? `f:${s.url}` : `r:${s.rpcUrl}:${config.network}:${s.privateKey.slice(-8)}`;
   let settler = cache.get(key);
   if (!settler) {
-    settler = s.kind === "facilitator" ? createFacilitatorSettler(s.url) : createRpcSettler({ rpcUrl: s.rpcUrl, privateKey: s.privateKey, network: config.network, chainId: config.chainId });
+    settler =
+      s.kind === "facilitator"
+        ? createFacilitatorSettler(s.url)
+        : createRpcSettler({
+            rpcUrl: s.rpcUrl,
+            privateKey: s.privateKey,
+            network: config.network,
+            chainId: config.chainId,
+          });
     cache.set(key, settler);
   }
   return settler;

@@ -6,7 +6,12 @@ import { logger } from "@/lib/logger";
 import { isX402Enabled } from "./config";
 import { mcpPaymentResponseMeta } from "./mcp";
 import { releaseX402Payment, settleX402Payment, x402JobDeadlineMs } from "./payments";
-import { PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_HEADER, buildPaymentRequired, type X402Service } from "./requirements";
+import {
+  PAYMENT_REQUIRED_HEADER,
+  PAYMENT_RESPONSE_HEADER,
+  buildPaymentRequired,
+  type X402Service,
+} from "./requirements";
 import { verifyX402Payment, type VerifiedX402Payment } from "./verify";
 
 /**
@@ -23,12 +28,21 @@ export type X402CallPayment = { header?: string | null; payload?: unknown } | nu
 
 /** Whether the call carries an x402 payment this server should take (x402 enabled and something sent). */
 export function hasX402Payment(payment: X402CallPayment): payment is { header?: string | null; payload?: unknown } {
-  return Boolean(payment && (payment.header || (payment.payload !== undefined && payment.payload !== null)) && isX402Enabled());
+  return Boolean(
+    payment && (payment.header || (payment.payload !== undefined && payment.payload !== null)) && isX402Enabled(),
+  );
 }
 
 /** Verifies the call's x402 payment for `service` (AppError `x402_*` when refused). */
-export function verifyX402ForCall(params: { payment: { header?: string | null; payload?: unknown }; service: X402Service }): Promise<VerifiedX402Payment> {
-  return verifyX402Payment({ header: params.payment.header ?? null, payload: params.payment.payload ?? undefined, service: params.service });
+export function verifyX402ForCall(params: {
+  payment: { header?: string | null; payload?: unknown };
+  service: X402Service;
+}): Promise<VerifiedX402Payment> {
+  return verifyX402Payment({
+    header: params.payment.header ?? null,
+    payload: params.payment.payload ?? undefined,
+    service: params.service,
+  });
 }
 
 type OutcomeLike = { headers?: Record<string, string>; body: object };
@@ -38,14 +52,23 @@ type OutcomeLike = { headers?: Record<string, string>; body: object };
  * header and `x402Version`/`resource`/`accepts` in the body. No-op when x402 is off; a
  * misconfigured x402 is logged and left out (the token rail still works).
  */
-export function attachX402Required<T extends OutcomeLike>(outcome: T, params: { service: X402Service; resourceUrl: string; error?: string }): T {
+export function attachX402Required<T extends OutcomeLike>(
+  outcome: T,
+  params: { service: X402Service; resourceUrl: string; error?: string },
+): T {
   if (!isX402Enabled()) return outcome;
   try {
     const required = buildPaymentRequired(params);
     outcome.headers = { ...outcome.headers, [PAYMENT_REQUIRED_HEADER]: required.header };
-    Object.assign(outcome.body, { x402Version: 2, resource: required.object.resource, accepts: required.object.accepts });
+    Object.assign(outcome.body, {
+      x402Version: 2,
+      resource: required.object.resource,
+      accepts: required.object.accepts,
+    });
   } catch (error) {
-    logger.warn("x402 requirements left out of a 402", { error: error instanceof Error ? error.message : String(error) });
+    logger.warn("x402 requirements left out of a 402", {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
   return outcome;
 }
@@ -64,12 +87,20 @@ export type X402JobFinish =
  * running at the deadline → cancel the job and release (the authorisation would expire before a
  * later settlement could land, so the edit is not delivered and not charged).
  */
-export async function finishX402Job(params: { verified: VerifiedX402Payment; job: Pick<Job, "id" | "status" | "paymentId"> }): Promise<X402JobFinish> {
+export async function finishX402Job(params: {
+  verified: VerifiedX402Payment;
+  job: Pick<Job, "id" | "status" | "paymentId">;
+}): Promise<X402JobFinish> {
   const { verified, job } = params;
   if (!job.paymentId) throw new AppError("internal_error", "An x402 job has no payment.");
   if (job.status === "succeeded") {
     const settled = await settleX402Payment({ verified, paymentId: job.paymentId, jobId: job.id });
-    if (settled.ok) return { kind: "settled", headers: { [PAYMENT_RESPONSE_HEADER]: settled.header }, meta: mcpPaymentResponseMeta(settled.response) };
+    if (settled.ok)
+      return {
+        kind: "settled",
+        headers: { [PAYMENT_RESPONSE_HEADER]: settled.header },
+        meta: mcpPaymentResponseMeta(settled.response),
+      };
     return { kind: "refused", error: settled.error, headers: { [PAYMENT_RESPONSE_HEADER]: settled.header } };
   }
   if (job.status === "failed" || job.status === "canceled") {
@@ -80,9 +111,13 @@ export async function finishX402Job(params: { verified: VerifiedX402Payment; job
   await releaseX402Payment({ paymentId: job.paymentId, jobId: job.id, reason: "x402_deadline" });
   return {
     kind: "refused",
-    error: new AppError("job_timeout", "The edit did not finish while the payment authorization was still valid; it was canceled and you were not charged.", {
-      details: { jobId: job.id, validBefore: verified.validBefore },
-    }),
+    error: new AppError(
+      "job_timeout",
+      "The edit did not finish while the payment authorization was still valid; it was canceled and you were not charged.",
+      {
+        details: { jobId: job.id, validBefore: verified.validBefore },
+      },
+    ),
     headers: {},
   };
 }

@@ -9,7 +9,8 @@ import { getX402Config, type X402Config } from "./config";
 import { buildPaymentRequirements, type X402Service } from "./requirements";
 import { getX402Settler } from "./settler";
 
-const hex = (bytes?: number) => z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/);
+const hex = (bytes?: number) =>
+  z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/);
 const uintString = z.string().regex(/^\d{1,78}$/);
 const address = z.string().refine((value) => isAddress(value, { strict: false }), "not an address");
 
@@ -112,37 +113,59 @@ export async function verifyX402Payment(params: {
   if (raw === undefined || raw === null) throw new AppError("x402_malformed", "No x402 payment was given.");
   const parsed = payloadSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError("x402_malformed", "The x402 payment is not an x402 v2 `exact` EVM payload with an EIP-3009 authorization.", {
-      details: parsed.error.issues.slice(0, 5).map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-    });
+    throw new AppError(
+      "x402_malformed",
+      "The x402 payment is not an x402 v2 `exact` EVM payload with an EIP-3009 authorization.",
+      {
+        details: parsed.error.issues
+          .slice(0, 5)
+          .map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+      },
+    );
   }
   const payment = parsed.data;
   const auth = payment.payload.authorization;
   const requirements = buildPaymentRequirements(params.service, config);
 
   if (payment.accepted.network !== config.network) {
-    throw new AppError("x402_wrong_network", `This server takes payments on ${config.network}, not ${payment.accepted.network}.`, {
-      details: { expected: config.network, got: payment.accepted.network },
-    });
+    throw new AppError(
+      "x402_wrong_network",
+      `This server takes payments on ${config.network}, not ${payment.accepted.network}.`,
+      {
+        details: { expected: config.network, got: payment.accepted.network },
+      },
+    );
   }
   if (!sameAddress(payment.accepted.asset, config.asset)) {
-    throw new AppError("x402_wrong_asset", `This server takes the asset ${config.asset}, not ${payment.accepted.asset}.`, {
-      details: { expected: config.asset, got: payment.accepted.asset },
-    });
+    throw new AppError(
+      "x402_wrong_asset",
+      `This server takes the asset ${config.asset}, not ${payment.accepted.asset}.`,
+      {
+        details: { expected: config.asset, got: payment.accepted.asset },
+      },
+    );
   }
   if (!sameAddress(auth.to, config.payTo) || !sameAddress(payment.accepted.payTo, config.payTo)) {
-    throw new AppError("x402_wrong_recipient", `The authorization must pay ${config.payTo}.`, { details: { expected: config.payTo, got: auth.to } });
+    throw new AppError("x402_wrong_recipient", `The authorization must pay ${config.payTo}.`, {
+      details: { expected: config.payTo, got: auth.to },
+    });
   }
   if (auth.value !== requirements.amount || payment.accepted.amount !== requirements.amount) {
-    throw new AppError("x402_amount_mismatch", `${params.service.name} costs exactly ${requirements.amount} atomic units of the asset.`, {
-      details: { expected: requirements.amount, got: auth.value },
-    });
+    throw new AppError(
+      "x402_amount_mismatch",
+      `${params.service.name} costs exactly ${requirements.amount} atomic units of the asset.`,
+      {
+        details: { expected: requirements.amount, got: auth.value },
+      },
+    );
   }
   const nowSeconds = Math.floor((params.now ?? new Date()).getTime() / 1000);
   const validAfter = Number(auth.validAfter);
   const validBefore = Number(auth.validBefore);
   if (validAfter > nowSeconds) {
-    throw new AppError("x402_expired", "The authorization is not valid yet (validAfter is in the future).", { details: { validAfter, now: nowSeconds } });
+    throw new AppError("x402_expired", "The authorization is not valid yet (validAfter is in the future).", {
+      details: { validAfter, now: nowSeconds },
+    });
   }
   if (validBefore < nowSeconds + config.minValiditySeconds) {
     throw new AppError(
@@ -156,7 +179,12 @@ export async function verifyX402Payment(params: {
   try {
     signatureOk = await verifyTypedData({
       address: getAddress(auth.from),
-      domain: { name: config.assetName, version: config.assetVersion, chainId: config.chainId, verifyingContract: config.asset },
+      domain: {
+        name: config.assetName,
+        version: config.assetVersion,
+        chainId: config.chainId,
+        verifyingContract: config.asset,
+      },
       types: TRANSFER_WITH_AUTHORIZATION_TYPES,
       primaryType: "TransferWithAuthorization",
       message: {
@@ -173,7 +201,10 @@ export async function verifyX402Payment(params: {
     signatureOk = false;
   }
   if (!signatureOk) {
-    throw new AppError("x402_invalid_signature", "The signature does not match the authorization (only EOA signatures are accepted).");
+    throw new AppError(
+      "x402_invalid_signature",
+      "The signature does not match the authorization (only EOA signatures are accepted).",
+    );
   }
 
   const verified: VerifiedX402Payment = {
@@ -193,7 +224,10 @@ export async function verifyX402Payment(params: {
 
   // A cheap early answer for replays; the unique externalRef in reserveX402Payment decides races.
   const db = await getDb();
-  const used = await db.payment.findUnique({ where: { externalRef: verified.externalRef }, select: { id: true, status: true } });
+  const used = await db.payment.findUnique({
+    where: { externalRef: verified.externalRef },
+    select: { id: true, status: true },
+  });
   if (used) throw replayedError(used);
 
   if (params.onChain !== false) {
@@ -201,16 +235,24 @@ export async function verifyX402Payment(params: {
     if (!check.isValid) {
       const reason = check.invalidReason ?? "rejected";
       if (reason === "insufficient_funds") {
-        throw new AppError("x402_insufficient_funds", "The payer's balance does not cover this payment.", { details: { reason } });
+        throw new AppError("x402_insufficient_funds", "The payer's balance does not cover this payment.", {
+          details: { reason },
+        });
       }
-      throw new AppError("x402_rejected", `The payment was refused on chain: ${check.invalidMessage ?? reason}.`, { details: { reason } });
+      throw new AppError("x402_rejected", `The payment was refused on chain: ${check.invalidMessage ?? reason}.`, {
+        details: { reason },
+      });
     }
   }
   return verified;
 }
 
 export function replayedError(used: { id: string; status: string }): AppError {
-  return new AppError("x402_replayed", "This payment authorization has already been used for a call; sign a new one (fresh nonce).", {
-    details: { paymentId: used.id, status: used.status },
-  });
+  return new AppError(
+    "x402_replayed",
+    "This payment authorization has already been used for a call; sign a new one (fresh nonce).",
+    {
+      details: { paymentId: used.id, status: used.status },
+    },
+  );
 }

@@ -22,7 +22,12 @@ export const SUBJECT_PHOTOS: Photo[] = [
   { name: "chelsea", pkg: "python3-skimage", file: `${SK}/chelsea.png`, licence: "CC0" },
   { name: "motorcycle", pkg: "python3-skimage", file: `${SK}/motorcycle_left.png`, licence: "Middlebury" },
   { name: "plant", pkg: "opencv-doc", file: `${CV}/alphamat/input_images/plant.jpg`, licence: "OpenCV" },
-  { name: "fig-bowl", pkg: "lomiri-wallpapers-16.04", file: `${LOMIRI}/Picture_0B_by_freespace.jpg`, licence: "CC-BY-4.0" },
+  {
+    name: "fig-bowl",
+    pkg: "lomiri-wallpapers-16.04",
+    file: `${LOMIRI}/Picture_0B_by_freespace.jpg`,
+    licence: "CC-BY-4.0",
+  },
 ];
 
 export const SKY_PHOTOS: Photo[] = [
@@ -32,11 +37,36 @@ export const SKY_PHOTOS: Photo[] = [
   { name: "building", pkg: "opencv-doc", file: `${CV}/data/building.jpg`, licence: "OpenCV sample" },
   { name: "storm", pkg: "mate-backgrounds", file: `${MATE}/Storm.jpg`, licence: "GPL-2+" },
   { name: "dune", pkg: "mate-backgrounds", file: `${MATE}/Dune.jpg`, licence: "GPL-2+" },
-  { name: "picos", pkg: "lomiri-wallpapers-16.04", file: `${LOMIRI}/picosdeeuropa_by_Aitzol_Berasategi.jpg`, licence: "CC-BY-4.0" },
-  { name: "aitzgorri", pkg: "lomiri-wallpapers-16.04", file: `${LOMIRI}/aitzgorri_by_Aitzol_Berasategi.jpg`, licence: "CC-BY-4.0" },
-  { name: "sunset", pkg: "lomiri-wallpapers-16.04", file: `${LOMIRI}/sunset_by_Aitzol_Berasategi.jpg`, licence: "CC-BY-4.0" },
-  { name: "bridge", pkg: "lomiri-wallpapers-16.04", file: `${LOMIRI}/Bridge_by_Sander_Klootwijk.jpg`, licence: "CC-BY-SA-4.0" },
-  { name: "dragonfly", pkg: "lomiri-wallpapers-16.04", file: `${LOMIRI}/Dragonfly_by_Bolly.jpg`, licence: "CC-BY-SA-4.0" },
+  {
+    name: "picos",
+    pkg: "lomiri-wallpapers-16.04",
+    file: `${LOMIRI}/picosdeeuropa_by_Aitzol_Berasategi.jpg`,
+    licence: "CC-BY-4.0",
+  },
+  {
+    name: "aitzgorri",
+    pkg: "lomiri-wallpapers-16.04",
+    file: `${LOMIRI}/aitzgorri_by_Aitzol_Berasategi.jpg`,
+    licence: "CC-BY-4.0",
+  },
+  {
+    name: "sunset",
+    pkg: "lomiri-wallpapers-16.04",
+    file: `${LOMIRI}/sunset_by_Aitzol_Berasategi.jpg`,
+    licence: "CC-BY-4.0",
+  },
+  {
+    name: "bridge",
+    pkg: "lomiri-wallpapers-16.04",
+    file: `${LOMIRI}/Bridge_by_Sander_Klootwijk.jpg`,
+    licence: "CC-BY-SA-4.0",
+  },
+  {
+    name: "dragonfly",
+    pkg: "lomiri-wallpapers-16.04",
+    file: `${LOMIRI}/Dragonfly_by_Bolly.jpg`,
+    licence: "CC-BY-SA-4.0",
+  },
   { name: "coffee", pkg: "python3-skimage", file: `${SK}/coffee.png`, licence: "CC0" },
 ];
 

@@ -6,7 +6,11 @@ import { warmEngine } from "../warmup";
 import { type EngineOp, type EngineTasks, type SerializedError, rehydrateRequest } from "./tasks";
 
 /** Runs one task in the current thread (the worker, or the caller when the pool runs inline). */
-export async function handleTask<K extends EngineOp>(op: K, req: EngineTasks[K]["req"], onProgress?: (f: number) => void): Promise<EngineTasks[K]["res"]> {
+export async function handleTask<K extends EngineOp>(
+  op: K,
+  req: EngineTasks[K]["req"],
+  onProgress?: (f: number) => void,
+): Promise<EngineTasks[K]["res"]> {
   rehydrateRequest(op, req);
   const hooks = { onProgress };
   switch (op) {
@@ -37,7 +41,13 @@ export async function handleTask<K extends EngineOp>(op: K, req: EngineTasks[K][
 
 export function serializeError(error: unknown): SerializedError {
   if (isAppError(error)) {
-    return { name: error.name, message: error.message, code: error.code, details: error.details, retryable: error.retryable };
+    return {
+      name: error.name,
+      message: error.message,
+      code: error.code,
+      details: error.details,
+      retryable: error.retryable,
+    };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { name: e.name, message: e.message, stack: e.stack };

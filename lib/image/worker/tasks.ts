@@ -21,7 +21,14 @@ export type EngineTasks = {
 };
 export type EngineOp = keyof EngineTasks;
 
-export type SerializedError = { name: string; message: string; code?: string; details?: unknown; retryable?: boolean; stack?: string };
+export type SerializedError = {
+  name: string;
+  message: string;
+  code?: string;
+  details?: unknown;
+  retryable?: boolean;
+  stack?: string;
+};
 
 export type ToWorker = { id: number; op: EngineOp; req: unknown };
 export type FromWorker =

@@ -1,6 +1,14 @@
 import "server-only";
 import type { AppError } from "@/lib/errors";
-import { fetchWithTimeout, parseVendorJson, providerAuthFailed, providerFailed, providerRejectedInput, providerUnavailable, recordHttp } from "../http";
+import {
+  fetchWithTimeout,
+  parseVendorJson,
+  providerAuthFailed,
+  providerFailed,
+  providerRejectedInput,
+  providerUnavailable,
+  recordHttp,
+} from "../http";
 import type { ProviderContext } from "../types";
 import { signRpcRequest } from "./sign";
 
@@ -20,23 +28,40 @@ export type AlibabaCredentials = {
 };
 
 /** Error codes of the imageseg table (notes/providers.md §1.5) by what they mean for us. */
-const AUTH_CODES = [/^AuthFailed$/, /^InvalidAccessKey/, /^SignatureDoesNotMatch$/, /^InvalidApi\.(NotPurchase|ForbiddenInvoke|OutOfService)$/, /^EntityNotExist\.Role$/, /^Forbidden/];
+const AUTH_CODES = [
+  /^AuthFailed$/,
+  /^InvalidAccessKey/,
+  /^SignatureDoesNotMatch$/,
+  /^InvalidApi\.(NotPurchase|ForbiddenInvoke|OutOfService)$/,
+  /^EntityNotExist\.Role$/,
+  /^Forbidden/,
+];
 /**
  * The URL we handed over could not be fetched. That is our PUBLIC_BASE_URL being unreachable
  * from Alibaba far more often than a bad photo, so it is a provider failure (fallback allowed),
  * not a rejection of the user's input.
  */
 const FETCH_CODES = [/^IllegalUrlParameter$/, /^InvalidImage\.Download$/, /^InvalidFile\.Download$/];
-const INPUT_CODES = [/^InvalidImage\./, /^InvalidFile\./, /^ClientError\.IllegalArgument$/, /^InvalidParameter/, /^MissingParameter/, /^InvalidImage$/];
+const INPUT_CODES = [
+  /^InvalidImage\./,
+  /^InvalidFile\./,
+  /^ClientError\.IllegalArgument$/,
+  /^InvalidParameter/,
+  /^MissingParameter/,
+  /^InvalidImage$/,
+];
 const RETRY_CODES = [/^Throttling/, /^InternalError/, /^ServiceUnavailable/, /^SignatureNonceUsed$/];
 
 export function mapAlibabaError(status: number, code: string, message: string, requestId?: string): AppError {
   const details = { httpStatus: status, vendorCode: code, requestId };
   const text = `${code}: ${message}`;
   if (AUTH_CODES.some((re) => re.test(code))) return providerAuthFailed(ALIBABA_PROVIDER_ID, text, details);
-  if (RETRY_CODES.some((re) => re.test(code)) || status === 429 || status >= 500) return providerUnavailable(ALIBABA_PROVIDER_ID, text, details);
-  if (FETCH_CODES.some((re) => re.test(code))) return providerFailed(ALIBABA_PROVIDER_ID, `${text} (is PUBLIC_BASE_URL reachable from Alibaba Cloud?)`, details);
-  if (INPUT_CODES.some((re) => re.test(code))) return providerRejectedInput(ALIBABA_PROVIDER_ID, message || code, details);
+  if (RETRY_CODES.some((re) => re.test(code)) || status === 429 || status >= 500)
+    return providerUnavailable(ALIBABA_PROVIDER_ID, text, details);
+  if (FETCH_CODES.some((re) => re.test(code)))
+    return providerFailed(ALIBABA_PROVIDER_ID, `${text} (is PUBLIC_BASE_URL reachable from Alibaba Cloud?)`, details);
+  if (INPUT_CODES.some((re) => re.test(code)))
+    return providerRejectedInput(ALIBABA_PROVIDER_ID, message || code, details);
   if (status === 401 || status === 403 || status === 404) return providerAuthFailed(ALIBABA_PROVIDER_ID, text, details);
   return providerFailed(ALIBABA_PROVIDER_ID, text, details);
 }
@@ -62,10 +87,25 @@ export async function callImageseg(params: {
   });
   let res;
   try {
-    res = await fetchWithTimeout({ provider: ALIBABA_PROVIDER_ID, url: signed.url, method: "POST", headers: signed.headers, timeoutMs: creds.httpTimeoutMs, signal: ctx.signal, maxBytes: 1024 * 1024 });
+    res = await fetchWithTimeout({
+      provider: ALIBABA_PROVIDER_ID,
+      url: signed.url,
+      method: "POST",
+      headers: signed.headers,
+      timeoutMs: creds.httpTimeoutMs,
+      signal: ctx.signal,
+      maxBytes: 1024 * 1024,
+    });
   } catch (error) {
     const err = error as AppError;
-    await recordHttp(ctx, { provider: ALIBABA_PROVIDER_ID, action, ok: false, latencyMs: 0, errorCode: err.code ?? "provider_unavailable", errorMessage: err.message });
+    await recordHttp(ctx, {
+      provider: ALIBABA_PROVIDER_ID,
+      action,
+      ok: false,
+      latencyMs: 0,
+      errorCode: err.code ?? "provider_unavailable",
+      errorMessage: err.message,
+    });
     throw error;
   }
   let body: Record<string, unknown> | null = null;
@@ -75,12 +115,24 @@ export async function callImageseg(params: {
   } catch (error) {
     parseError = error as AppError;
   }
-  const requestId = typeof body?.RequestId === "string" ? body.RequestId : (res.headers.get("x-acs-request-id") ?? undefined);
-  const ok = res.status >= 200 && res.status < 300 && !parseError && !!body && typeof body.Data === "object" && body.Data !== null;
+  const requestId =
+    typeof body?.RequestId === "string" ? body.RequestId : (res.headers.get("x-acs-request-id") ?? undefined);
+  const ok =
+    res.status >= 200 &&
+    res.status < 300 &&
+    !parseError &&
+    !!body &&
+    typeof body.Data === "object" &&
+    body.Data !== null;
   const error = ok
     ? undefined
     : (parseError ??
-      mapAlibabaError(res.status, typeof body?.Code === "string" ? body.Code : `HTTP${res.status}`, typeof body?.Message === "string" ? body.Message : `HTTP ${res.status}`, requestId));
+      mapAlibabaError(
+        res.status,
+        typeof body?.Code === "string" ? body.Code : `HTTP${res.status}`,
+        typeof body?.Message === "string" ? body.Message : `HTTP ${res.status}`,
+        requestId,
+      ));
   await recordHttp(ctx, {
     provider: ALIBABA_PROVIDER_ID,
     action,

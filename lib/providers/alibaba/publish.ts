@@ -6,7 +6,10 @@ import type { ProviderContext } from "../types";
  * short-lived URL and removes them again after the call.
  */
 export type PublishedInput = { url: string; release: () => Promise<void> };
-export type InputPublisher = (input: { bytes: Buffer; mime: string; width: number; height: number }, ctx: ProviderContext) => Promise<PublishedInput>;
+export type InputPublisher = (
+  input: { bytes: Buffer; mime: string; width: number; height: number },
+  ctx: ProviderContext,
+) => Promise<PublishedInput>;
 
 /**
  * The production publisher: stores a temporary asset and signs `/api/assets/{id}/content` under
@@ -16,7 +19,14 @@ export function createAssetPublisher(params: { publicBaseUrl: string; ttlSeconds
   return async (input) => {
     const { storeAsset, deleteAssetBytes } = await import("@/lib/assets/assets");
     const { signAssetPath } = await import("@/lib/assets/signing");
-    const asset = await storeAsset({ kind: "upload", bytes: input.bytes, mime: input.mime, width: input.width, height: input.height, fileName: "provider-input" });
+    const asset = await storeAsset({
+      kind: "upload",
+      bytes: input.bytes,
+      mime: input.mime,
+      width: input.width,
+      height: input.height,
+      fileName: "provider-input",
+    });
     const path = signAssetPath({ assetId: asset.id, ttlSeconds: params.ttlSeconds ?? 15 * 60 });
     return {
       url: new URL(path, params.publicBaseUrl).toString(),

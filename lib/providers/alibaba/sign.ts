@@ -34,7 +34,13 @@ export function signedHeaderNames(headers: Record<string, string>): string[] {
     .sort();
 }
 
-export function canonicalRequest(params: { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: string | Buffer }): {
+export function canonicalRequest(params: {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}): {
   canonical: string;
   signedHeaders: string;
 } {
@@ -43,7 +49,14 @@ export function canonicalRequest(params: { method: string; path: string; query: 
   const names = signedHeaderNames(lower);
   const canonicalHeaders = names.map((name) => `${name}:${(lower[name] ?? "").trim()}\n`).join("");
   const signedHeaders = names.join(";");
-  const canonical = [params.method.toUpperCase(), params.path, canonicalQuery(params.query), canonicalHeaders, signedHeaders, sha256Hex(params.body)].join("\n");
+  const canonical = [
+    params.method.toUpperCase(),
+    params.path,
+    canonicalQuery(params.query),
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(params.body),
+  ].join("\n");
   return { canonical, signedHeaders };
 }
 

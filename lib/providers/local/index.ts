@@ -17,7 +17,11 @@ export type LocalProviderOptions = {
 /** The embedded offline engine as an `ImageProvider` (all four services, cost 0). */
 export function createLocalProvider(opts: LocalProviderOptions = {}): ImageProvider {
   const mode = opts.mode ?? "pool";
-  async function run<K extends EngineOp>(op: K, req: EngineTasks[K]["req"], ctx: ProviderContext): Promise<ProviderResult> {
+  async function run<K extends EngineOp>(
+    op: K,
+    req: EngineTasks[K]["req"],
+    ctx: ProviderContext,
+  ): Promise<ProviderResult> {
     if (ctx.signal.aborted) throw new AppError("job_canceled", "The job was canceled.");
     const requestId = `local-${ctx.jobId ?? crypto.randomUUID()}`;
     let res: unknown;

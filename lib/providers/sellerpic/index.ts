@@ -20,7 +20,13 @@ import {
   toMaskPng,
   type CheckedProvider,
 } from "../http";
-import type { BackgroundChangeRequest, BackgroundRemovalRequest, ImageInput, ProviderContext, PromptSegmentationRequest } from "../types";
+import type {
+  BackgroundChangeRequest,
+  BackgroundRemovalRequest,
+  ImageInput,
+  ProviderContext,
+  PromptSegmentationRequest,
+} from "../types";
 
 export const SELLERPIC_PROVIDER_ID = "sellerpic";
 export const DEFAULT_SELLERPIC_BASE_URL = "https://api.sellerpic.ai/v1";
@@ -44,7 +50,14 @@ export type SellerPicOptions = {
   removalPrompt?: string;
 };
 
-type Envelope = { code?: unknown; msg?: unknown; data?: unknown; success?: unknown; traceId?: unknown; request_id?: unknown };
+type Envelope = {
+  code?: unknown;
+  msg?: unknown;
+  data?: unknown;
+  success?: unknown;
+  traceId?: unknown;
+  request_id?: unknown;
+};
 
 /**
  * SellerPic: upload, Segment-by-Prompt, Background Replacer, polling and download (§2). Ids are
@@ -58,7 +71,16 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   const taskTimeoutMs = options.taskTimeoutMs ?? 10 * 60_000;
   const creditCost = options.creditCostMinor ?? 5;
 
-  async function request(params: { action: string; method: "GET" | "POST"; path: string; query?: Record<string, string>; json?: unknown; form?: FormData; ctx: ProviderContext; costMinor?: number }): Promise<{ data: Record<string, unknown>; requestId?: string }> {
+  async function request(params: {
+    action: string;
+    method: "GET" | "POST";
+    path: string;
+    query?: Record<string, string>;
+    json?: unknown;
+    form?: FormData;
+    ctx: ProviderContext;
+    costMinor?: number;
+  }): Promise<{ data: Record<string, unknown>; requestId?: string }> {
     const url = new URL(`${baseUrl}${params.path}`);
     for (const [k, v] of Object.entries(params.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { authorization: `Bearer ${options.apiKey}`, accept: "application/json" };
@@ -76,7 +98,14 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
         maxBytes: 2 * 1024 * 1024,
       });
     } catch (error) {
-      await recordHttp(params.ctx, { provider: SELLERPIC_PROVIDER_ID, action: params.action, ok: false, latencyMs: 0, errorCode: (error as AppError).code, errorMessage: (error as Error).message });
+      await recordHttp(params.ctx, {
+        provider: SELLERPIC_PROVIDER_ID,
+        action: params.action,
+        ok: false,
+        latencyMs: 0,
+        errorCode: (error as AppError).code,
+        errorMessage: (error as Error).message,
+      });
       throw error;
     }
     let body: Envelope | null = null;
@@ -90,9 +119,20 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     const code = body?.code === undefined ? undefined : String(body.code);
     const message = str(body?.msg) ?? `HTTP ${res.status}`;
     if (!error) {
-      if (res.status < 200 || res.status >= 300) error = errorForStatus(SELLERPIC_PROVIDER_ID, res.status, message, { vendorCode: code, requestId });
-      else if (code === String(SELLERPIC_CONCURRENCY_CODE)) error = providerUnavailable(SELLERPIC_PROVIDER_ID, `concurrency limit reached (${message})`, { vendorCode: code, httpStatus: res.status, concurrency: true });
-      else if (code !== "0" || body?.success === false) error = providerFailed(SELLERPIC_PROVIDER_ID, `${message} (code ${code})`, { vendorCode: code, httpStatus: res.status, requestId });
+      if (res.status < 200 || res.status >= 300)
+        error = errorForStatus(SELLERPIC_PROVIDER_ID, res.status, message, { vendorCode: code, requestId });
+      else if (code === String(SELLERPIC_CONCURRENCY_CODE))
+        error = providerUnavailable(SELLERPIC_PROVIDER_ID, `concurrency limit reached (${message})`, {
+          vendorCode: code,
+          httpStatus: res.status,
+          concurrency: true,
+        });
+      else if (code !== "0" || body?.success === false)
+        error = providerFailed(SELLERPIC_PROVIDER_ID, `${message} (code ${code})`, {
+          vendorCode: code,
+          httpStatus: res.status,
+          requestId,
+        });
     }
     await recordHttp(params.ctx, {
       provider: SELLERPIC_PROVIDER_ID,
@@ -121,7 +161,13 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   }
 
   /** Creates a task, waiting for a free slot while the account is at its concurrency cap. */
-  async function createTask(action: string, path: string, body: unknown, ctx: ProviderContext, deadline: number): Promise<string> {
+  async function createTask(
+    action: string,
+    path: string,
+    body: unknown,
+    ctx: ProviderContext,
+    deadline: number,
+  ): Promise<string> {
     for (;;) {
       try {
         const { data } = await request({ action, method: "POST", path, json: body, ctx });
@@ -131,7 +177,8 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       } catch (error) {
         const concurrency = isAppError(error) && (error.details as { concurrency?: boolean } | undefined)?.concurrency;
         if (!concurrency) throw error;
-        if (Date.now() + concurrencyWaitMs > deadline) throw providerTimeout(SELLERPIC_PROVIDER_ID, "no free task slot before the deadline (code 30003)");
+        if (Date.now() + concurrencyWaitMs > deadline)
+          throw providerTimeout(SELLERPIC_PROVIDER_ID, "no free task slot before the deadline (code 30003)");
         await sleep(concurrencyWaitMs, ctx.signal);
       }
     }
@@ -140,16 +187,30 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   /** Polls until every result item is SUCCESS or FAILED; returns the image ids that succeeded. */
   async function waitTask(taskId: string, ctx: ProviderContext, deadline: number): Promise<string[]> {
     for (;;) {
-      if (Date.now() + pollIntervalMs > deadline) throw providerTimeout(SELLERPIC_PROVIDER_ID, `task ${taskId} still running at the deadline`, { taskId });
+      if (Date.now() + pollIntervalMs > deadline)
+        throw providerTimeout(SELLERPIC_PROVIDER_ID, `task ${taskId} still running at the deadline`, { taskId });
       await sleep(pollIntervalMs, ctx.signal);
-      const { data } = await request({ action: "task.poll", method: "GET", path: "/api/generate", query: { id: taskId }, ctx });
+      const { data } = await request({
+        action: "task.poll",
+        method: "GET",
+        path: "/api/generate",
+        query: { id: taskId },
+        ctx,
+      });
       const items = Array.isArray(data.resultList) ? (data.resultList as Record<string, unknown>[]) : [];
       const statuses = items.map((item) => String(item.status ?? ""));
       if (items.length === 0 || statuses.some((s) => s === "CREATED" || s === "RUNNING" || s === "")) continue;
-      const done = items.filter((item) => item.status === "SUCCESS").map((item) => str(item.id)).filter((id): id is string => !!id);
+      const done = items
+        .filter((item) => item.status === "SUCCESS")
+        .map((item) => str(item.id))
+        .filter((id): id is string => !!id);
       if (done.length === 0) {
         const first = items[0]!;
-        throw providerFailed(SELLERPIC_PROVIDER_ID, `task ${taskId} failed: ${str(first.errorMsg) || "no reason given"}`, { taskId, vendorCode: String(first.errorCode ?? "") });
+        throw providerFailed(
+          SELLERPIC_PROVIDER_ID,
+          `task ${taskId} failed: ${str(first.errorMsg) || "no reason given"}`,
+          { taskId, vendorCode: String(first.errorCode ?? "") },
+        );
       }
       ctx.onProgress?.(0.9);
       return done;
@@ -157,14 +218,36 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   }
 
   /** Get Download Url (§2.8) then the bytes; an expired link (403) gets one fresh URL. */
-  async function download(imageId: string, format: "png" | "jpg", ctx: ProviderContext, costMinor: number): Promise<Buffer> {
+  async function download(
+    imageId: string,
+    format: "png" | "jpg",
+    ctx: ProviderContext,
+    costMinor: number,
+  ): Promise<Buffer> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const { data, requestId } = await request({ action: "download.url", method: "GET", path: "/api/download", query: { downloadFormat: format, id: imageId, uhd: "true" }, ctx });
+      const { data, requestId } = await request({
+        action: "download.url",
+        method: "GET",
+        path: "/api/download",
+        query: { downloadFormat: format, id: imageId, uhd: "true" },
+        ctx,
+      });
       const fileUrl = str(data.fileUrl);
-      if (!fileUrl) throw providerFailed(SELLERPIC_PROVIDER_ID, `no download link for image ${imageId}: ${str(data.errorMsg) ?? "missing fileUrl"}`);
+      if (!fileUrl)
+        throw providerFailed(
+          SELLERPIC_PROVIDER_ID,
+          `no download link for image ${imageId}: ${str(data.errorMsg) ?? "missing fileUrl"}`,
+        );
       try {
-        return await downloadResult({ provider: SELLERPIC_PROVIDER_ID, url: fileUrl, ctx, timeoutMs, costMinor, requestId });
+        return await downloadResult({
+          provider: SELLERPIC_PROVIDER_ID,
+          url: fileUrl,
+          ctx,
+          timeoutMs,
+          costMinor,
+          requestId,
+        });
       } catch (error) {
         lastError = error;
         if (!(isAppError(error) && error.code === "provider_failed")) throw error;
@@ -173,7 +256,15 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     throw lastError;
   }
 
-  async function runTask(params: { action: string; path: string; body: unknown; ctx: ProviderContext; deadline: number; format: "png" | "jpg"; costMinor: number }): Promise<{ bytes: Buffer; taskId: string }> {
+  async function runTask(params: {
+    action: string;
+    path: string;
+    body: unknown;
+    ctx: ProviderContext;
+    deadline: number;
+    format: "png" | "jpg";
+    costMinor: number;
+  }): Promise<{ bytes: Buffer; taskId: string }> {
     const taskId = await createTask(params.action, params.path, params.body, params.ctx, params.deadline);
     const [first] = await waitTask(taskId, params.ctx, params.deadline);
     return { bytes: await download(first!, params.format, params.ctx, params.costMinor), taskId };
@@ -182,7 +273,15 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   async function segment(image: ImageInput, prompt: string, ctx: ProviderContext, deadline: number) {
     const prepared = await prepareForVendor(image, SELLERPIC_LIMITS);
     const imageKey = await upload(prepared, ctx);
-    const { bytes, taskId } = await runTask({ action: "promptSegmentation", path: "/api/generate/promptSegmentation", body: { imageKey, prompt }, ctx, deadline, format: "png", costMinor: 0 });
+    const { bytes, taskId } = await runTask({
+      action: "promptSegmentation",
+      path: "/api/generate/promptSegmentation",
+      body: { imageKey, prompt },
+      ctx,
+      deadline,
+      format: "png",
+      costMinor: 0,
+    });
     return { maskPng: await toMaskPng(bytes, { width: image.width, height: image.height }), taskId };
   }
 
@@ -194,7 +293,8 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       const req = request as { preview?: unknown; shadow?: boolean; canvas?: string };
       if (req.preview) return "previews are rendered locally";
       if (serviceId === "background-change" && req.shadow) return "SellerPic has no contact-shadow option";
-      if (serviceId === "background-change" && req.canvas && req.canvas !== "original") return "SellerPic keeps the photo's own size";
+      if (serviceId === "background-change" && req.canvas && req.canvas !== "original")
+        return "SellerPic keeps the photo's own size";
       return null;
     },
 
@@ -202,7 +302,14 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       const deadline = Date.now() + taskTimeoutMs;
       const { maskPng, taskId } = await segment(req.image, req.prompt, ctx, deadline);
       // Segment by Prompt costs 0 credits (§2.3).
-      return maskResult({ maskPng, width: req.image.width, height: req.image.height, requestId: taskId, costMinor: 0, meta: { provider: SELLERPIC_PROVIDER_ID, prompt: req.prompt } });
+      return maskResult({
+        maskPng,
+        width: req.image.width,
+        height: req.image.height,
+        requestId: taskId,
+        costMinor: 0,
+        meta: { provider: SELLERPIC_PROVIDER_ID, prompt: req.prompt },
+      });
     },
 
     async backgroundRemoval(req: BackgroundRemovalRequest, ctx: ProviderContext) {
@@ -211,7 +318,14 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       const deadline = Date.now() + taskTimeoutMs;
       const { maskPng, taskId } = await segment(req.image, options.removalPrompt ?? "main subject", ctx, deadline);
       const cutoutPng = await cutoutFromMask(req.image, maskPng);
-      return finishRemoval({ cutoutPng, image: req.image, output: req.output, format: req.format, requestId: taskId, costMinor: 0 });
+      return finishRemoval({
+        cutoutPng,
+        image: req.image,
+        output: req.output,
+        format: req.format,
+        requestId: taskId,
+        costMinor: 0,
+      });
     },
 
     async backgroundChange(req: BackgroundChangeRequest, ctx: ProviderContext) {
@@ -221,19 +335,39 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       const bg = req.background;
       let body: Record<string, unknown>;
       let credits = 1;
-      if (bg.kind === "color") body = { replaceType: "SOLID_COLOR_BACKGROUND", productImageKey, backgroundColor: bg.color };
+      if (bg.kind === "color")
+        body = { replaceType: "SOLID_COLOR_BACKGROUND", productImageKey, backgroundColor: bg.color };
       else if (bg.kind === "prompt") {
         // TEXT_TO_BACKGROUND renders four variants for 4 credits; we keep the first.
         body = { replaceType: "TEXT_TO_BACKGROUND", productImageKey, customBackgroundPrompt: bg.prompt };
         credits = 4;
       } else {
-        const background = bg.kind === "image" ? await prepareForVendor(bg.image, SELLERPIC_LIMITS) : { bytes: await renderLocalBackground(bg.presetId, prepared), mime: "image/jpeg" };
+        const background =
+          bg.kind === "image"
+            ? await prepareForVendor(bg.image, SELLERPIC_LIMITS)
+            : { bytes: await renderLocalBackground(bg.presetId, prepared), mime: "image/jpeg" };
         const backgroundImageKey = await upload(background, ctx);
         body = { replaceType: "CUSTOM_BACKGROUND_IMAGE", productImageKey, backgroundImageKey };
       }
       const costMinor = credits * creditCost;
-      const { bytes, taskId } = await runTask({ action: "replaceBackground", path: "/api/generate/replaceBackground", body, ctx, deadline, format: req.format === "jpeg" ? "jpg" : "png", costMinor });
-      return finishImage({ bytes, width: req.image.width, height: req.image.height, format: req.format, requestId: taskId, costMinor, meta: { provider: SELLERPIC_PROVIDER_ID, replaceType: body.replaceType, credits } });
+      const { bytes, taskId } = await runTask({
+        action: "replaceBackground",
+        path: "/api/generate/replaceBackground",
+        body,
+        ctx,
+        deadline,
+        format: req.format === "jpeg" ? "jpg" : "png",
+        costMinor,
+      });
+      return finishImage({
+        bytes,
+        width: req.image.width,
+        height: req.image.height,
+        format: req.format,
+        requestId: taskId,
+        costMinor,
+        meta: { provider: SELLERPIC_PROVIDER_ID, replaceType: body.replaceType, credits },
+      });
     },
   };
 }
@@ -242,7 +376,9 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
 async function renderLocalBackground(presetId: string, size: { width: number; height: number }): Promise<Buffer> {
   const { renderBackgroundPreset } = await import("@/lib/image/presets");
   const rgb = await renderBackgroundPreset(presetId, { width: size.width, height: size.height });
-  return sharp(Buffer.from(rgb.data), { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(Buffer.from(rgb.data), { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 function str(value: unknown): string | undefined {

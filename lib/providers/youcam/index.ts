@@ -62,21 +62,38 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
   const taskTimeoutMs = options.taskTimeoutMs ?? 5 * 60_000;
   const unitCost = options.unitCostMinor ?? 10;
 
-  async function request(params: { action: string; method: "GET" | "POST"; path: string; json?: unknown; ctx: ProviderContext }): Promise<Record<string, unknown>> {
+  async function request(params: {
+    action: string;
+    method: "GET" | "POST";
+    path: string;
+    json?: unknown;
+    ctx: ProviderContext;
+  }): Promise<Record<string, unknown>> {
     let res;
     try {
       res = await fetchWithTimeout({
         provider: YOUCAM_PROVIDER_ID,
         url: `${baseUrl}${params.path}`,
         method: params.method,
-        headers: { authorization: `Bearer ${options.apiKey}`, accept: "application/json", ...(params.json !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${options.apiKey}`,
+          accept: "application/json",
+          ...(params.json !== undefined ? { "content-type": "application/json" } : {}),
+        },
         body: params.json !== undefined ? JSON.stringify(params.json) : undefined,
         timeoutMs,
         signal: params.ctx.signal,
         maxBytes: 2 * 1024 * 1024,
       });
     } catch (error) {
-      await recordHttp(params.ctx, { provider: YOUCAM_PROVIDER_ID, action: params.action, ok: false, latencyMs: 0, errorCode: (error as AppError).code, errorMessage: (error as Error).message });
+      await recordHttp(params.ctx, {
+        provider: YOUCAM_PROVIDER_ID,
+        action: params.action,
+        ok: false,
+        latencyMs: 0,
+        errorCode: (error as AppError).code,
+        errorMessage: (error as Error).message,
+      });
       throw error;
     }
     let body: Record<string, unknown> | null = null;
@@ -90,13 +107,35 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
     const message = typeof body?.error === "string" ? body.error : `HTTP ${res.status}`;
     if (!error && (res.status < 200 || res.status >= 300)) {
       const details = { vendorCode, httpStatus: res.status };
-      if (res.status === 401 || vendorCode === "InvalidApiKey" || vendorCode === "InactiveApiKey" || vendorCode === "ExpiredApiKey") error = providerAuthFailed(YOUCAM_PROVIDER_ID, `${vendorCode ?? "401"}: ${message}`, details);
+      if (
+        res.status === 401 ||
+        vendorCode === "InvalidApiKey" ||
+        vendorCode === "InactiveApiKey" ||
+        vendorCode === "ExpiredApiKey"
+      )
+        error = providerAuthFailed(YOUCAM_PROVIDER_ID, `${vendorCode ?? "401"}: ${message}`, details);
       // Out of units is an account problem, not the photo's: fail this provider, fall back.
-      else if (vendorCode === "CreditInsufficiency") error = providerFailed(YOUCAM_PROVIDER_ID, `${vendorCode}: ${message}`, details);
-      else if (vendorCode === "InvalidTaskId") error = providerFailed(YOUCAM_PROVIDER_ID, `${vendorCode}: ${message}`, details);
-      else error = errorForStatus(YOUCAM_PROVIDER_ID, res.status, vendorCode ? `${vendorCode}: ${message}` : message, details);
+      else if (vendorCode === "CreditInsufficiency")
+        error = providerFailed(YOUCAM_PROVIDER_ID, `${vendorCode}: ${message}`, details);
+      else if (vendorCode === "InvalidTaskId")
+        error = providerFailed(YOUCAM_PROVIDER_ID, `${vendorCode}: ${message}`, details);
+      else
+        error = errorForStatus(
+          YOUCAM_PROVIDER_ID,
+          res.status,
+          vendorCode ? `${vendorCode}: ${message}` : message,
+          details,
+        );
     }
-    await recordHttp(params.ctx, { provider: YOUCAM_PROVIDER_ID, action: params.action, ok: !error, httpStatus: res.status, latencyMs: res.latencyMs, errorCode: error?.code, errorMessage: error?.message });
+    await recordHttp(params.ctx, {
+      provider: YOUCAM_PROVIDER_ID,
+      action: params.action,
+      ok: !error,
+      httpStatus: res.status,
+      latencyMs: res.latencyMs,
+      errorCode: error?.code,
+      errorMessage: error?.message,
+    });
     if (error) throw error;
     return body?.data && typeof body.data === "object" ? (body.data as Record<string, unknown>) : {};
   }
@@ -104,46 +143,127 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
   /** File API (§3.3): create → PUT the bytes to the presigned URL with exactly the headers given. */
   async function upload(image: { bytes: Buffer; mime: string }, ctx: ProviderContext): Promise<string> {
     const contentType = image.mime === "image/png" ? "image/png" : "image/jpg";
-    const data = await request({ action: "file.create", method: "POST", path: "/s2s/v2.0/file", json: { files: [{ content_type: contentType, file_name: contentType === "image/png" ? "photo.png" : "photo.jpg", file_size: image.bytes.length }] }, ctx });
-    const file = (Array.isArray(data.files) ? data.files[0] : undefined) as { file_id?: unknown; requests?: { method?: string; url?: string; headers?: Record<string, unknown> }[] } | undefined;
+    const data = await request({
+      action: "file.create",
+      method: "POST",
+      path: "/s2s/v2.0/file",
+      json: {
+        files: [
+          {
+            content_type: contentType,
+            file_name: contentType === "image/png" ? "photo.png" : "photo.jpg",
+            file_size: image.bytes.length,
+          },
+        ],
+      },
+      ctx,
+    });
+    const file = (Array.isArray(data.files) ? data.files[0] : undefined) as
+      | { file_id?: unknown; requests?: { method?: string; url?: string; headers?: Record<string, unknown> }[] }
+      | undefined;
     const put = file?.requests?.[0];
-    if (typeof file?.file_id !== "string" || !put?.url) throw providerFailed(YOUCAM_PROVIDER_ID, "file API answered without file_id or upload URL");
-    const headers = Object.fromEntries(Object.entries(put.headers ?? {}).map(([k, v]) => [k, String(v)]).filter(([k]) => String(k).toLowerCase() !== "content-length"));
+    if (typeof file?.file_id !== "string" || !put?.url)
+      throw providerFailed(YOUCAM_PROVIDER_ID, "file API answered without file_id or upload URL");
+    const headers = Object.fromEntries(
+      Object.entries(put.headers ?? {})
+        .map(([k, v]) => [k, String(v)])
+        .filter(([k]) => String(k).toLowerCase() !== "content-length"),
+    );
     let res;
     try {
-      res = await fetchWithTimeout({ provider: YOUCAM_PROVIDER_ID, url: put.url, method: put.method ?? "PUT", headers, body: new Uint8Array(image.bytes), timeoutMs, signal: ctx.signal, maxBytes: 1024 * 1024 });
+      res = await fetchWithTimeout({
+        provider: YOUCAM_PROVIDER_ID,
+        url: put.url,
+        method: put.method ?? "PUT",
+        headers,
+        body: new Uint8Array(image.bytes),
+        timeoutMs,
+        signal: ctx.signal,
+        maxBytes: 1024 * 1024,
+      });
     } catch (error) {
-      await recordHttp(ctx, { provider: YOUCAM_PROVIDER_ID, action: "file.put", ok: false, latencyMs: 0, errorCode: (error as AppError).code, errorMessage: (error as Error).message });
+      await recordHttp(ctx, {
+        provider: YOUCAM_PROVIDER_ID,
+        action: "file.put",
+        ok: false,
+        latencyMs: 0,
+        errorCode: (error as AppError).code,
+        errorMessage: (error as Error).message,
+      });
       throw error;
     }
     const ok = res.status >= 200 && res.status < 300;
-    const error = ok ? undefined : res.status === 403 ? providerFailed(YOUCAM_PROVIDER_ID, `upload URL refused the file (HTTP 403)`, { httpStatus: 403 }) : errorForStatus(YOUCAM_PROVIDER_ID, res.status, `upload failed (HTTP ${res.status})`);
-    await recordHttp(ctx, { provider: YOUCAM_PROVIDER_ID, action: "file.put", ok, httpStatus: res.status, latencyMs: res.latencyMs, errorCode: error?.code, errorMessage: error?.message });
+    const error = ok
+      ? undefined
+      : res.status === 403
+        ? providerFailed(YOUCAM_PROVIDER_ID, `upload URL refused the file (HTTP 403)`, { httpStatus: 403 })
+        : errorForStatus(YOUCAM_PROVIDER_ID, res.status, `upload failed (HTTP ${res.status})`);
+    await recordHttp(ctx, {
+      provider: YOUCAM_PROVIDER_ID,
+      action: "file.put",
+      ok,
+      httpStatus: res.status,
+      latencyMs: res.latencyMs,
+      errorCode: error?.code,
+      errorMessage: error?.message,
+    });
     if (error) throw error;
     return file.file_id;
   }
 
   /** Runs a task and polls it (woken early by a verified webhook); returns the result bytes. */
-  async function runTask(feature: string, body: Record<string, unknown>, ctx: ProviderContext, costMinor: number): Promise<{ bytes: Buffer; taskId: string }> {
+  async function runTask(
+    feature: string,
+    body: Record<string, unknown>,
+    ctx: ProviderContext,
+    costMinor: number,
+  ): Promise<{ bytes: Buffer; taskId: string }> {
     const deadline = Date.now() + taskTimeoutMs;
-    const created = await request({ action: `task.create:${feature}`, method: "POST", path: `/s2s/v2.0/task/${feature}`, json: body, ctx });
+    const created = await request({
+      action: `task.create:${feature}`,
+      method: "POST",
+      path: `/s2s/v2.0/task/${feature}`,
+      json: body,
+      ctx,
+    });
     const taskId = typeof created.task_id === "string" ? created.task_id : undefined;
     if (!taskId) throw providerFailed(YOUCAM_PROVIDER_ID, "task creation answered without task_id");
     for (;;) {
-      if (Date.now() + pollIntervalMs > deadline) throw providerTimeout(YOUCAM_PROVIDER_ID, `task ${taskId} still running at the deadline`, { taskId });
+      if (Date.now() + pollIntervalMs > deadline)
+        throw providerTimeout(YOUCAM_PROVIDER_ID, `task ${taskId} still running at the deadline`, { taskId });
       await waitForYoucamTask(taskId, pollIntervalMs, ctx.signal);
-      const data = await request({ action: `task.poll:${feature}`, method: "GET", path: `/s2s/v2.0/task/${feature}/${encodeURIComponent(taskId)}`, ctx });
+      const data = await request({
+        action: `task.poll:${feature}`,
+        method: "GET",
+        path: `/s2s/v2.0/task/${feature}/${encodeURIComponent(taskId)}`,
+        ctx,
+      });
       const status = String(data.task_status ?? "");
       if (status === "running" || status === "") continue;
       if (status === "success") {
         const url = (data.results as { url?: unknown } | undefined)?.url;
-        if (typeof url !== "string") throw providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} succeeded without results.url`, { taskId });
-        return { bytes: await downloadResult({ provider: YOUCAM_PROVIDER_ID, url, ctx, timeoutMs, costMinor, requestId: taskId }), taskId };
+        if (typeof url !== "string")
+          throw providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} succeeded without results.url`, { taskId });
+        return {
+          bytes: await downloadResult({
+            provider: YOUCAM_PROVIDER_ID,
+            url,
+            ctx,
+            timeoutMs,
+            costMinor,
+            requestId: taskId,
+          }),
+          taskId,
+        };
       }
       const code = typeof data.error === "string" ? data.error : "unknown";
       const message = typeof data.error_message === "string" && data.error_message ? data.error_message : code;
-      if (INPUT_ERRORS.has(code)) throw providerRejectedInput(YOUCAM_PROVIDER_ID, message, { vendorCode: code, taskId });
-      throw providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} ended with ${code}: ${message}`, { vendorCode: code, taskId });
+      if (INPUT_ERRORS.has(code))
+        throw providerRejectedInput(YOUCAM_PROVIDER_ID, message, { vendorCode: code, taskId });
+      throw providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} ended with ${code}: ${message}`, {
+        vendorCode: code,
+        taskId,
+      });
     }
   }
 
@@ -170,10 +290,20 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
       const fileId = await upload(prepared, ctx);
       const bg = req.background;
       const body: Record<string, unknown> =
-        bg.kind === "preset" ? { src_file_id: fileId, type: "template", template_id: bg.presetId.slice(YOUCAM_TEMPLATE_PREFIX.length) } : { src_file_id: fileId, type: "prompt", prompt: bg.kind === "prompt" ? bg.prompt : "" };
+        bg.kind === "preset"
+          ? { src_file_id: fileId, type: "template", template_id: bg.presetId.slice(YOUCAM_TEMPLATE_PREFIX.length) }
+          : { src_file_id: fileId, type: "prompt", prompt: bg.kind === "prompt" ? bg.prompt : "" };
       const costMinor = YOUCAM_UNITS.bgReplace * unitCost;
       const { bytes, taskId } = await runTask(bgPath, body, ctx, costMinor);
-      return finishImage({ bytes, width: req.image.width, height: req.image.height, format: req.format, requestId: taskId, costMinor, meta: { provider: YOUCAM_PROVIDER_ID, feature: bgPath, units: YOUCAM_UNITS.bgReplace } });
+      return finishImage({
+        bytes,
+        width: req.image.width,
+        height: req.image.height,
+        format: req.format,
+        requestId: taskId,
+        costMinor,
+        meta: { provider: YOUCAM_PROVIDER_ID, feature: bgPath, units: YOUCAM_UNITS.bgReplace },
+      });
     },
 
     async backgroundRemoval(req: BackgroundRemovalRequest, ctx: ProviderContext) {
@@ -181,7 +311,14 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
       const fileId = await upload(prepared, ctx);
       const costMinor = YOUCAM_UNITS.sod * unitCost;
       const { bytes, taskId } = await runTask("sod", { src_file_id: fileId }, ctx, costMinor);
-      return finishRemoval({ cutoutPng: bytes, image: req.image, output: req.output, format: req.format, requestId: taskId, costMinor });
+      return finishRemoval({
+        cutoutPng: bytes,
+        image: req.image,
+        output: req.output,
+        format: req.format,
+        requestId: taskId,
+        costMinor,
+      });
     },
   };
 }

@@ -15,19 +15,34 @@ export function webhookKey(secret: string): Buffer {
   return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
 }
 
-export function computeWebhookSignature(params: { secret: string; id: string; timestamp: string; body: string }): string {
-  return createHmac("sha256", webhookKey(params.secret)).update(`${params.id}.${params.timestamp}.${params.body}`).digest("base64");
+export function computeWebhookSignature(params: {
+  secret: string;
+  id: string;
+  timestamp: string;
+  body: string;
+}): string {
+  return createHmac("sha256", webhookKey(params.secret))
+    .update(`${params.id}.${params.timestamp}.${params.body}`)
+    .digest("base64");
 }
 
-export function verifyStandardWebhook(params: { secret: string; headers: Headers; rawBody: string; nowSeconds?: number; toleranceSeconds?: number }): { id: string; timestamp: number } {
+export function verifyStandardWebhook(params: {
+  secret: string;
+  headers: Headers;
+  rawBody: string;
+  nowSeconds?: number;
+  toleranceSeconds?: number;
+}): { id: string; timestamp: number } {
   const id = params.headers.get("webhook-id");
   const timestamp = params.headers.get("webhook-timestamp");
   const signatures = params.headers.get("webhook-signature");
-  if (!id || !timestamp || !signatures) throw new AppError("webhook_invalid", "Missing webhook-id, webhook-timestamp or webhook-signature.");
+  if (!id || !timestamp || !signatures)
+    throw new AppError("webhook_invalid", "Missing webhook-id, webhook-timestamp or webhook-signature.");
   if (!/^\d{1,12}$/.test(timestamp)) throw new AppError("webhook_invalid", "Bad webhook-timestamp.");
   const now = params.nowSeconds ?? Math.floor(Date.now() / 1000);
   const tolerance = params.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS;
-  if (Math.abs(now - Number(timestamp)) > tolerance) throw new AppError("webhook_invalid", "The webhook timestamp is too old or in the future.");
+  if (Math.abs(now - Number(timestamp)) > tolerance)
+    throw new AppError("webhook_invalid", "The webhook timestamp is too old or in the future.");
   const expected = Buffer.from(computeWebhookSignature({ secret: params.secret, id, timestamp, body: params.rawBody }));
   const match = signatures.split(" ").some((entry) => {
     const [version, value] = entry.split(",", 2);
@@ -81,14 +96,30 @@ export function waitForYoucamTask(taskId: string, ms: number, signal: AbortSigna
 
 // ---------------------------------------------------------------- the route's logic
 
-export type WebhookOutcome = { status: "recorded" | "duplicate"; webhookId: string; taskId?: string; taskStatus?: string };
+export type WebhookOutcome = {
+  status: "recorded" | "duplicate";
+  webhookId: string;
+  taskId?: string;
+  taskStatus?: string;
+};
 
 /**
  * Verifies a delivery, records it once (ProviderCall row keyed by webhook-id, so retries of the
  * same delivery are no-ops even when they race) and wakes the poller of that task.
  */
-export async function handleYoucamWebhook(params: { db: PrismaClient; secret: string; headers: Headers; rawBody: string; nowSeconds?: number }): Promise<WebhookOutcome> {
-  const { id } = verifyStandardWebhook({ secret: params.secret, headers: params.headers, rawBody: params.rawBody, nowSeconds: params.nowSeconds });
+export async function handleYoucamWebhook(params: {
+  db: PrismaClient;
+  secret: string;
+  headers: Headers;
+  rawBody: string;
+  nowSeconds?: number;
+}): Promise<WebhookOutcome> {
+  const { id } = verifyStandardWebhook({
+    secret: params.secret,
+    headers: params.headers,
+    rawBody: params.rawBody,
+    nowSeconds: params.nowSeconds,
+  });
   let body: { data?: { task_id?: unknown; task_status?: unknown } };
   try {
     body = JSON.parse(params.rawBody) as typeof body;

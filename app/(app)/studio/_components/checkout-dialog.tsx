@@ -20,7 +20,8 @@ type Props = {
   onStarted: (jobId: string) => void;
 };
 
-const inputClass = "block w-full rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm dark:border-slate-700 dark:bg-slate-800";
+const inputClass =
+  "block w-full rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm dark:border-slate-700 dark:bg-slate-800";
 
 /** Pay for one edit: a clearly labelled test checkout in sandbox mode, a redirect to Stripe otherwise. */
 export function CheckoutDialog({ open, onClose, service, paymentsMode, edit, outputSize, onStarted }: Props) {
@@ -36,18 +37,32 @@ export function CheckoutDialog({ open, onClose, service, paymentsMode, edit, out
     try {
       const payment = await createPayment(edit.serviceId);
       if (payment.checkoutUrl && !payment.token) {
-        savePendingEdit({ paymentId: payment.paymentId, serviceId: edit.serviceId, input: edit.input, label: edit.label, savedAt: Date.now() });
+        savePendingEdit({
+          paymentId: payment.paymentId,
+          serviceId: edit.serviceId,
+          input: edit.input,
+          label: edit.label,
+          savedAt: Date.now(),
+        });
         window.location.assign(payment.checkoutUrl);
         return;
       }
       if (!payment.token) throw new ApiError(500, "payment_incomplete", "The payment did not return a token.");
       setStage("starting");
-      const job = await createJob.mutateAsync({ serviceId: edit.serviceId, input: edit.input, paymentToken: payment.token });
+      const job = await createJob.mutateAsync({
+        serviceId: edit.serviceId,
+        input: edit.input,
+        paymentToken: payment.token,
+      });
       setStage("idle");
       onStarted(job.id);
     } catch (caught) {
       setStage("idle");
-      setError(caught instanceof ApiError ? caught.message : "The payment could not be completed. Nothing was charged; try again.");
+      setError(
+        caught instanceof ApiError
+          ? caught.message
+          : "The payment could not be completed. Nothing was charged; try again.",
+      );
     }
   };
 
@@ -89,7 +104,10 @@ export function CheckoutDialog({ open, onClose, service, paymentsMode, edit, out
     >
       <div className="space-y-4">
         {paymentsMode === "sandbox" && (
-          <p className="inline-flex items-center gap-2 rounded-full border border-amber-300 bg-amber-50 px-3 py-1 text-xs font-semibold uppercase tracking-wide text-amber-900 dark:border-amber-700 dark:bg-amber-950/60 dark:text-amber-200" data-testid="sandbox-badge">
+          <p
+            className="inline-flex items-center gap-2 rounded-full border border-amber-300 bg-amber-50 px-3 py-1 text-xs font-semibold uppercase tracking-wide text-amber-900 dark:border-amber-700 dark:bg-amber-950/60 dark:text-amber-200"
+            data-testid="sandbox-badge"
+          >
             Sandbox — no real money
           </p>
         )}
@@ -113,9 +131,14 @@ export function CheckoutDialog({ open, onClose, service, paymentsMode, edit, out
             </div>
           </fieldset>
         )}
-        <p className="text-sm text-slate-600 dark:text-slate-400">If the edit fails, the payment is released automatically — you are never charged for a failed edit.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          If the edit fails, the payment is released automatically — you are never charged for a failed edit.
+        </p>
         {error && (
-          <p role="alert" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200">
+          <p
+            role="alert"
+            className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200"
+          >
             {error}
           </p>
         )}
@@ -123,8 +146,20 @@ export function CheckoutDialog({ open, onClose, service, paymentsMode, edit, out
           <button type="button" onClick={onClose} disabled={busy} className={buttonStyles({ variant: "secondary" })}>
             Cancel
           </button>
-          <button type="button" onClick={() => void pay()} disabled={busy} className={buttonStyles()} data-testid="confirm-pay">
-            {stage === "paying" ? "Paying…" : stage === "starting" ? "Starting your edit…" : paymentsMode === "sandbox" ? `Pay ${price}` : `Continue to payment · ${price}`}
+          <button
+            type="button"
+            onClick={() => void pay()}
+            disabled={busy}
+            className={buttonStyles()}
+            data-testid="confirm-pay"
+          >
+            {stage === "paying"
+              ? "Paying…"
+              : stage === "starting"
+                ? "Starting your edit…"
+                : paymentsMode === "sandbox"
+                  ? `Pay ${price}`
+                  : `Continue to payment · ${price}`}
           </button>
         </div>
       </div>

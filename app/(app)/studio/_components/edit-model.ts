@@ -74,12 +74,23 @@ export const CANVAS_LABELS: Record<BackgroundOptions["canvas"], string> = {
 export type BuiltInput = { ok: true; input: Record<string, unknown>; label: string } | { ok: false; reason: string };
 
 /** Turns the studio's choices into the tool's input (the keys of lib/tools/schemas.ts), or says what is missing. */
-export function buildInput<S extends ServiceId>(params: { serviceId: S; imageAssetId: string; options: EditOptions[S] }): BuiltInput {
+export function buildInput<S extends ServiceId>(params: {
+  serviceId: S;
+  imageAssetId: string;
+  options: EditOptions[S];
+}): BuiltInput {
   const { imageAssetId } = params;
   switch (params.serviceId) {
     case "sky-replacement": {
       const o = params.options as SkyOptions;
-      const common = { imageAssetId, harmonize: o.harmonize, horizonShift: o.horizonShift, reflection: o.reflection, format: o.format, ...(o.hintsAssetId ? { hintsAssetId: o.hintsAssetId } : {}) };
+      const common = {
+        imageAssetId,
+        harmonize: o.harmonize,
+        horizonShift: o.horizonShift,
+        reflection: o.reflection,
+        format: o.format,
+        ...(o.hintsAssetId ? { hintsAssetId: o.hintsAssetId } : {}),
+      };
       if (o.source === "preset") {
         if (!o.presetId) return { ok: false, reason: "Choose a sky from the gallery." };
         return { ok: true, input: { ...common, skyPresetId: o.presetId }, label: o.presetName ?? o.presetId };
@@ -97,15 +108,28 @@ export function buildInput<S extends ServiceId>(params: { serviceId: S; imageAss
       const suffix = o.canvas === "original" ? "" : ` · ${CANVAS_LABELS[o.canvas]}`;
       if (o.source === "preset") {
         if (!o.presetId) return { ok: false, reason: "Choose a background from the gallery." };
-        return { ok: true, input: { ...common, backgroundPresetId: o.presetId }, label: `${o.presetName ?? o.presetId}${suffix}` };
+        return {
+          ok: true,
+          input: { ...common, backgroundPresetId: o.presetId },
+          label: `${o.presetName ?? o.presetId}${suffix}`,
+        };
       }
-      if (o.source === "color") return { ok: true, input: { ...common, backgroundColor: o.color }, label: `Colour ${o.color}${suffix}` };
+      if (o.source === "color")
+        return { ok: true, input: { ...common, backgroundColor: o.color }, label: `Colour ${o.color}${suffix}` };
       if (o.source === "upload") {
         if (!o.upload) return { ok: false, reason: "Upload a background image first." };
-        return { ok: true, input: { ...common, backgroundAssetId: o.upload.assetId }, label: `Your background${suffix}` };
+        return {
+          ok: true,
+          input: { ...common, backgroundAssetId: o.upload.assetId },
+          label: `Your background${suffix}`,
+        };
       }
       if (!o.prompt.trim()) return { ok: false, reason: "Describe the background you want." };
-      return { ok: true, input: { ...common, backgroundPrompt: o.prompt.trim() }, label: `“${o.prompt.trim()}”${suffix}` };
+      return {
+        ok: true,
+        input: { ...common, backgroundPrompt: o.prompt.trim() },
+        label: `“${o.prompt.trim()}”${suffix}`,
+      };
     }
     case "background-removal": {
       const o = params.options as RemovalOptions;

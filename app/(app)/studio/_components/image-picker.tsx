@@ -22,7 +22,8 @@ export function ImagePicker({ label, current, onUploaded }: Props) {
     if (!file) return;
     setError(null);
     if (!(file.type in ACCEPTED_IMAGE_TYPES)) return setError(`${file.name} is not a ${ACCEPTED_LABEL} image.`);
-    if (file.size > MAX_UPLOAD_BYTES) return setError(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}.`);
+    if (file.size > MAX_UPLOAD_BYTES)
+      return setError(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}.`);
     setProgress(0);
     try {
       const form = new FormData();
@@ -39,7 +40,14 @@ export function ImagePicker({ label, current, onUploaded }: Props) {
 
   return (
     <div className="space-y-2">
-      <label className={buttonStyles({ variant: "secondary", size: "sm", className: "cursor-pointer focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-brand-500" })}>
+      <label
+        className={buttonStyles({
+          variant: "secondary",
+          size: "sm",
+          className:
+            "cursor-pointer focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-brand-500",
+        })}
+      >
         {progress !== null ? `Uploading… ${Math.round(progress * 100)} %` : current ? "Choose another image" : label}
         <input
           ref={input}

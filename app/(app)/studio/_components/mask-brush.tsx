@@ -19,7 +19,13 @@ const HINTS_LONG_SIDE = 1024;
 const DISPLAY_COLOURS: Record<Mode, string> = { sky: "rgba(56,189,248,0.55)", "not-sky": "rgba(244,63,94,0.55)" };
 const HINT_COLOURS: Record<Mode, string> = { sky: "#ffffff", "not-sky": "#000000" };
 
-function drawStrokes(params: { ctx: CanvasRenderingContext2D; strokes: Stroke[]; width: number; height: number; colours: Record<Mode, string> }) {
+function drawStrokes(params: {
+  ctx: CanvasRenderingContext2D;
+  strokes: Stroke[];
+  width: number;
+  height: number;
+  colours: Record<Mode, string>;
+}) {
   const { ctx, strokes, width, height, colours } = params;
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
@@ -54,7 +60,9 @@ export function rasteriseHints(params: { strokes: Stroke[]; aspect: number }): P
   ctx.fillStyle = "rgb(128,128,128)";
   ctx.fillRect(0, 0, width, height);
   drawStrokes({ ctx, strokes: params.strokes, width, height, colours: HINT_COLOURS });
-  return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("Could not encode the marks."))), "image/png"));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("Could not encode the marks."))), "image/png"),
+  );
 }
 
 const MIN_SIZE = 0.01;
@@ -85,7 +93,13 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
     const ctx = element?.getContext("2d");
     if (!element || !ctx) return;
     ctx.clearRect(0, 0, element.width, element.height);
-    drawStrokes({ ctx, strokes: drawing.current ? [...strokes, drawing.current] : strokes, width: element.width, height: element.height, colours: DISPLAY_COLOURS });
+    drawStrokes({
+      ctx,
+      strokes: drawing.current ? [...strokes, drawing.current] : strokes,
+      width: element.width,
+      height: element.height,
+      colours: DISPLAY_COLOURS,
+    });
   }, [strokes]);
 
   useEffect(() => {
@@ -114,7 +128,10 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
 
   const point = (event: PointerEvent<HTMLCanvasElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
-    return { x: clamp((event.clientX - box.left) / box.width, 0, 1), y: clamp((event.clientY - box.top) / box.height, 0, 1) };
+    return {
+      x: clamp((event.clientX - box.left) / box.width, 0, 1),
+      y: clamp((event.clientY - box.top) / box.height, 0, 1),
+    };
   };
 
   const onPointerDown = (event: PointerEvent<HTMLCanvasElement>) => {
@@ -142,12 +159,20 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
       drawing.current = { ...next, points: [cursor] };
       setPenDown(true);
     };
-    const arrows: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    const arrows: Record<string, [number, number]> = {
+      ArrowLeft: [-1, 0],
+      ArrowRight: [1, 0],
+      ArrowUp: [0, -1],
+      ArrowDown: [0, 1],
+    };
     const direction = arrows[event.key];
     if (direction) {
       event.preventDefault();
       const step = event.shiftKey ? 0.1 : 0.02;
-      const next = { x: clamp(cursor.x + direction[0] * step, 0, 1), y: clamp(cursor.y + direction[1] * step * aspect, 0, 1) };
+      const next = {
+        x: clamp(cursor.x + direction[0] * step, 0, 1),
+        y: clamp(cursor.y + direction[1] * step * aspect, 0, 1),
+      };
       setCursor(next);
       if (drawing.current) {
         drawing.current.points.push(next);
@@ -212,7 +237,11 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
   return (
     <div className="space-y-3" data-testid="mask-brush">
       <div className="flex flex-wrap items-center gap-2">
-        <div role="radiogroup" aria-label="Brush" className="inline-flex rounded-lg border border-slate-300 p-0.5 dark:border-slate-700">
+        <div
+          role="radiogroup"
+          aria-label="Brush"
+          className="inline-flex rounded-lg border border-slate-300 p-0.5 dark:border-slate-700"
+        >
           {(["sky", "not-sky"] as const).map((value) => (
             <button
               key={value}
@@ -220,9 +249,17 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
               role="radio"
               aria-checked={mode === value}
               onClick={() => setMode(value)}
-              className={cn("flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm", mode === value ? "bg-slate-900 text-white dark:bg-white dark:text-slate-900" : "text-slate-700 dark:text-slate-300")}
+              className={cn(
+                "flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm",
+                mode === value
+                  ? "bg-slate-900 text-white dark:bg-white dark:text-slate-900"
+                  : "text-slate-700 dark:text-slate-300",
+              )}
             >
-              <span aria-hidden className={cn("h-3 w-3 rounded-full", value === "sky" ? "bg-sky-400" : "bg-rose-500")} />
+              <span
+                aria-hidden
+                className={cn("h-3 w-3 rounded-full", value === "sky" ? "bg-sky-400" : "bg-rose-500")}
+              />
               {MODE_LABELS[value]}
             </button>
           ))}
@@ -231,21 +268,53 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
           <label htmlFor={sizeId} className="ml-1 text-sm">
             Size
           </label>
-          <input id={sizeId} type="range" min={MIN_SIZE} max={MAX_SIZE} step={0.01} value={size} onChange={(event) => setSize(Number(event.target.value))} className="w-28 accent-brand-600" aria-valuetext={`${Math.round(size * 100)} % of the width`} />
+          <input
+            id={sizeId}
+            type="range"
+            min={MIN_SIZE}
+            max={MAX_SIZE}
+            step={0.01}
+            value={size}
+            onChange={(event) => setSize(Number(event.target.value))}
+            className="w-28 accent-brand-600"
+            aria-valuetext={`${Math.round(size * 100)} % of the width`}
+          />
         </div>
         <div className="flex items-center gap-1">
-          <button type="button" onClick={() => setStrokes((previous) => previous.slice(0, -1))} disabled={strokes.length === 0} className={buttonStyles({ variant: "ghost", size: "sm" })}>
+          <button
+            type="button"
+            onClick={() => setStrokes((previous) => previous.slice(0, -1))}
+            disabled={strokes.length === 0}
+            className={buttonStyles({ variant: "ghost", size: "sm" })}
+          >
             Undo
           </button>
-          <button type="button" onClick={() => setStrokes([])} disabled={strokes.length === 0} className={buttonStyles({ variant: "ghost", size: "sm" })}>
+          <button
+            type="button"
+            onClick={() => setStrokes([])}
+            disabled={strokes.length === 0}
+            className={buttonStyles({ variant: "ghost", size: "sm" })}
+          >
             Clear
           </button>
         </div>
       </div>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Paint over the sky in blue and over anything that is not sky in red. You only need a few rough strokes.</p>
-      <div className="relative mx-auto overflow-hidden rounded-xl bg-slate-100 dark:bg-slate-900" style={{ aspectRatio: `${photo.width} / ${photo.height}`, maxWidth: `calc(65vh * ${aspect})` }}>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Paint over the sky in blue and over anything that is not sky in red. You only need a few rough strokes.
+      </p>
+      <div
+        className="relative mx-auto overflow-hidden rounded-xl bg-slate-100 dark:bg-slate-900"
+        style={{ aspectRatio: `${photo.width} / ${photo.height}`, maxWidth: `calc(65vh * ${aspect})` }}
+      >
         {/* eslint-disable-next-line @next/next/no-img-element -- the user's own photo (local blob URL) */}
-        <img src={photo.src} alt="" width={photo.width} height={photo.height} className="absolute inset-0 h-full w-full select-none object-contain" draggable={false} />
+        <img
+          src={photo.src}
+          alt=""
+          width={photo.width}
+          height={photo.height}
+          className="absolute inset-0 h-full w-full select-none object-contain"
+          draggable={false}
+        />
         <canvas
           ref={canvas}
           tabIndex={0}
@@ -273,18 +342,25 @@ export function MaskBrush({ photo, busy, onApply, onCancel }: Props) {
         />
       </div>
       <p className="text-sm text-slate-700 dark:text-slate-300" data-testid="brush-status">
-        {MODE_LABELS[mode]} brush · {Math.round(size * 100)} % · {isPenDown ? "painting" : "pen up"} · {marks(strokes.length)}
+        {MODE_LABELS[mode]} brush · {Math.round(size * 100)} % · {isPenDown ? "painting" : "pen up"} ·{" "}
+        {marks(strokes.length)}
       </p>
       <p id={keysId} className="text-sm text-slate-600 dark:text-slate-400">
-        Keyboard: Tab to the photo, move the brush with the arrow keys (<kbd className={kbd}>Shift</kbd> for bigger steps), <kbd className={kbd}>Space</kbd> or{" "}
-        <kbd className={kbd}>Enter</kbd> starts and stops painting, <kbd className={kbd}>S</kbd> sky, <kbd className={kbd}>N</kbd> not sky, <kbd className={kbd}>[</kbd>{" "}
+        Keyboard: Tab to the photo, move the brush with the arrow keys (<kbd className={kbd}>Shift</kbd> for bigger
+        steps), <kbd className={kbd}>Space</kbd> or <kbd className={kbd}>Enter</kbd> starts and stops painting,{" "}
+        <kbd className={kbd}>S</kbd> sky, <kbd className={kbd}>N</kbd> not sky, <kbd className={kbd}>[</kbd>{" "}
         <kbd className={kbd}>]</kbd> size, <kbd className={kbd}>Ctrl</kbd>+<kbd className={kbd}>Z</kbd> undo.
       </p>
       <p role="status" aria-live="polite" className="sr-only">
         {announcement}
       </p>
       <div className="flex flex-wrap gap-2">
-        <button type="button" onClick={() => void apply()} disabled={strokes.length === 0 || busy} className={buttonStyles()}>
+        <button
+          type="button"
+          onClick={() => void apply()}
+          disabled={strokes.length === 0 || busy}
+          className={buttonStyles()}
+        >
           {busy ? "Applying…" : "Apply marks and preview"}
         </button>
         <button type="button" onClick={onCancel} className={buttonStyles({ variant: "secondary" })}>

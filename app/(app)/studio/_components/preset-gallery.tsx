@@ -57,16 +57,25 @@ export function PresetGallery({ kind, selectedId, onSelect, suggestion }: Props)
   const suits = new Set(suggestion?.ids ?? []);
 
   return (
-    <div className="max-h-[26rem] space-y-4 overflow-y-auto pr-1" role="radiogroup" aria-label={kind === "sky" ? "Sky presets" : "Background presets"}>
+    <div
+      className="max-h-[26rem] space-y-4 overflow-y-auto pr-1"
+      role="radiogroup"
+      aria-label={kind === "sky" ? "Sky presets" : "Background presets"}
+    >
       {suggestion && (
         <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="sky-suggestion">
           Your photo has {GROUP_LABELS[suggestion.timeOfDay]?.toLowerCase() ?? suggestion.timeOfDay} light: skies marked{" "}
-          <span className="rounded bg-emerald-100 px-1 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100">suits</span> match it.
+          <span className="rounded bg-emerald-100 px-1 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100">
+            suits
+          </span>{" "}
+          match it.
         </p>
       )}
       {[...groups.entries()].map(([group, items]) => (
         <fieldset key={group}>
-          <legend className="mb-1.5 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{GROUP_LABELS[group] ?? group}</legend>
+          <legend className="mb-1.5 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">
+            {GROUP_LABELS[group] ?? group}
+          </legend>
           <div className="grid grid-cols-3 gap-2">
             {items.map((preset) => {
               const selected = preset.id === selectedId;
@@ -75,7 +84,9 @@ export function PresetGallery({ kind, selectedId, onSelect, suggestion }: Props)
                   key={preset.id}
                   className={cn(
                     "group relative cursor-pointer overflow-hidden rounded-lg border-2 focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-brand-500",
-                    selected ? "border-brand-600" : "border-transparent hover:border-slate-300 dark:hover:border-slate-600",
+                    selected
+                      ? "border-brand-600"
+                      : "border-transparent hover:border-slate-300 dark:hover:border-slate-600",
                   )}
                 >
                   <input
@@ -96,15 +107,23 @@ export function PresetGallery({ kind, selectedId, onSelect, suggestion }: Props)
                     decoding="async"
                     className="block aspect-[8/5] w-full bg-slate-200 object-cover dark:bg-slate-800"
                   />
-                  <span className="line-clamp-2 bg-white px-1.5 py-1 text-xs leading-snug dark:bg-slate-900">{preset.name}</span>
+                  <span className="line-clamp-2 bg-white px-1.5 py-1 text-xs leading-snug dark:bg-slate-900">
+                    {preset.name}
+                  </span>
                   {suits.has(preset.id) && <span className="sr-only"> (suits your photo)</span>}
                   {suits.has(preset.id) && (
-                    <span aria-hidden className="absolute left-1 top-1 rounded bg-emerald-100 px-1 text-[0.65rem] font-medium text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100">
+                    <span
+                      aria-hidden
+                      className="absolute left-1 top-1 rounded bg-emerald-100 px-1 text-[0.65rem] font-medium text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"
+                    >
                       suits
                     </span>
                   )}
                   {selected && (
-                    <span aria-hidden className="absolute right-1 top-1 flex h-5 w-5 items-center justify-center rounded-full bg-brand-600 text-white">
+                    <span
+                      aria-hidden
+                      className="absolute right-1 top-1 flex h-5 w-5 items-center justify-center rounded-full bg-brand-600 text-white"
+                    >
                       <svg viewBox="0 0 20 20" className="h-3.5 w-3.5" fill="currentColor">
                         <path d="M7.6 13.2 4.4 10l-1.1 1.1 4.3 4.3 9-9-1.1-1.1z" />
                       </svg>

@@ -16,9 +16,17 @@ import { EditPanel } from "./edit-panel";
 import type { Photo } from "./studio";
 
 // Shown only after a preview, a payment or a click: loaded on demand, not with the page.
-const StageLoading = () => <div className="aspect-[4/3] w-full animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-900" aria-busy="true" />;
-const CompareSlider = dynamic(() => import("@/components/compare/compare-slider").then((m) => m.CompareSlider), { ssr: false, loading: StageLoading });
-const JobView = dynamic(() => import("@/components/jobs/job-view").then((m) => m.JobView), { ssr: false, loading: StageLoading });
+const StageLoading = () => (
+  <div className="aspect-[4/3] w-full animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-900" aria-busy="true" />
+);
+const CompareSlider = dynamic(() => import("@/components/compare/compare-slider").then((m) => m.CompareSlider), {
+  ssr: false,
+  loading: StageLoading,
+});
+const JobView = dynamic(() => import("@/components/jobs/job-view").then((m) => m.JobView), {
+  ssr: false,
+  loading: StageLoading,
+});
 const MaskBrush = dynamic(() => import("./mask-brush").then((m) => m.MaskBrush), { ssr: false, loading: StageLoading });
 const CheckoutDialog = dynamic(() => import("./checkout-dialog").then((m) => m.CheckoutDialog), { ssr: false });
 
@@ -83,7 +91,10 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
       setProblem(null);
       setBrushOpen(false);
       setJobId(null);
-      setOptions((current) => ({ ...current, "sky-replacement": { ...current["sky-replacement"], hintsAssetId: null } }));
+      setOptions((current) => ({
+        ...current,
+        "sky-replacement": { ...current["sky-replacement"], hintsAssetId: null },
+      }));
     },
     [onPhotoChange],
   );
@@ -103,7 +114,9 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
     const meta = looks.find((look) => look.serviceId === "sky-replacement")?.preview.meta;
     const light = meta?.photoLight as { timeOfDay?: unknown } | undefined;
     const ids = meta?.matchingSkies;
-    return typeof light?.timeOfDay === "string" && Array.isArray(ids) ? { timeOfDay: light.timeOfDay, ids: ids.filter((id): id is string => typeof id === "string") } : null;
+    return typeof light?.timeOfDay === "string" && Array.isArray(ids)
+      ? { timeOfDay: light.timeOfDay, ids: ids.filter((id): id is string => typeof id === "string") }
+      : null;
   }, [looks]);
 
   const runPreview = useCallback(
@@ -122,7 +135,11 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
             setBrushOpen(false);
           },
           onError: (error) => {
-            setProblem(error instanceof ApiError ? { code: error.code, message: error.message } : { code: "network_error", message: "The preview failed; check your connection." });
+            setProblem(
+              error instanceof ApiError
+                ? { code: error.code, message: error.message }
+                : { code: "network_error", message: "The preview failed; check your connection." },
+            );
           },
         },
       );
@@ -141,7 +158,10 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
       setTab("sky-replacement");
       runPreview(next);
     } catch (error) {
-      setProblem({ code: "upload_failed", message: error instanceof ApiError ? error.message : "Your marks could not be saved. Try again." });
+      setProblem({
+        code: "upload_failed",
+        message: error instanceof ApiError ? error.message : "Your marks could not be saved. Try again.",
+      });
     } finally {
       setHintsBusy(false);
     }
@@ -174,10 +194,23 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
   if (jobId) {
     stage = <JobView jobId={jobId} localBefore={original} onTryAnother={() => setJobId(null)} />;
   } else if (brushOpen) {
-    stage = <MaskBrush photo={original} busy={hintsBusy || isPreviewing} onApply={(blob) => void applyHints(blob)} onCancel={() => setBrushOpen(false)} />;
+    stage = (
+      <MaskBrush
+        photo={original}
+        busy={hintsBusy || isPreviewing}
+        onApply={(blob) => void applyHints(blob)}
+        onCancel={() => setBrushOpen(false)}
+      />
+    );
   } else if (selected) {
     const before = compareLook
-      ? { src: compareLook.preview.url, width: compareLook.preview.width, height: compareLook.preview.height, alt: `Preview: ${compareLook.label}`, label: compareLook.label }
+      ? {
+          src: compareLook.preview.url,
+          width: compareLook.preview.width,
+          height: compareLook.preview.height,
+          alt: `Preview: ${compareLook.label}`,
+          label: compareLook.label,
+        }
       : { ...original, alt: "Your original photo", label: "Original" };
     stage = (
       <div className="space-y-3">
@@ -190,7 +223,11 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
           </p>
           <label className="flex items-center gap-2 text-sm">
             Compare with
-            <select value={compareKey} onChange={(event) => setCompareKey(event.target.value)} className="rounded-lg border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-900">
+            <select
+              value={compareKey}
+              onChange={(event) => setCompareKey(event.target.value)}
+              className="rounded-lg border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-900"
+            >
               <option value="original">Original</option>
               {looks
                 .filter((look) => look.key !== selected.key)
@@ -205,7 +242,13 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
         <CompareSlider
           key={`${selected.key}:${compareKey}`}
           before={before}
-          after={{ src: selected.preview.url, width: selected.preview.width, height: selected.preview.height, alt: `Preview: ${selected.label}`, label: selected.label }}
+          after={{
+            src: selected.preview.url,
+            width: selected.preview.width,
+            height: selected.preview.height,
+            alt: `Preview: ${selected.label}`,
+            label: selected.label,
+          }}
           transparent={selected.serviceId === "background-removal"}
         />
       </div>
@@ -214,8 +257,16 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
     stage = (
       <figure className="overflow-hidden rounded-2xl border border-slate-200 bg-slate-100 dark:border-slate-800 dark:bg-slate-900">
         {/* eslint-disable-next-line @next/next/no-img-element -- a local blob URL of the user's own photo */}
-        <img src={photo.previewUrl} alt="Your uploaded photo" width={asset.width} height={asset.height} className="mx-auto h-auto max-h-[70vh] w-auto max-w-full object-contain" />
-        <figcaption className="border-t border-slate-200 px-4 py-3 text-sm text-slate-600 dark:border-slate-800 dark:text-slate-400">Choose a look on the right, then press “Preview free”.</figcaption>
+        <img
+          src={photo.previewUrl}
+          alt="Your uploaded photo"
+          width={asset.width}
+          height={asset.height}
+          className="mx-auto h-auto max-h-[70vh] w-auto max-w-full object-contain"
+        />
+        <figcaption className="border-t border-slate-200 px-4 py-3 text-sm text-slate-600 dark:border-slate-800 dark:text-slate-400">
+          Choose a look on the right, then press “Preview free”.
+        </figcaption>
       </figure>
     );
   }
@@ -227,7 +278,10 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
         {looks.length > 0 && !jobId && (
           <section aria-labelledby="looks-heading">
             <h2 id="looks-heading" className="mb-2 text-sm font-semibold">
-              Your looks <span className="font-normal text-slate-600 dark:text-slate-400">· click one to see it, pick another in “Compare with”</span>
+              Your looks{" "}
+              <span className="font-normal text-slate-600 dark:text-slate-400">
+                · click one to see it, pick another in “Compare with”
+              </span>
             </h2>
             <ul className="flex gap-2 overflow-x-auto pb-2" data-testid="look-strip">
               {looks.map((look) => (
@@ -236,7 +290,12 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
                     type="button"
                     onClick={() => selectLook(look)}
                     aria-pressed={look.key === selectedKey}
-                    className={cn("block w-28 overflow-hidden rounded-lg border-2 text-left", look.key === selectedKey ? "border-brand-600" : "border-transparent hover:border-slate-300 dark:hover:border-slate-600")}
+                    className={cn(
+                      "block w-28 overflow-hidden rounded-lg border-2 text-left",
+                      look.key === selectedKey
+                        ? "border-brand-600"
+                        : "border-transparent hover:border-slate-300 dark:hover:border-slate-600",
+                    )}
                   >
                     {/* eslint-disable-next-line @next/next/no-img-element -- small signed preview links */}
                     <img
@@ -245,7 +304,10 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
                       width={look.preview.width}
                       height={look.preview.height}
                       loading="lazy"
-                      className={cn("block aspect-[4/3] w-full object-cover", look.serviceId === "background-removal" ? "checkerboard" : "bg-slate-200 dark:bg-slate-800")}
+                      className={cn(
+                        "block aspect-[4/3] w-full object-cover",
+                        look.serviceId === "background-removal" ? "checkerboard" : "bg-slate-200 dark:bg-slate-800",
+                      )}
                     />
                     <span className="block truncate px-1.5 py-1 text-xs">{look.label}</span>
                   </button>
@@ -258,14 +320,34 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
 
       <aside className="space-y-4" aria-label="Edit settings">
         <div className="rounded-2xl border border-slate-200 p-4 dark:border-slate-800">
-          <EditPanel tab={tab} onTabChange={setTab} options={options} onOptionsChange={setServiceOptions} onOpenBrush={() => { setJobId(null); setBrushOpen(true); }} skySuggestion={skySuggestion} />
+          <EditPanel
+            tab={tab}
+            onTabChange={setTab}
+            options={options}
+            onOptionsChange={setServiceOptions}
+            onOpenBrush={() => {
+              setJobId(null);
+              setBrushOpen(true);
+            }}
+            skySuggestion={skySuggestion}
+          />
         </div>
 
         <div className="space-y-3 rounded-2xl border border-slate-200 p-4 dark:border-slate-800">
-          <button type="button" onClick={() => runPreview()} disabled={isPreviewing || !built.ok} className={buttonStyles({ variant: "secondary", className: "w-full" })} data-testid="preview-button">
+          <button
+            type="button"
+            onClick={() => runPreview()}
+            disabled={isPreviewing || !built.ok}
+            className={buttonStyles({ variant: "secondary", className: "w-full" })}
+            data-testid="preview-button"
+          >
             {isPreviewing ? (
               <>
-                <span aria-hidden className="h-4 w-4 animate-spin rounded-full border-2 border-current border-t-transparent" /> Rendering preview…
+                <span
+                  aria-hidden
+                  className="h-4 w-4 animate-spin rounded-full border-2 border-current border-t-transparent"
+                />{" "}
+                Rendering preview…
               </>
             ) : (
               "Preview free"
@@ -274,10 +356,18 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
           {!built.ok && <p className="text-sm text-slate-600 dark:text-slate-400">{built.reason}</p>}
           <div aria-live="polite">
             {problem && (
-              <div role="alert" className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-100" data-testid="preview-problem">
+              <div
+                role="alert"
+                className="space-y-2 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-100"
+                data-testid="preview-problem"
+              >
                 <p>{previewMessage(problem)}</p>
                 {problem.code === "no_sky_detected" && (
-                  <button type="button" onClick={() => setBrushOpen(true)} className="font-semibold underline underline-offset-2">
+                  <button
+                    type="button"
+                    onClick={() => setBrushOpen(true)}
+                    className="font-semibold underline underline-offset-2"
+                  >
                     Paint the sky
                   </button>
                 )}
@@ -293,10 +383,18 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
               {price ?? (catalog.isError ? "—" : "…")}
             </span>
           </div>
-          <button type="button" onClick={() => setCheckoutOpen(true)} disabled={!canPay} className={buttonStyles({ size: "lg", className: "w-full" })} data-testid="pay-button">
+          <button
+            type="button"
+            onClick={() => setCheckoutOpen(true)}
+            disabled={!canPay}
+            className={buttonStyles({ size: "lg", className: "w-full" })}
+            data-testid="pay-button"
+          >
             {price ? `Pay ${price} & download` : "Pay & download"}
           </button>
-          <p className="text-xs text-slate-600 dark:text-slate-400">You only pay for the result you keep. A failed edit is never charged.</p>
+          <p className="text-xs text-slate-600 dark:text-slate-400">
+            You only pay for the result you keep. A failed edit is never charged.
+          </p>
           {catalog.isError && (
             <p role="alert" className="text-sm text-red-700 dark:text-red-300">
               Prices could not be loaded; paying is unavailable right now.
@@ -307,7 +405,13 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
         <div className="space-y-3 rounded-2xl border border-slate-200 p-4 text-sm dark:border-slate-800">
           <div className="flex items-center gap-3">
             {/* eslint-disable-next-line @next/next/no-img-element -- a local blob URL of the user's own photo */}
-            <img src={photo.previewUrl} alt="" width={asset.width} height={asset.height} className="h-12 w-12 shrink-0 rounded-md object-cover" />
+            <img
+              src={photo.previewUrl}
+              alt=""
+              width={asset.width}
+              height={asset.height}
+              className="h-12 w-12 shrink-0 rounded-md object-cover"
+            />
             <div className="min-w-0">
               <p className="truncate font-medium">{asset.fileName ?? "Photo"}</p>
               <p data-testid="photo-dimensions" className="text-slate-600 dark:text-slate-400">
@@ -337,4 +441,3 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
     </div>
   );
 }
-

@@ -11,7 +11,10 @@ const preloadWorkspace = () => void import("./studio-workspace");
 function WorkspaceLoading() {
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]" aria-busy="true">
-      <p role="status" className="aspect-[4/3] rounded-2xl bg-slate-100 p-4 text-sm text-slate-600 dark:bg-slate-900 dark:text-slate-400">
+      <p
+        role="status"
+        className="aspect-[4/3] rounded-2xl bg-slate-100 p-4 text-sm text-slate-600 dark:bg-slate-900 dark:text-slate-400"
+      >
         Opening the studio…
       </p>
       <div className="h-96 animate-pulse rounded-2xl bg-slate-100 dark:bg-slate-900" />
@@ -21,7 +24,10 @@ function WorkspaceLoading() {
 
 // The workspace (tabs, presets, previews, checkout) is only needed once a photo is in: it loads
 // while the photo uploads, so the first paint carries just the dropzone.
-const StudioWorkspace = dynamic(() => import("./studio-workspace").then((m) => m.StudioWorkspace), { ssr: false, loading: WorkspaceLoading });
+const StudioWorkspace = dynamic(() => import("./studio-workspace").then((m) => m.StudioWorkspace), {
+  ssr: false,
+  loading: WorkspaceLoading,
+});
 
 export function Studio() {
   const [photo, setPhoto] = useState<Photo | null>(null);

@@ -32,8 +32,18 @@ const AUDIT_COLUMNS: Array<Column<AuditEntry>> = [
         `${entry.targetType} ${entry.targetId ?? ""}`
       ),
   },
-  { key: "before", header: "Before", className: "max-w-64 truncate font-mono text-xs", cell: (entry) => <Json value={entry.before} /> },
-  { key: "after", header: "After", className: "max-w-64 truncate font-mono text-xs", cell: (entry) => <Json value={entry.after} /> },
+  {
+    key: "before",
+    header: "Before",
+    className: "max-w-64 truncate font-mono text-xs",
+    cell: (entry) => <Json value={entry.before} />,
+  },
+  {
+    key: "after",
+    header: "After",
+    className: "max-w-64 truncate font-mono text-xs",
+    cell: (entry) => <Json value={entry.after} />,
+  },
 ];
 
 export default async function AdminAuditPage() {
@@ -42,7 +52,13 @@ export default async function AdminAuditPage() {
   return (
     <>
       <PageHeader title="Audit log" description="Every change made from the console: who, what, before and after." />
-      <DataTable label="Audit log" columns={AUDIT_COLUMNS} rows={entries} rowKey={(entry) => entry.id} empty="Nothing yet." />
+      <DataTable
+        label="Audit log"
+        columns={AUDIT_COLUMNS}
+        rows={entries}
+        rowKey={(entry) => entry.id}
+        empty="Nothing yet."
+      />
     </>
   );
 }

@@ -35,18 +35,36 @@ export default async function AdminCatalogPage() {
   const [services, audit] = await Promise.all([listCatalogForAdmin(), listAudit({ targetType: "service", limit: 20 })]);
   return (
     <>
-      <PageHeader title="Catalog" description="Prices apply to new payments at once; a disabled service refuses new edits (503 service_disabled). Every change is audited." />
+      <PageHeader
+        title="Catalog"
+        description="Prices apply to new payments at once; a disabled service refuses new edits (503 service_disabled). Every change is audited."
+      />
       <DataTable
         label="Services"
         columns={SERVICE_COLUMNS}
         rows={services}
         rowKey={(service) => `${service.id}-${service.updatedAt.getTime()}`}
         renderRow={(service) => (
-          <CatalogRow service={{ id: service.id, name: service.name, priceMinor: service.priceMinor, currency: service.currency, enabled: service.enabled, updatedAt: service.updatedAt.toISOString() }} />
+          <CatalogRow
+            service={{
+              id: service.id,
+              name: service.name,
+              priceMinor: service.priceMinor,
+              currency: service.currency,
+              enabled: service.enabled,
+              updatedAt: service.updatedAt.toISOString(),
+            }}
+          />
         )}
       />
       <h2 className="mt-8 mb-3 text-lg font-semibold">Recent changes</h2>
-      <DataTable label="Recent catalog changes" columns={CHANGE_COLUMNS} rows={audit} rowKey={(entry) => entry.id} empty="No changes yet." />
+      <DataTable
+        label="Recent catalog changes"
+        columns={CHANGE_COLUMNS}
+        rows={audit}
+        rowKey={(entry) => entry.id}
+        empty="No changes yet."
+      />
     </>
   );
 }

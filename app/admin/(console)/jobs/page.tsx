@@ -4,7 +4,14 @@ import { formatDateTime, formatDuration, formatMoney } from "@/components/admin/
 import { DataTable, type Column, type ColumnSort } from "@/components/admin/data-table";
 import { IdLink, PageHeader, Pagination, StatusBadge, inputStyles, labelStyles } from "@/components/admin/ui";
 import { buttonStyles } from "@/components/ui/button";
-import { JOB_STATUSES, listAdminJobs, listJobProviders, parseJobFilters, type AdminJobRow, type JobFilters } from "@/lib/admin/jobs";
+import {
+  JOB_STATUSES,
+  listAdminJobs,
+  listJobProviders,
+  parseJobFilters,
+  type AdminJobRow,
+  type JobFilters,
+} from "@/lib/admin/jobs";
 import { requireAdminPage } from "@/lib/admin/page-auth";
 import { SERVICES, SERVICE_IDS } from "@/lib/catalog/services";
 
@@ -15,7 +22,7 @@ function hrefWith(filters: JobFilters, patch: Partial<JobFilters>): string {
   const merged = { ...filters, ...patch };
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(merged)) {
-    if (value === undefined || value === "" ) continue;
+    if (value === undefined || value === "") continue;
     if (key === "page" && value === 1) continue;
     if (key === "pageSize" && value === 25) continue;
     if (key === "sort" && value === "time") continue;
@@ -45,13 +52,38 @@ function jobColumns(filters: JobFilters): Array<Column<AdminJobRow>> {
         </>
       ),
     },
-    { key: "service", header: "Service", cell: (row) => SERVICES[row.serviceId as keyof typeof SERVICES]?.name ?? row.serviceId },
+    {
+      key: "service",
+      header: "Service",
+      cell: (row) => SERVICES[row.serviceId as keyof typeof SERVICES]?.name ?? row.serviceId,
+    },
     { key: "status", header: "Status", cell: (row) => <StatusBadge status={row.status} /> },
     { key: "provider", header: "Provider", cell: (row) => row.provider ?? "—" },
-    { key: "queued", header: "Queued", sort: sortBy(filters, "time"), className: "tabular-nums", cell: (row) => formatDateTime(row.queuedAt) },
-    { key: "duration", header: "Duration", sort: sortBy(filters, "duration"), className: "tabular-nums", cell: (row) => formatDuration(row.durationMs) },
-    { key: "price", header: "Price", className: "tabular-nums", cell: (row) => (row.priceMinor === null ? "free" : formatMoney(row.priceMinor, row.currency ?? "USD")) },
-    { key: "payment", header: "Payment", cell: (row) => (row.paymentStatus ? <StatusBadge status={row.paymentStatus} /> : "—") },
+    {
+      key: "queued",
+      header: "Queued",
+      sort: sortBy(filters, "time"),
+      className: "tabular-nums",
+      cell: (row) => formatDateTime(row.queuedAt),
+    },
+    {
+      key: "duration",
+      header: "Duration",
+      sort: sortBy(filters, "duration"),
+      className: "tabular-nums",
+      cell: (row) => formatDuration(row.durationMs),
+    },
+    {
+      key: "price",
+      header: "Price",
+      className: "tabular-nums",
+      cell: (row) => (row.priceMinor === null ? "free" : formatMoney(row.priceMinor, row.currency ?? "USD")),
+    },
+    {
+      key: "payment",
+      header: "Payment",
+      cell: (row) => (row.paymentStatus ? <StatusBadge status={row.paymentStatus} /> : "—"),
+    },
     {
       key: "error",
       header: "Error",
@@ -61,19 +93,38 @@ function jobColumns(filters: JobFilters): Array<Column<AdminJobRow>> {
   ];
 }
 
-export default async function AdminJobsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AdminJobsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdminPage();
   const filters = parseJobFilters(await searchParams);
   const [result, providers] = await Promise.all([listAdminJobs(filters), listJobProviders()]);
   return (
     <>
-      <PageHeader title="Jobs" description="Every edit: status, provider, timing and what it cost. Filter, sort, and open one to refund or re-run it." />
-      <form method="get" action="/admin/jobs" className="mb-4 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-6 dark:border-slate-800 dark:bg-slate-900" aria-label="Filter jobs">
+      <PageHeader
+        title="Jobs"
+        description="Every edit: status, provider, timing and what it cost. Filter, sort, and open one to refund or re-run it."
+      />
+      <form
+        method="get"
+        action="/admin/jobs"
+        className="mb-4 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2 lg:grid-cols-6 dark:border-slate-800 dark:bg-slate-900"
+        aria-label="Filter jobs"
+      >
         <div className="lg:col-span-2">
           <label htmlFor="f-q" className={labelStyles}>
             Search (job, payment, batch or request id; error)
           </label>
-          <input id="f-q" name="q" type="search" defaultValue={filters.q ?? ""} className={inputStyles} placeholder="job_…" />
+          <input
+            id="f-q"
+            name="q"
+            type="search"
+            defaultValue={filters.q ?? ""}
+            className={inputStyles}
+            placeholder="job_…"
+          />
         </div>
         <div>
           <label htmlFor="f-status" className={labelStyles}>
@@ -140,8 +191,20 @@ export default async function AdminJobsPage({ searchParams }: { searchParams: Pr
         </div>
       </form>
 
-      <DataTable label="Jobs" columns={jobColumns(filters)} rows={result.rows} rowKey={(row) => row.id} empty="No jobs match these filters." bodyTestId="jobs-table-body" />
-      <Pagination page={result.page} pages={result.pages} total={result.total} hrefFor={(page) => hrefWith(filters, { page })} />
+      <DataTable
+        label="Jobs"
+        columns={jobColumns(filters)}
+        rows={result.rows}
+        rowKey={(row) => row.id}
+        empty="No jobs match these filters."
+        bodyTestId="jobs-table-body"
+      />
+      <Pagination
+        page={result.page}
+        pages={result.pages}
+        total={result.total}
+        hrefFor={(page) => hrefWith(filters, { page })}
+      />
     </>
   );
 }

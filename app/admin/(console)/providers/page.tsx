@@ -27,7 +27,10 @@ const PROVIDER_COLUMNS: Array<Column<Provider>> = [
     key: "services",
     header: "Used for (fallback order)",
     className: "whitespace-normal text-xs",
-    cell: (p) => (p.services.length ? p.services.map((s) => `${SERVICES[s.serviceId].name} (#${s.position})`).join(", ") : "not in any list"),
+    cell: (p) =>
+      p.services.length
+        ? p.services.map((s) => `${SERVICES[s.serviceId].name} (#${s.position})`).join(", ")
+        : "not in any list",
   },
   { key: "calls", header: "Calls 24 h", className: "tabular-nums", cell: (p) => p.calls24h },
   {
@@ -35,9 +38,20 @@ const PROVIDER_COLUMNS: Array<Column<Provider>> = [
     header: "Success",
     className: "tabular-nums",
     cell: (p) =>
-      p.successRate === null ? "—" : <span className={p.successRate < 0.9 ? "text-red-700 dark:text-red-300" : undefined}>{(p.successRate * 100).toFixed(1)}%</span>,
+      p.successRate === null ? (
+        "—"
+      ) : (
+        <span className={p.successRate < 0.9 ? "text-red-700 dark:text-red-300" : undefined}>
+          {(p.successRate * 100).toFixed(1)}%
+        </span>
+      ),
   },
-  { key: "latency", header: "Latency p50 / p95", className: "tabular-nums", cell: (p) => `${formatDuration(p.latencyP50Ms)} / ${formatDuration(p.latencyP95Ms)}` },
+  {
+    key: "latency",
+    header: "Latency p50 / p95",
+    className: "tabular-nums",
+    cell: (p) => `${formatDuration(p.latencyP50Ms)} / ${formatDuration(p.latencyP95Ms)}`,
+  },
   {
     key: "circuit",
     header: "Circuit",
@@ -45,8 +59,12 @@ const PROVIDER_COLUMNS: Array<Column<Provider>> = [
       p.circuit ? (
         <>
           <StatusBadge status={p.circuit.state} />
-          {p.circuit.consecutiveFailures ? <div className="mt-1 text-xs text-slate-500">{p.circuit.consecutiveFailures} failures in a row</div> : null}
-          {p.circuit.retryAt ? <div className="text-xs text-slate-500">retry {formatDateTime(p.circuit.retryAt)}</div> : null}
+          {p.circuit.consecutiveFailures ? (
+            <div className="mt-1 text-xs text-slate-500">{p.circuit.consecutiveFailures} failures in a row</div>
+          ) : null}
+          {p.circuit.retryAt ? (
+            <div className="text-xs text-slate-500">retry {formatDateTime(p.circuit.retryAt)}</div>
+          ) : null}
         </>
       ) : (
         <span className="text-xs text-slate-500">closed (no calls yet)</span>
@@ -56,7 +74,8 @@ const PROVIDER_COLUMNS: Array<Column<Provider>> = [
     key: "error",
     header: "Last error",
     className: "max-w-72 whitespace-normal text-xs text-red-700 dark:text-red-300",
-    cell: (p) => (p.lastError ? `${formatDateTime(p.lastError.at)} · ${p.lastError.code ?? ""}: ${p.lastError.message ?? ""}` : ""),
+    cell: (p) =>
+      p.lastError ? `${formatDateTime(p.lastError.at)} · ${p.lastError.code ?? ""}: ${p.lastError.message ?? ""}` : "",
   },
 ];
 
@@ -65,8 +84,17 @@ export default async function AdminProvidersPage() {
   const providers = await getProvidersOverview();
   return (
     <>
-      <PageHeader title="Providers" description="Which engines are configured (PROVIDER_* lists and keys), how the last 24 hours went, and each circuit breaker." />
-      <DataTable label="Providers" columns={PROVIDER_COLUMNS} rows={providers} rowKey={(p) => p.id} empty="No provider is known." />
+      <PageHeader
+        title="Providers"
+        description="Which engines are configured (PROVIDER_* lists and keys), how the last 24 hours went, and each circuit breaker."
+      />
+      <DataTable
+        label="Providers"
+        columns={PROVIDER_COLUMNS}
+        rows={providers}
+        rowKey={(p) => p.id}
+        empty="No provider is known."
+      />
     </>
   );
 }

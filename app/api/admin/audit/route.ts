@@ -10,5 +10,11 @@ export const dynamic = "force-dynamic";
 export const GET = route(async ({ req }) => {
   await requireAdmin(req);
   const search = new URL(req.url).searchParams;
-  return adminJson({ entries: await listAudit({ targetType: search.get("targetType") ?? undefined, targetId: search.get("targetId") ?? undefined, limit: 200 }) });
+  return adminJson({
+    entries: await listAudit({
+      targetType: search.get("targetType") ?? undefined,
+      targetId: search.get("targetId") ?? undefined,
+      limit: 200,
+    }),
+  });
 });

@@ -10,5 +10,7 @@ export const dynamic = "force-dynamic";
 export const GET = route(async ({ req }) => {
   await requireAdmin(req);
   const search = new URL(req.url).searchParams;
-  return adminJson(await getRevenueReport({ from: search.get("from") || undefined, to: search.get("to") || undefined }));
+  return adminJson(
+    await getRevenueReport({ from: search.get("from") || undefined, to: search.get("to") || undefined }),
+  );
 });

@@ -18,7 +18,17 @@ export const GET = route(async ({ req }) => {
 export const POST = route(async ({ req }) => {
   const admin = await requireAdmin(req);
   const result = await runRetention({ trigger: "manual" });
-  if (!result.ran) return adminJson({ error: { code: "conflict", message: "A retention run is already in progress." } }, { status: 409 });
-  await recordAudit({ actor: admin.username, action: "retention.run", targetType: "retention", targetId: result.run.id, after: { assetsDeleted: result.run.assetsDeleted } });
+  if (!result.ran)
+    return adminJson(
+      { error: { code: "conflict", message: "A retention run is already in progress." } },
+      { status: 409 },
+    );
+  await recordAudit({
+    actor: admin.username,
+    action: "retention.run",
+    targetType: "retention",
+    targetId: result.run.id,
+    after: { assetsDeleted: result.run.assetsDeleted },
+  });
   return adminJson({ run: result.run });
 });

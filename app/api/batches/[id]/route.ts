@@ -7,5 +7,7 @@ export const dynamic = "force-dynamic";
 
 // GET /api/batches/{id} – counts, money, and every item's status and signed result URL (the id is the secret)
 export const GET = route<{ id: string }>(async ({ req, params }) => {
-  return Response.json(await getBatchView({ batchId: params.id, origin: publicOrigin(req) }), { headers: { "Cache-Control": "no-store" } });
+  return Response.json(await getBatchView({ batchId: params.id, origin: publicOrigin(req) }), {
+    headers: { "Cache-Control": "no-store" },
+  });
 });

@@ -11,7 +11,8 @@ export const GET = route<{ id: string }>(async ({ req, params }) => {
   const payment = await getPaymentOrThrow(params.id);
   const sessionId = new URL(req.url).searchParams.get("session_id");
   if (sessionId && payment.method === "stripe") {
-    if (sessionId !== payment.externalRef) throw new AppError("forbidden", "This session id does not belong to this payment.");
+    if (sessionId !== payment.externalRef)
+      throw new AppError("forbidden", "This session id does not belong to this payment.");
     const { token } = await revealCheckoutToken(sessionId);
     const fresh = await getPaymentOrThrow(params.id);
     return Response.json(

@@ -25,9 +25,33 @@ export async function POST(req: Request, context: { params: Promise<{ serviceId:
     if (body && typeof body === "object" && !Array.isArray(body) && "paymentToken" in body) {
       const { paymentToken, ...rest } = body as Record<string, unknown>;
       token ??= typeof paymentToken === "string" ? paymentToken : null;
-      return respond(await callPaidTool({ serviceId, input: rest, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req), x402: { header: req.headers.get("payment-signature") } }), requestId);
+      return respond(
+        await callPaidTool({
+          serviceId,
+          input: rest,
+          paymentToken: token,
+          origin: publicOrigin(req),
+          requestId,
+          ownerId: existingOwnerId(req),
+          waitMs: waitMsFrom(req),
+          x402: { header: req.headers.get("payment-signature") },
+        }),
+        requestId,
+      );
     }
-    return respond(await callPaidTool({ serviceId, input: body, paymentToken: token, origin: publicOrigin(req), requestId, ownerId: existingOwnerId(req), waitMs: waitMsFrom(req), x402: { header: req.headers.get("payment-signature") } }), requestId);
+    return respond(
+      await callPaidTool({
+        serviceId,
+        input: body,
+        paymentToken: token,
+        origin: publicOrigin(req),
+        requestId,
+        ownerId: existingOwnerId(req),
+        waitMs: waitMsFrom(req),
+        x402: { header: req.headers.get("payment-signature") },
+      }),
+      requestId,
+    );
   } catch (error) {
     return respond(toolErrorOutcome(error, requestId), requestId);
   }

@@ -19,12 +19,16 @@ function AssetFigure({ label, asset }: { label: string; asset: AdminAssetView | 
           // eslint-disable-next-line @next/next/no-img-element -- signed, expiring URLs; no optimisation wanted
           <img src={asset.url} alt={`${label} image`} className="h-full w-full object-contain" />
         ) : (
-          <span className="bg-white/80 px-2 py-1 text-sm text-slate-500 dark:bg-slate-900/80">{asset ? "Deleted" : "None"}</span>
+          <span className="bg-white/80 px-2 py-1 text-sm text-slate-500 dark:bg-slate-900/80">
+            {asset ? "Deleted" : "None"}
+          </span>
         )}
       </div>
       <figcaption className="mt-2 text-xs text-slate-600 dark:text-slate-400">
         <strong className="text-slate-800 dark:text-slate-200">{label}</strong>
-        {asset ? ` · ${asset.width ?? "?"}×${asset.height ?? "?"} px · ${asset.mime} · ${formatBytesShort(asset.bytes)}${asset.deleted ? " · bytes deleted" : ""}` : ""}
+        {asset
+          ? ` · ${asset.width ?? "?"}×${asset.height ?? "?"} px · ${asset.mime} · ${formatBytesShort(asset.bytes)}${asset.deleted ? " · bytes deleted" : ""}`
+          : ""}
       </figcaption>
     </figure>
   );
@@ -46,15 +50,31 @@ const CALL_COLUMNS: Array<Column<AdminJobDetail["providerCalls"][number]>> = [
   { key: "latency", header: "Latency", className: "tabular-nums", cell: (call) => formatDuration(call.latencyMs) },
   { key: "request", header: "Request id", className: "font-mono text-xs", cell: (call) => call.requestId ?? "—" },
   { key: "cost", header: "Cost", className: "tabular-nums", cell: (call) => formatMoney(call.costMinor) },
-  { key: "error", header: "Error", className: "whitespace-normal text-xs text-red-700 dark:text-red-300", cell: (call) => (call.errorCode ? `${call.errorCode}: ${call.errorMessage ?? ""}` : "") },
+  {
+    key: "error",
+    header: "Error",
+    className: "whitespace-normal text-xs text-red-700 dark:text-red-300",
+    cell: (call) => (call.errorCode ? `${call.errorCode}: ${call.errorMessage ?? ""}` : ""),
+  },
 ];
 
 function ledgerColumns(jobId: string): Array<Column<AdminJobDetail["ledger"][number]>> {
   return [
     { key: "when", header: "When", className: "tabular-nums", cell: (entry) => formatDateTime(entry.createdAt) },
     { key: "kind", header: "Kind", cell: (entry) => <StatusBadge status={entry.kind} /> },
-    { key: "amount", header: "Amount", className: "tabular-nums", cell: (entry) => formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency) },
-    { key: "job", header: "Job", className: "font-mono text-xs", cell: (entry) => (entry.jobId ? (entry.jobId === jobId ? "this job" : `${entry.jobId.slice(0, 12)}…`) : "payment") },
+    {
+      key: "amount",
+      header: "Amount",
+      className: "tabular-nums",
+      cell: (entry) => formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency),
+    },
+    {
+      key: "job",
+      header: "Job",
+      className: "font-mono text-xs",
+      cell: (entry) =>
+        entry.jobId ? (entry.jobId === jobId ? "this job" : `${entry.jobId.slice(0, 12)}…`) : "payment",
+    },
     { key: "note", header: "Note", className: "whitespace-normal text-xs", cell: (entry) => entry.note ?? "" },
   ];
 }
@@ -80,11 +100,18 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
             <code className="font-mono text-xs">{job.id}</code>
             <StatusBadge status={job.status} />
             {job.rerunOfJobId ? (
-              <Link href={`/admin/jobs/${job.rerunOfJobId}`} className="text-violet-700 hover:underline dark:text-violet-300">
+              <Link
+                href={`/admin/jobs/${job.rerunOfJobId}`}
+                className="text-violet-700 hover:underline dark:text-violet-300"
+              >
                 admin re-run of {job.rerunOfJobId.slice(0, 12)}…
               </Link>
             ) : null}
-            {job.batchId ? <Badge tone="slate">batch {job.batchId.slice(0, 12)}… item {(job.batchIndex ?? 0) + 1}</Badge> : null}
+            {job.batchId ? (
+              <Badge tone="slate">
+                batch {job.batchId.slice(0, 12)}… item {(job.batchIndex ?? 0) + 1}
+              </Badge>
+            ) : null}
           </span>
         }
       />
@@ -103,7 +130,13 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
           </Card>
 
           <Card title="Provider calls">
-            <DataTable label="Provider calls" columns={CALL_COLUMNS} rows={providerCalls} rowKey={(call) => call.id} empty="No provider call was made." />
+            <DataTable
+              label="Provider calls"
+              columns={CALL_COLUMNS}
+              rows={providerCalls}
+              rowKey={(call) => call.id}
+              empty="No provider call was made."
+            />
           </Card>
 
           <Card title="Payment and ledger">
@@ -111,10 +144,30 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
               <>
                 <DefinitionList
                   items={[
-                    ["Payment", <Link key="p" href={`/admin/payments/${payment.id}`} className="font-mono text-xs text-brand-700 hover:underline dark:text-brand-300">{payment.id}</Link>],
-                    ["Status", <PaymentStatusBadges key="s" status={payment.status} amountMinor={payment.amountMinor} refundedMinor={detail.paymentRefundedMinor} />],
+                    [
+                      "Payment",
+                      <Link
+                        key="p"
+                        href={`/admin/payments/${payment.id}`}
+                        className="font-mono text-xs text-brand-700 hover:underline dark:text-brand-300"
+                      >
+                        {payment.id}
+                      </Link>,
+                    ],
+                    [
+                      "Status",
+                      <PaymentStatusBadges
+                        key="s"
+                        status={payment.status}
+                        amountMinor={payment.amountMinor}
+                        refundedMinor={detail.paymentRefundedMinor}
+                      />,
+                    ],
                     ["Method", payment.method === "sandbox" ? "sandbox (no money moves)" : payment.method],
-                    ["Amount", `${formatMoney(payment.amountMinor, payment.currency)}${payment.units > 1 ? ` for ${payment.units} edits` : ""}`],
+                    [
+                      "Amount",
+                      `${formatMoney(payment.amountMinor, payment.currency)}${payment.units > 1 ? ` for ${payment.units} edits` : ""}`,
+                    ],
                     ["External reference", payment.externalRef ?? "—"],
                     ["Paid", formatDateTime(payment.paidAt)],
                   ]}
@@ -132,14 +185,23 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
                 </div>
               </>
             ) : (
-              <p className="text-sm text-slate-600 dark:text-slate-400">A free job (no payment){job.rerunOfJobId ? ": an admin re-run" : ""}.</p>
+              <p className="text-sm text-slate-600 dark:text-slate-400">
+                A free job (no payment){job.rerunOfJobId ? ": an admin re-run" : ""}.
+              </p>
             )}
           </Card>
         </div>
 
         <div className="space-y-6">
           <Card title="Actions">
-            <JobActions jobId={job.id} refundable={detail.refundable} refunded={detail.refunded} hasPayment={Boolean(payment)} units={payment?.units ?? 1} assetsLive={liveAssets} />
+            <JobActions
+              jobId={job.id}
+              refundable={detail.refundable}
+              refunded={detail.refunded}
+              hasPayment={Boolean(payment)}
+              units={payment?.units ?? 1}
+              assetsLive={liveAssets}
+            />
           </Card>
           <Card title="Timings">
             <DefinitionList
@@ -163,11 +225,15 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
             ) : null}
           </Card>
           <Card title="Parameters">
-            <pre className="max-h-80 overflow-auto rounded-lg bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(job.params, null, 2)}</pre>
+            <pre className="max-h-80 overflow-auto rounded-lg bg-slate-50 p-3 text-xs dark:bg-slate-950">
+              {JSON.stringify(job.params, null, 2)}
+            </pre>
             {job.resultMeta ? (
               <details className="mt-3 text-sm">
                 <summary className="cursor-pointer text-slate-600 dark:text-slate-400">Result details</summary>
-                <pre className="mt-2 max-h-60 overflow-auto rounded-lg bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(job.resultMeta, null, 2)}</pre>
+                <pre className="mt-2 max-h-60 overflow-auto rounded-lg bg-slate-50 p-3 text-xs dark:bg-slate-950">
+                  {JSON.stringify(job.resultMeta, null, 2)}
+                </pre>
               </details>
             ) : null}
           </Card>
@@ -177,7 +243,10 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
                 {detail.reruns.map((rerun) => (
                   <li key={rerun.id}>
                     Re-run{" "}
-                    <Link href={`/admin/jobs/${rerun.id}`} className="font-mono text-xs text-brand-700 hover:underline dark:text-brand-300">
+                    <Link
+                      href={`/admin/jobs/${rerun.id}`}
+                      className="font-mono text-xs text-brand-700 hover:underline dark:text-brand-300"
+                    >
                       {rerun.id.slice(0, 12)}…
                     </Link>{" "}
                     <StatusBadge status={rerun.status} />
@@ -185,7 +254,8 @@ export default async function AdminJobPage({ params }: { params: Promise<{ id: s
                 ))}
                 {detail.audit.map((entry) => (
                   <li key={entry.id} className="text-slate-600 dark:text-slate-400">
-                    {formatDateTime(entry.createdAt)} · <strong className="text-slate-800 dark:text-slate-200">{entry.actor}</strong> · {entry.action}
+                    {formatDateTime(entry.createdAt)} ·{" "}
+                    <strong className="text-slate-800 dark:text-slate-200">{entry.actor}</strong> · {entry.action}
                   </li>
                 ))}
               </ul>

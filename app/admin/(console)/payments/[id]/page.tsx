@@ -2,7 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { formatDateTime, formatMoney } from "@/components/admin/format";
 import { DataTable, type Column } from "@/components/admin/data-table";
-import { Card, DefinitionList, IdLink, PageHeader, PaymentStatusBadges, Stat, StatusBadge } from "@/components/admin/ui";
+import {
+  Card,
+  DefinitionList,
+  IdLink,
+  PageHeader,
+  PaymentStatusBadges,
+  Stat,
+  StatusBadge,
+} from "@/components/admin/ui";
 import { loadOrNotFound, requireAdminPage } from "@/lib/admin/page-auth";
 import { getAdminPaymentDetail } from "@/lib/admin/payments";
 import { SERVICES } from "@/lib/catalog/services";
@@ -16,13 +24,23 @@ const JOB_COLUMNS: Array<Column<Detail["jobs"][number]>> = [
   { key: "job", header: "Job", cell: (job) => <IdLink href={`/admin/jobs/${job.id}`} id={job.id} short={false} /> },
   { key: "status", header: "Status", cell: (job) => <StatusBadge status={job.status} /> },
   { key: "queued", header: "Queued", className: "tabular-nums", cell: (job) => formatDateTime(job.queuedAt) },
-  { key: "error", header: "Error", className: "text-xs text-red-700 dark:text-red-300", cell: (job) => job.errorCode ?? "" },
+  {
+    key: "error",
+    header: "Error",
+    className: "text-xs text-red-700 dark:text-red-300",
+    cell: (job) => job.errorCode ?? "",
+  },
 ];
 
 const LEDGER_COLUMNS: Array<Column<Detail["ledger"][number]>> = [
   { key: "when", header: "When", className: "tabular-nums", cell: (entry) => formatDateTime(entry.createdAt) },
   { key: "kind", header: "Kind", cell: (entry) => <StatusBadge status={entry.kind} /> },
-  { key: "amount", header: "Amount", className: "tabular-nums", cell: (entry) => formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency) },
+  {
+    key: "amount",
+    header: "Amount",
+    className: "tabular-nums",
+    cell: (entry) => formatMoney(entry.kind === "refund" ? -entry.amountMinor : entry.amountMinor, entry.currency),
+  },
   {
     key: "job",
     header: "Job",
@@ -48,14 +66,42 @@ export default async function AdminPaymentPage({ params }: { params: Promise<{ i
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm">
-        <Link href="/admin/payments" className="text-brand-700 hover:underline dark:text-brand-300">← Payments</Link>
+        <Link href="/admin/payments" className="text-brand-700 hover:underline dark:text-brand-300">
+          ← Payments
+        </Link>
       </nav>
-      <PageHeader title="Payment" description={<span className="inline-flex items-center gap-2"><code className="font-mono text-xs">{payment.id}</code><PaymentStatusBadges status={payment.status} amountMinor={payment.amountMinor} refundedMinor={totals.refunded} /></span>} />
+      <PageHeader
+        title="Payment"
+        description={
+          <span className="inline-flex items-center gap-2">
+            <code className="font-mono text-xs">{payment.id}</code>
+            <PaymentStatusBadges
+              status={payment.status}
+              amountMinor={payment.amountMinor}
+              refundedMinor={totals.refunded}
+            />
+          </span>
+        }
+      />
       <dl className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4">
-        <Stat label="Paid" value={formatMoney(payment.amountMinor, c)} hint={`${payment.units} edit${payment.units === 1 ? "" : "s"}`} />
+        <Stat
+          label="Paid"
+          value={formatMoney(payment.amountMinor, c)}
+          hint={`${payment.units} edit${payment.units === 1 ? "" : "s"}`}
+        />
         <Stat label="Captured" value={formatMoney(totals.captured, c)} />
         <Stat label="Released" value={formatMoney(totals.released, c)} hint="not charged (failed or canceled)" />
-        <Stat label="Refunded" value={formatMoney(totals.refunded, c)} hint={detail.refundState === "partial" ? "partly: refunds are per edit" : detail.refundState === "full" ? "in full" : undefined} />
+        <Stat
+          label="Refunded"
+          value={formatMoney(totals.refunded, c)}
+          hint={
+            detail.refundState === "partial"
+              ? "partly: refunds are per edit"
+              : detail.refundState === "full"
+                ? "in full"
+                : undefined
+          }
+        />
       </dl>
       <div className="grid gap-6 xl:grid-cols-3">
         <Card title="Details">
@@ -73,8 +119,22 @@ export default async function AdminPaymentPage({ params }: { params: Promise<{ i
           />
         </Card>
         <div className="space-y-6 xl:col-span-2">
-          <DataTable label="Jobs" caption="Jobs" columns={JOB_COLUMNS} rows={jobs} rowKey={(job) => job.id} empty="No job used this payment yet." />
-          <DataTable label="Ledger" caption="Ledger" columns={LEDGER_COLUMNS} rows={ledger} rowKey={(entry) => entry.id} empty="No entries." />
+          <DataTable
+            label="Jobs"
+            caption="Jobs"
+            columns={JOB_COLUMNS}
+            rows={jobs}
+            rowKey={(job) => job.id}
+            empty="No job used this payment yet."
+          />
+          <DataTable
+            label="Ledger"
+            caption="Ledger"
+            columns={LEDGER_COLUMNS}
+            rows={ledger}
+            rowKey={(entry) => entry.id}
+            empty="No entries."
+          />
         </div>
       </div>
     </>

@@ -8,6 +8,10 @@ export const dynamic = "force-dynamic";
 export const GET = route<{ id: string }>(async ({ params }) => {
   const { stream, fileName } = await createBatchZip(params.id);
   return new Response(stream, {
-    headers: { "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${fileName}"`, "Cache-Control": "no-store" },
+    headers: {
+      "Content-Type": "application/zip",
+      "Content-Disposition": `attachment; filename="${fileName}"`,
+      "Cache-Control": "no-store",
+    },
   });
 });
