@@ -260,13 +260,11 @@ test.describe("studio", () => {
 
   test("a text file named .png is refused with the server's message", async ({ page }) => {
     await page.goto("/studio");
-    await page
-      .getByLabel("Choose a photo")
-      .setInputFiles({
-        name: "notes.png",
-        mimeType: "image/png",
-        buffer: Buffer.from("these are my notes, not a photo\n"),
-      });
+    await page.getByLabel("Choose a photo").setInputFiles({
+      name: "notes.png",
+      mimeType: "image/png",
+      buffer: Buffer.from("these are my notes, not a photo\n"),
+    });
     await expect(page.getByRole("alert").filter({ hasText: "JPEG" })).toHaveText(
       "This file is not a JPEG, PNG or WebP image.",
     );
