@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../errors";
-import type { ImageInput, ProviderResult } from "../providers/types";
+import type { EditResult, ImageInput } from "./types";
 import { changeBackground, removeBackground, replaceSky, segmentByPrompt } from "./engine";
 import { decodeRgb, paintRgb } from "./raster";
 import { releaseSubjectSession } from "./subject-model";
@@ -12,7 +12,7 @@ import { fixture, rawOf, toInput } from "./test-support/fixtures";
 let astronaut: ImageInput;
 let coffee: ImageInput;
 let camera: ImageInput;
-let cutout: ProviderResult;
+let cutout: EditResult;
 
 beforeAll(async () => {
   [astronaut, coffee, camera] = await Promise.all([fixture("astronaut"), fixture("coffee"), fixture("camera")]);

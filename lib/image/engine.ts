@@ -6,13 +6,13 @@ import type {
   BackgroundRemovalRequest,
   BackgroundSource,
   CanvasPreset,
+  EditResult,
   ImageInput,
   PreviewOptions,
   PromptSegmentationRequest,
-  ProviderResult,
   SkyReplacementRequest,
   SkySource,
-} from "../providers/types";
+} from "./types";
 import { encodeRaw } from "./encode";
 import { findBackgroundPreset, findSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
@@ -116,18 +116,15 @@ async function renderSky(
 }
 
 function result(
-  encoded: { bytes: Buffer; mime: ProviderResult["mime"]; width: number; height: number },
+  encoded: { bytes: Buffer; mime: EditResult["mime"]; width: number; height: number },
   meta: Record<string, unknown>,
-): ProviderResult {
-  return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, costMinor: 0, meta };
+): EditResult {
+  return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, meta };
 }
 
 // ---------------------------------------------------------------- background removal
 
-export async function removeBackground(
-  req: BackgroundRemovalRequest,
-  hooks: EngineHooks = {},
-): Promise<ProviderResult> {
+export async function removeBackground(req: BackgroundRemovalRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.1);
   const work = await shrinkRgb(full, WORK_SIDE);
@@ -266,7 +263,7 @@ function validateSkySource(source: SkySource): void {
   else if (source.kind === "prompt") skyFromPrompt(source.prompt);
 }
 
-export async function changeBackground(req: BackgroundChangeRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+export async function changeBackground(req: BackgroundChangeRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   validateBackgroundSource(req.background);
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.05);
@@ -347,7 +344,7 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
 
 // ---------------------------------------------------------------- sky replacement
 
-export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   validateSkySource(req.sky);
   const full = await decodeInput(req.image, req.preview);
   const hints = req.hints ? await decodeRgb(req.hints.bytes, { maxSide: 1024 }) : undefined;
@@ -480,10 +477,7 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
 
 // ---------------------------------------------------------------- segmentation by prompt
 
-export async function segmentByPrompt(
-  req: PromptSegmentationRequest,
-  hooks: EngineHooks = {},
-): Promise<ProviderResult> {
+export async function segmentByPrompt(req: PromptSegmentationRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   const parsed = parseSegmentationPrompt(req.prompt);
   const full = await decodeInput(req.image);
   hooks.onProgress?.(0.1);

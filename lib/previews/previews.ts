@@ -7,7 +7,8 @@ import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { watermarkSvg } from "@/lib/image/encode";
 import { localProvider } from "@/lib/providers/local";
-import type { ImageInput, ImageProvider, PreviewOptions, ProviderContext, ProviderResult } from "@/lib/providers/types";
+import type { ImageInput, PreviewOptions } from "@/lib/image/types";
+import type { ImageProvider, ProviderContext, ProviderResult } from "@/lib/providers/types";
 import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/tools/schemas";
 
 /** Free previews are small and watermarked: never the full resolution. */
