@@ -9,7 +9,7 @@ import { watermarkSvg } from "@/lib/image/encode";
 import { localProvider } from "@/lib/providers/local";
 import type { ImageInput, PreviewOptions } from "@/lib/image/types";
 import type { ImageProvider, ProviderContext, ProviderResult } from "@/lib/providers/types";
-import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/tools/schemas";
+import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
 
 /** Free previews are small and watermarked: never the full resolution. */
 export const PREVIEW_OPTIONS: PreviewOptions = { maxSide: 640, watermark: true };

@@ -73,7 +73,7 @@ export const CANVAS_LABELS: Record<BackgroundOptions["canvas"], string> = {
 
 export type BuiltInput = { ok: true; input: Record<string, unknown>; label: string } | { ok: false; reason: string };
 
-/** Turns the studio's choices into the tool's input (the keys of lib/tools/schemas.ts), or says what is missing. */
+/** Turns the studio's choices into the tool's input (the keys of lib/edits/schemas.ts), or says what is missing. */
 export function buildInput<S extends ServiceId>(params: {
   serviceId: S;
   imageAssetId: string;
