@@ -12,7 +12,6 @@ import {
   releaseX402Payment,
   settleX402Payment,
   verifyX402Payment,
-  x402JobDeadlineMs,
   type VerifiedX402Payment,
   type X402Service,
 } from "@/lib/billing/x402";
