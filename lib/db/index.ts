@@ -5,7 +5,7 @@ import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "@/generated/prisma/client";
 import { getEnv } from "@/lib/env";
 import { applyMigrations, type SqlRunner } from "./migrate";
-import { seedCatalog } from "./seed";
+import { seedCatalog, seedCreditPacks } from "./seed";
 
 export type Db = PrismaClient;
 
@@ -43,6 +43,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.url, max: 10 }) });
     await seedCatalog(prisma);
+    await seedCreditPacks(prisma);
     const { hostname, pathname } = new URL(options.url);
     return { prisma, kind: "server", location: `${hostname}${pathname}`, close: () => prisma.$disconnect() };
   }
@@ -62,6 +63,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   const adapter = new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory;
   const prisma = new PrismaClient({ adapter });
   await seedCatalog(prisma);
+  await seedCreditPacks(prisma);
   return {
     prisma,
     kind: "embedded",
