@@ -3,6 +3,10 @@
  * take these requests and return these results, so they are defined here, at the bottom.
  */
 
+import type { CanvasPreset, CutoutFormat, OutputFormat } from "./options";
+
+export type { CanvasPreset, OutputFormat } from "./options";
+
 export type ImageMime = "image/jpeg" | "image/png" | "image/webp";
 
 /** A decoded-and-validated image as bytes (EXIF orientation already applied). */
@@ -12,11 +16,6 @@ export type ImageInput = {
   width: number;
   height: number;
 };
-
-export type OutputFormat = "png" | "jpeg" | "webp";
-
-/** Output canvas for background change: marketplace presets or the input's own size. */
-export type CanvasPreset = "original" | "square-2000" | "portrait-4x5" | "landscape-16x9";
 
 /** A free, low-resolution, watermarked render used by the studio before paying. */
 export type PreviewOptions = { maxSide: number; watermark: boolean };
@@ -56,7 +55,7 @@ export type BackgroundChangeRequest = {
 
 export type BackgroundRemovalRequest = {
   image: ImageInput;
-  format: "png" | "webp";
+  format: CutoutFormat;
   /** `cutout` = transparent subject, `matte` = the greyscale alpha matte. */
   output: "cutout" | "matte";
   preview?: PreviewOptions;
