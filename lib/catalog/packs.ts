@@ -1,8 +1,8 @@
 import "server-only";
 import type { CreditPack } from "@/generated/prisma/client";
-import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { formatPrice } from "@/lib/utils";
+import { getCatalogDb } from "./seed";
 
 export type PublicPack = {
   id: string;
@@ -30,7 +30,7 @@ export function toPublicPack(pack: CreditPack): PublicPack {
 }
 
 export async function listPacks(options: { includeDisabled?: boolean } = {}): Promise<CreditPack[]> {
-  const db = await getDb();
+  const db = await getCatalogDb();
   return db.creditPack.findMany({
     where: options.includeDisabled ? {} : { enabled: true },
     orderBy: [{ sortOrder: "asc" }, { credits: "asc" }],
@@ -38,7 +38,7 @@ export async function listPacks(options: { includeDisabled?: boolean } = {}): Pr
 }
 
 export async function getPackOrThrow(id: string): Promise<CreditPack> {
-  const db = await getDb();
+  const db = await getCatalogDb();
   const pack = /^[a-z0-9_-]{1,40}$/.test(id) ? await db.creditPack.findUnique({ where: { id } }) : null;
   if (!pack || !pack.enabled) throw new AppError("pack_not_found", `No credit pack "${id}" on sale.`);
   return pack;

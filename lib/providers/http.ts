@@ -2,7 +2,8 @@ import "server-only";
 import sharp from "sharp";
 import type { ServiceId } from "@/lib/catalog/services";
 import { AppError, isAppError } from "@/lib/errors";
-import type { ImageInput, ImageProvider, ProviderContext, ProviderResult } from "./types";
+import type { ImageInput } from "@/lib/image/types";
+import type { ImageProvider, ProviderContext, ProviderResult } from "./types";
 
 /**
  * Shared plumbing for the vendor adapters (Alibaba, SellerPic, YouCam): fetch with a timeout,

@@ -10,12 +10,10 @@ import { routeCall, type RequestFor } from "./router";
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
-  ImageProvider,
   PromptSegmentationRequest,
-  ProviderContext,
-  ProviderResult,
   SkyReplacementRequest,
-} from "./types";
+} from "@/lib/image/types";
+import type { ImageProvider, ProviderContext, ProviderResult } from "./types";
 
 export type ServiceRequest = {
   "sky-replacement": SkyReplacementRequest;

@@ -5,11 +5,10 @@ import { httpStatusOf, sleep, type CheckedProvider, type ProviderCallRecord, typ
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
-  ImageProvider,
   PromptSegmentationRequest,
-  ProviderResult,
   SkyReplacementRequest,
-} from "./types";
+} from "@/lib/image/types";
+import type { ImageProvider, ProviderResult } from "./types";
 
 export type { ProviderCallRecord } from "./http";
 

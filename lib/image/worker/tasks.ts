@@ -1,18 +1,18 @@
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
+  EditResult,
   ImageInput,
   PromptSegmentationRequest,
-  ProviderResult,
   SkyReplacementRequest,
-} from "../../providers/types";
+} from "../types";
 
 /** Every job the pool can run, with its request and result types. */
 export type EngineTasks = {
-  removeBackground: { req: BackgroundRemovalRequest; res: ProviderResult };
-  changeBackground: { req: BackgroundChangeRequest; res: ProviderResult };
-  replaceSky: { req: SkyReplacementRequest; res: ProviderResult };
-  segmentByPrompt: { req: PromptSegmentationRequest; res: ProviderResult };
+  removeBackground: { req: BackgroundRemovalRequest; res: EditResult };
+  changeBackground: { req: BackgroundChangeRequest; res: EditResult };
+  replaceSky: { req: SkyReplacementRequest; res: EditResult };
+  segmentByPrompt: { req: PromptSegmentationRequest; res: EditResult };
   presetThumbnail: { req: { kind: "sky" | "background"; id: string }; res: { bytes: Buffer } };
   /** Loads the subject model so the first real job does not pay for it. */
   warmup: { req: Record<string, never>; res: { ok: true } };

@@ -14,11 +14,11 @@ import {
 } from "../http";
 import type {
   BackgroundRemovalRequest,
-  ProviderContext,
   PromptSegmentationRequest,
   SkyReplacementRequest,
   SkySource,
-} from "../types";
+} from "@/lib/image/types";
+import type { ProviderContext } from "../types";
 import { ALIBABA_PROVIDER_ID, callImageseg, DEFAULT_ALIBABA_ENDPOINT, type AlibabaCredentials } from "./client";
 import type { InputPublisher, PublishedInput } from "./publish";
 

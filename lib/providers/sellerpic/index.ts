@@ -24,9 +24,9 @@ import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
   ImageInput,
-  ProviderContext,
   PromptSegmentationRequest,
-} from "../types";
+} from "@/lib/image/types";
+import type { ProviderContext } from "../types";
 
 export const SELLERPIC_PROVIDER_ID = "sellerpic";
 export const DEFAULT_SELLERPIC_BASE_URL = "https://api.sellerpic.ai/v1";

@@ -16,7 +16,8 @@ import {
   recordHttp,
   type CheckedProvider,
 } from "../http";
-import type { BackgroundChangeRequest, BackgroundRemovalRequest, ProviderContext } from "../types";
+import type { BackgroundChangeRequest, BackgroundRemovalRequest } from "@/lib/image/types";
+import type { ProviderContext } from "../types";
 import { DEFAULT_YOUCAM_BASE_URL, DEFAULT_YOUCAM_BG_TASK_PATH, YOUCAM_PROVIDER_ID, YOUCAM_UNITS } from "./constants";
 import { waitForYoucamTask } from "./webhook";
 
