@@ -14,7 +14,7 @@ import { SKY_PHOTOS, SUBJECT_PHOTOS, photoPath } from "../lib/image/dev/debian-p
 import { changeBackground, removeBackground, replaceSky } from "../lib/image/engine";
 import { imglyDistDir, releaseSubjectSession } from "../lib/image/subject-model";
 import { warmEngine } from "../lib/image/warmup";
-import type { ImageInput } from "../lib/providers/types";
+import type { ImageInput } from "../lib/image/types";
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { ZodError } from "zod";
 import { AppError, errorBody, isAppError, normalizeError, type ErrorCode } from "@/lib/errors";
-import { formatBytes } from "@/lib/image/limits";
+import { formatBytes } from "@/lib/image/options";
 import { logger } from "@/lib/logger";
 
 export type RouteContext<P> = { req: Request; params: P; requestId: string };

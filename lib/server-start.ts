@@ -1,4 +1,5 @@
 import "server-only";
+import { getCatalogDb } from "@/lib/catalog/seed";
 import { getDbHandle } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { startEmbeddedWorkers } from "@/lib/jobs/worker";
@@ -12,6 +13,7 @@ export async function startServer(): Promise<void> {
   // A provider list that cannot work (missing keys, Alibaba without PUBLIC_BASE_URL) stops the boot.
   validateProviderConfig(env);
   const db = await getDbHandle();
+  await getCatalogDb();
   logger.info("database ready", { kind: db.kind, location: db.location });
   logger.info("payments mode", { mode: env.PAYMENTS_MODE });
   // Embedded mode: the job workers live in this process (external mode: `npm run worker`).

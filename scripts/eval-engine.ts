@@ -17,7 +17,7 @@ import { type Rgb, decodeRgb, planeToGrey, resizeRgb } from "../lib/image/raster
 import { SKY_CONFIDENCE_THRESHOLD, computeSkyMatte } from "../lib/image/sky-mask";
 import { computeSubjectMatte } from "../lib/image/subject";
 import { releaseSubjectSession } from "../lib/image/subject-model";
-import type { ImageInput } from "../lib/providers/types";
+import type { ImageInput } from "../lib/image/types";
 
 const OUT = path.resolve("eval/out");
 const TILE_H = 240;

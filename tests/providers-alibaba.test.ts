@@ -5,7 +5,8 @@ import { createAlibabaProvider, createAssetPublisher } from "@/lib/providers/ali
 import { renderReferenceInline } from "@/lib/providers/local/reference";
 import { canonicalRequest, percentEncode, signRpcRequest } from "@/lib/providers/alibaba/sign";
 import { resetCircuits, routeCall } from "@/lib/providers/router";
-import type { ImageInput, ImageProvider, ProviderCallRecord } from "@/lib/providers/types";
+import type { ImageInput } from "@/lib/image/types";
+import type { ImageProvider, ProviderCallRecord } from "@/lib/providers/types";
 import {
   callRecorder,
   FAST_ROUTER,

@@ -15,10 +15,10 @@ import { parseEnv, resetEnvCache, type Env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { recordProviderCall } from "@/lib/providers/audit";
 import { buildProviderChain, type ChainOverrides } from "@/lib/providers/chain";
-import type { ProviderCallRecord } from "@/lib/providers/types";
 import { routeCall, type RequestFor, type RouteResult, type RouterOptions } from "@/lib/providers/router";
 import type { Clock } from "@/lib/providers/backoff";
-import type { ImageInput, ImageProvider, ProviderResult } from "@/lib/providers/types";
+import type { ImageInput } from "@/lib/image/types";
+import type { ImageProvider, ProviderCallRecord, ProviderResult } from "@/lib/providers/types";
 
 /** Points DATA_DIR at a fresh temp dir and fixes the signing secret (call before anything reads env). */
 export function setupTempEnv(extra: Record<string, string> = {}): string {

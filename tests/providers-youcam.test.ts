@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startYoucamFake, type YoucamFake } from "@/e2e/fakes/youcam-server";
 import { resetEnvCache } from "@/lib/env";
 import { resetCircuits, routeCall } from "@/lib/providers/router";
-import type { ImageInput, ProviderCallRecord } from "@/lib/providers/types";
+import type { ImageInput } from "@/lib/image/types";
+import type { ProviderCallRecord } from "@/lib/providers/types";
 import { createYoucamProvider } from "@/lib/providers/youcam";
 import {
   callRecorder,

@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createDb, setDbHandleForTests, type DbHandle } from "@/lib/db";
+import { seedCatalog } from "@/lib/catalog/seed";
+import { createDb as openDb, setDbHandleForTests, type DbHandle, type CreateDbOptions } from "@/lib/db";
+
+/** A migrated test database with the catalog seeded, as a booted server has it. */
+async function createDb(options: CreateDbOptions): Promise<DbHandle> {
+  const handle = await openDb(options);
+  await seedCatalog(handle.prisma);
+  return handle;
+}
 
 export type TestDbTarget = { name: string; open: () => Promise<{ handle: DbHandle; dispose: () => Promise<void> }> };
 

@@ -6,13 +6,23 @@ import { useDropzone, type FileRejection } from "react-dropzone";
 import { savePendingEdit } from "@/components/checkout/pending-edit";
 import { buttonStyles } from "@/components/ui/button";
 import { ApiError, apiClient, uploadWithProgress } from "@/lib/api-client";
-import { ACCEPTED_IMAGE_TYPES, ACCEPTED_LABEL, MAX_LONG_SIDE, MAX_UPLOAD_BYTES, formatBytes } from "@/lib/image/limits";
+import { MAX_BATCH_ITEMS } from "@/lib/batches/schemas";
+import {
+  ACCEPTED_IMAGE_TYPES,
+  ACCEPTED_LABEL,
+  CANVAS_PRESET_IDS,
+  MAX_LONG_SIDE,
+  MAX_UPLOAD_BYTES,
+  type CanvasPreset,
+  type OutputFormat,
+  canvasLabel,
+  formatBytes,
+} from "@/lib/image/options";
 import { useCreateBatchMutation } from "@/lib/queries/batches";
 import { useCatalogQuery } from "@/lib/queries/catalog";
 import { usePresetsQuery } from "@/lib/queries/presets";
 import { cn, formatPrice } from "@/lib/utils";
 
-const MAX_ITEMS = 100;
 const UPLOAD_CONCURRENCY = 3;
 
 type Item = {
@@ -30,12 +40,7 @@ type Item = {
 
 type BackgroundMode = "preset" | "color" | "image" | "prompt";
 
-const CANVASES = [
-  { id: "original", label: "The photo's own size" },
-  { id: "square-2000", label: "Square 1:1, 2000 px (marketplaces)" },
-  { id: "portrait-4x5", label: "Portrait 4:5" },
-  { id: "landscape-16x9", label: "Landscape 16:9" },
-] as const;
+const CANVASES = CANVAS_PRESET_IDS.map((id) => ({ id, label: canvasLabel(id) }));
 
 function rejectionReason(rejection: FileRejection): string {
   const error = rejection.errors[0];
@@ -62,8 +67,8 @@ export function BatchWorkbench() {
   const [backgroundAsset, setBackgroundAsset] = useState<{ id: string; name: string } | null>(null);
   const [backgroundError, setBackgroundError] = useState<string | null>(null);
   const [shadow, setShadow] = useState(true);
-  const [canvas, setCanvas] = useState<(typeof CANVASES)[number]["id"]>("square-2000");
-  const [format, setFormat] = useState<"jpeg" | "png" | "webp">("jpeg");
+  const [canvas, setCanvas] = useState<CanvasPreset>("square-2000");
+  const [format, setFormat] = useState<OutputFormat>("jpeg");
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const queue = useRef<Array<{ key: string; file: File }>>([]);
@@ -104,10 +109,10 @@ export function BatchWorkbench() {
   const onDrop = useCallback(
     (accepted: File[], rejected: FileRejection[]) => {
       setNotice(null);
-      const room = MAX_ITEMS - items.filter((item) => item.state !== "refused").length;
+      const room = MAX_BATCH_ITEMS - items.filter((item) => item.state !== "refused").length;
       const taken = accepted.slice(0, Math.max(0, room));
       if (accepted.length > taken.length)
-        setNotice(`A batch holds at most ${MAX_ITEMS} photos; ${accepted.length - taken.length} were left out.`);
+        setNotice(`A batch holds at most ${MAX_BATCH_ITEMS} photos; ${accepted.length - taken.length} were left out.`);
       const fresh: Item[] = taken.map((file) => ({
         key: nextKey(),
         name: file.name,
@@ -227,7 +232,7 @@ export function BatchWorkbench() {
         <h2 id="photos-heading" className="mb-3 text-lg font-semibold">
           1. Your product photos{" "}
           <span className="text-sm font-normal text-slate-500">
-            ({ready.length} ready, up to {MAX_ITEMS})
+            ({ready.length} ready, up to {MAX_BATCH_ITEMS})
           </span>
         </h2>
         <div

@@ -3,7 +3,13 @@
 import { useCallback, useEffect, useState } from "react";
 import { useDropzone, type FileRejection } from "react-dropzone";
 import { ApiError, uploadWithProgress } from "@/lib/api-client";
-import { ACCEPTED_IMAGE_TYPES, ACCEPTED_LABEL, MAX_LONG_SIDE, MAX_UPLOAD_BYTES, formatBytes } from "@/lib/image/limits";
+import {
+  ACCEPTED_IMAGE_TYPES,
+  ACCEPTED_LABEL,
+  MAX_LONG_SIDE,
+  MAX_UPLOAD_BYTES,
+  formatBytes,
+} from "@/lib/image/options";
 import { cn } from "@/lib/utils";
 
 export type UploadedAsset = {

@@ -1,8 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { invalidateCatalogCache } from "@/lib/catalog/catalog";
+import { getCatalogDb } from "@/lib/catalog/seed";
 import { isServiceId } from "@/lib/catalog/services";
-import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { recordAudit } from "./audit";
 
@@ -18,14 +18,14 @@ export const updateServiceSchema = z
 export type UpdateServiceInput = z.infer<typeof updateServiceSchema>;
 
 export async function listCatalogForAdmin() {
-  const db = await getDb();
+  const db = await getCatalogDb();
   return db.service.findMany({ orderBy: { id: "asc" } });
 }
 
 /** Changes a service's price or switch, audits before/after, and drops the catalog cache. */
 export async function updateService(params: { serviceId: string; input: UpdateServiceInput; actor: string }) {
   if (!isServiceId(params.serviceId)) throw new AppError("service_not_found", `No service "${params.serviceId}".`);
-  const db = await getDb();
+  const db = await getCatalogDb();
   const updated = await db.$transaction(async (tx) => {
     const before = await tx.service.findUnique({ where: { id: params.serviceId } });
     if (!before) throw new AppError("service_not_found", `No service "${params.serviceId}".`);

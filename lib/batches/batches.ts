@@ -11,7 +11,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { isWellFormedId, newId } from "@/lib/ids";
 import { notifyJobQueued } from "@/lib/jobs/events";
 import { absoluteUrl } from "@/lib/net/base-url";
-import { backgroundChangeInputSchema } from "@/lib/tools/schemas";
+import { backgroundChangeInputSchema } from "@/lib/edits/schemas";
 import { formatPrice } from "@/lib/utils";
 import { zipStream, type ZipEntry } from "@/lib/zip";
 import type { CreateBatchInput } from "./schemas";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { canvasPresetSchema, outputFormatSchema } from "@/lib/tools/schemas";
+import { canvasPresetSchema, outputFormatSchema } from "@/lib/edits/schemas";
 
 export const MAX_BATCH_ITEMS = 100;
 

@@ -1,6 +1,6 @@
 import "server-only";
-import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
+import { getCatalogDb } from "./seed";
 import { SERVICES, isServiceId, type ServiceId } from "./services";
 
 export type CatalogService = {
@@ -20,7 +20,7 @@ let cache: { at: number; services: CatalogService[] } | undefined;
 /** The services and their current prices (database is the truth; cached for a few seconds). */
 export async function listServices(): Promise<CatalogService[]> {
   if (cache && Date.now() - cache.at < CACHE_MS) return cache.services;
-  const db = await getDb();
+  const db = await getCatalogDb();
   const rows = await db.service.findMany({ orderBy: { priceMinor: "desc" } });
   const services = rows
     .filter((row) => isServiceId(row.id))

@@ -5,7 +5,6 @@ import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "@/generated/prisma/client";
 import { getEnv } from "@/lib/env";
 import { applyMigrations, type SqlRunner } from "./migrate";
-import { seedCatalog } from "./seed";
 
 export type Db = PrismaClient;
 
@@ -24,7 +23,7 @@ export type CreateDbOptions =
   | { dataDir: string };
 
 /**
- * Opens the database, applies the checked-in migrations and seeds the catalog.
+ * Opens the database and applies the checked-in migrations (the catalog seeds its own rows: lib/catalog/seed.ts).
  * The same code serves embedded PGlite (default) and a Postgres server (`DATABASE_URL`).
  */
 export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
@@ -42,7 +41,6 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       await client.end();
     }
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.url, max: 10 }) });
-    await seedCatalog(prisma);
     const { hostname, pathname } = new URL(options.url);
     return { prisma, kind: "server", location: `${hostname}${pathname}`, close: () => prisma.$disconnect() };
   }
@@ -61,7 +59,6 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   // The adapter is typed against an older @prisma/driver-adapter-utils; the runtime contract is the same.
   const adapter = new PrismaPGlite(pglite) as unknown as SqlDriverAdapterFactory;
   const prisma = new PrismaClient({ adapter });
-  await seedCatalog(prisma);
   return {
     prisma,
     kind: "embedded",

@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import type { OutputFormat } from "../providers/types";
+import type { OutputFormat } from "./types";
 
 export type RawImage = { data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
 export type Encoded = { bytes: Buffer; mime: "image/png" | "image/jpeg" | "image/webp"; width: number; height: number };

@@ -2,8 +2,9 @@ import crypto from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../errors";
-import type { ImageInput, ProviderResult } from "../providers/types";
+import type { EditResult, ImageInput } from "./types";
 import { changeBackground, removeBackground, replaceSky, segmentByPrompt } from "./engine";
+import { CANVAS_PRESET_IDS, canvasOutputSize } from "./options";
 import { decodeRgb, paintRgb } from "./raster";
 import { releaseSubjectSession } from "./subject-model";
 import { fixture, rawOf, toInput } from "./test-support/fixtures";
@@ -12,7 +13,7 @@ import { fixture, rawOf, toInput } from "./test-support/fixtures";
 let astronaut: ImageInput;
 let coffee: ImageInput;
 let camera: ImageInput;
-let cutout: ProviderResult;
+let cutout: EditResult;
 
 beforeAll(async () => {
   [astronaut, coffee, camera] = await Promise.all([fixture("astronaut"), fixture("coffee"), fixture("camera")]);
@@ -142,6 +143,20 @@ describe("background change", () => {
     expect([res.width, res.height]).toEqual([1920, 1080]);
     expect(res.meta?.promptWords).toEqual(["dark", "green", "marble"]);
     expect(res.meta?.ignoredWords).toEqual(["shiny"]);
+  });
+
+  it("renders every canvas at the size the checkout promises (canvasOutputSize)", async () => {
+    for (const canvas of CANVAS_PRESET_IDS) {
+      const res = await changeBackground({
+        image: coffee,
+        background: { kind: "color", color: "#ffffff" },
+        shadow: false,
+        canvas,
+        format: "jpeg",
+      });
+      const promised = canvasOutputSize(canvas, coffee);
+      expect([canvas, res.width, res.height]).toEqual([canvas, promised.width, promised.height]);
+    }
   });
 
   it("rejects a prompt with no known word, listing the vocabulary", async () => {

@@ -6,14 +6,15 @@ import type {
   BackgroundRemovalRequest,
   BackgroundSource,
   CanvasPreset,
+  EditResult,
   ImageInput,
   PreviewOptions,
   PromptSegmentationRequest,
-  ProviderResult,
   SkyReplacementRequest,
   SkySource,
-} from "../providers/types";
+} from "./types";
 import { encodeRaw } from "./encode";
+import { CANVAS_PRESETS, PREVIEW_MAX_SIDE } from "./options";
 import { findBackgroundPreset, findSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
@@ -25,9 +26,7 @@ import { WORK_SIDE, computeSubjectMatte, decontaminatedCutout } from "./subject"
 /** Hooks the worker passes in; plain callbacks so the engine stays transport-agnostic. */
 export type EngineHooks = { onProgress?: (fraction: number) => void };
 
-/** Preview renders are capped here whatever the caller asks. */
-export const PREVIEW_MAX_SIDE = 640;
-
+/** Preview renders are capped at PREVIEW_MAX_SIDE whatever the caller asks. */
 function previewSide(preview?: PreviewOptions): number | undefined {
   if (!preview) return undefined;
   return Math.max(64, Math.min(PREVIEW_MAX_SIDE, Math.round(preview.maxSide)));
@@ -116,18 +115,15 @@ async function renderSky(
 }
 
 function result(
-  encoded: { bytes: Buffer; mime: ProviderResult["mime"]; width: number; height: number },
+  encoded: { bytes: Buffer; mime: EditResult["mime"]; width: number; height: number },
   meta: Record<string, unknown>,
-): ProviderResult {
-  return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, costMinor: 0, meta };
+): EditResult {
+  return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, meta };
 }
 
 // ---------------------------------------------------------------- background removal
 
-export async function removeBackground(
-  req: BackgroundRemovalRequest,
-  hooks: EngineHooks = {},
-): Promise<ProviderResult> {
+export async function removeBackground(req: BackgroundRemovalRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.1);
   const work = await shrinkRgb(full, WORK_SIDE);
@@ -153,11 +149,6 @@ export async function removeBackground(
 
 // ---------------------------------------------------------------- background change
 
-const CANVAS_SIZES: Record<Exclude<CanvasPreset, "original">, { width: number; height: number }> = {
-  "square-2000": { width: 2000, height: 2000 },
-  "portrait-4x5": { width: 1600, height: 2000 },
-  "landscape-16x9": { width: 1920, height: 1080 },
-};
 /** Margin around the product on marketplace canvases (fraction of the canvas side). */
 const CANVAS_MARGIN = 0.08;
 
@@ -179,12 +170,12 @@ function placeSubject(args: {
   scale: number;
 }): Placement {
   const { width: W, height: H, bbox } = args;
-  if (args.canvas === "original") {
+  const size = CANVAS_PRESETS[args.canvas].size;
+  if (!size) {
     const cw = Math.round(W * args.scale);
     const ch = Math.round(H * args.scale);
     return { canvasW: cw, canvasH: ch, crop: { left: 0, top: 0, width: W, height: H }, x: 0, y: 0, w: cw, h: ch };
   }
-  const size = CANVAS_SIZES[args.canvas];
   const canvasW = Math.max(16, Math.round(size.width * args.scale));
   const canvasH = Math.max(16, Math.round(size.height * args.scale));
   const pad = Math.round(0.02 * Math.max(bbox.width, bbox.height));
@@ -266,7 +257,7 @@ function validateSkySource(source: SkySource): void {
   else if (source.kind === "prompt") skyFromPrompt(source.prompt);
 }
 
-export async function changeBackground(req: BackgroundChangeRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+export async function changeBackground(req: BackgroundChangeRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   validateBackgroundSource(req.background);
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.05);
@@ -277,10 +268,8 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
   // Previews shrink marketplace canvases too, so the whole render stays ≤ PREVIEW_MAX_SIDE.
   const pSide = previewSide(req.preview);
   let scale = 1;
-  if (pSide && req.canvas !== "original") {
-    const c = CANVAS_SIZES[req.canvas];
-    scale = Math.min(1, pSide / Math.max(c.width, c.height));
-  }
+  const canvasSize = CANVAS_PRESETS[req.canvas].size;
+  if (pSide && canvasSize) scale = Math.min(1, pSide / Math.max(canvasSize.width, canvasSize.height));
   const place = placeSubject({ canvas: req.canvas, width: full.width, height: full.height, bbox: matte.bbox, scale });
   let subject: Uint8Array = rgba;
   if (req.canvas !== "original") {
@@ -347,7 +336,7 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
 
 // ---------------------------------------------------------------- sky replacement
 
-export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<ProviderResult> {
+export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   validateSkySource(req.sky);
   const full = await decodeInput(req.image, req.preview);
   const hints = req.hints ? await decodeRgb(req.hints.bytes, { maxSide: 1024 }) : undefined;
@@ -480,10 +469,7 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
 
 // ---------------------------------------------------------------- segmentation by prompt
 
-export async function segmentByPrompt(
-  req: PromptSegmentationRequest,
-  hooks: EngineHooks = {},
-): Promise<ProviderResult> {
+export async function segmentByPrompt(req: PromptSegmentationRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   const parsed = parseSegmentationPrompt(req.prompt);
   const full = await decodeInput(req.image);
   hooks.onProgress?.(0.1);

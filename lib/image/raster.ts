@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { AppError, isAppError } from "../errors";
-import { MAX_INPUT_PIXELS, MAX_LONG_SIDE } from "./limits";
+import { MAX_INPUT_PIXELS, MAX_LONG_SIDE } from "./options";
 
 /** Interleaved 8-bit sRGB pixels. */
 export type Rgb = { width: number; height: number; data: Uint8Array };

@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import type { ImageInput } from "../providers/types";
+import type { ImageInput } from "./types";
 import { replaceSky } from "./engine";
 import { decodeRgb } from "./raster";
 import { detectWaterReflection } from "./reflection";

@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from "sharp";
 import { AppError } from "@/lib/errors";
-import { MAX_INPUT_PIXELS, MAX_LONG_SIDE, MAX_UPLOAD_BYTES, type AcceptedMime } from "./limits";
+import { MAX_INPUT_PIXELS, MAX_LONG_SIDE, MAX_UPLOAD_BYTES, type AcceptedMime } from "./options";
 
 export type ValidatedImage = {
   /** Re-encoded bytes: EXIF orientation applied, metadata and any trailing payload dropped. */

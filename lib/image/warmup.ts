@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { isAppError } from "../errors";
-import type { ImageInput } from "../providers/types";
+import type { ImageInput } from "./types";
 import { changeBackground, removeBackground, replaceSky } from "./engine";
 import { paintRgb } from "./raster";
 import { getSubjectSession } from "./subject-model";

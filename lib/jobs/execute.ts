@@ -5,8 +5,9 @@ import { isServiceId, type ServiceId } from "@/lib/catalog/services";
 import { AppError } from "@/lib/errors";
 import { safeFetchImage } from "@/lib/net/safe-fetch";
 import { runWithProviders, type ServiceRequest } from "@/lib/providers";
-import type { ImageInput, ProviderContext } from "@/lib/providers/types";
-import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/tools/schemas";
+import type { ImageInput } from "@/lib/image/types";
+import type { ProviderContext } from "@/lib/providers/types";
+import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
 import type { JobSuccess } from "./queue";
 
 type Resolved = { image: ImageInput; assetId: string };

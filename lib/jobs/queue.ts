@@ -6,9 +6,7 @@ import {
   releasePaymentForJob,
   reservePaymentToken,
 } from "@/lib/billing/payments";
-// issue 9: native x402 (payments.ts, not the index: the index imports this module)
-import { reserveX402Payment } from "@/lib/billing/x402/payments";
-import type { VerifiedX402Payment } from "@/lib/billing/x402/verify";
+import { reserveX402Payment, type VerifiedX402Payment } from "@/lib/billing/x402";
 import type { ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";

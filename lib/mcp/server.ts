@@ -7,7 +7,7 @@ import { SERVICES, SERVICE_IDS } from "@/lib/catalog/services";
 import { listServices } from "@/lib/catalog/catalog";
 import { formatPrice } from "@/lib/utils";
 import { callPaidTool, MCP_PAYMENT_ARGUMENT } from "@/lib/tools/api";
-import { TOOL_INPUT_SCHEMAS } from "@/lib/tools/schemas";
+import { TOOL_INPUT_SCHEMAS } from "@/lib/edits/schemas";
 import { paymentFromMcpMeta } from "@/lib/billing/x402"; // issue 9
 
 const paymentTokenArgument = z

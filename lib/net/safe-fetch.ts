@@ -6,7 +6,7 @@ import { isIP, type LookupFunction } from "node:net";
 import { getEnv } from "@/lib/env";
 import { AppError, isAppError } from "@/lib/errors";
 import { validateImage, type ValidatedImage } from "@/lib/image/validate";
-import { MAX_UPLOAD_BYTES } from "@/lib/image/limits";
+import { MAX_UPLOAD_BYTES } from "@/lib/image/options";
 import { isPublicAddress } from "./ip";
 
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: number }>>;

@@ -6,12 +6,12 @@ import { isServiceId, type ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { watermarkSvg } from "@/lib/image/encode";
+import { PREVIEW_OPTIONS } from "@/lib/image/options";
 import { localProvider } from "@/lib/providers/local";
-import type { ImageInput, ImageProvider, PreviewOptions, ProviderContext, ProviderResult } from "@/lib/providers/types";
-import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/tools/schemas";
+import type { ImageInput } from "@/lib/image/types";
+import type { ImageProvider, ProviderContext, ProviderResult } from "@/lib/providers/types";
+import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
 
-/** Free previews are small and watermarked: never the full resolution. */
-export const PREVIEW_OPTIONS: PreviewOptions = { maxSide: 640, watermark: true };
 /** Preview files are scratch: they expire after this long (retention removes them). */
 export const PREVIEW_TTL_SECONDS = 60 * 60;
 /** A render that takes longer than this is abandoned (the engine queue may be busy with paid jobs). */

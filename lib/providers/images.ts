@@ -1,7 +1,8 @@
 import "server-only";
 import sharp from "sharp";
 import { AppError } from "@/lib/errors";
-import type { ImageInput, ProviderResult } from "./types";
+import type { ImageInput } from "@/lib/image/types";
+import type { ProviderResult } from "./types";
 
 /** Image conversions every vendor adapter needs: inputs within a vendor's limits, outputs at the input's size. */
 

@@ -10,10 +10,9 @@ import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
   PromptSegmentationRequest,
-  ProviderContext,
-  ProviderResult,
   SkyReplacementRequest,
-} from "./types";
+} from "@/lib/image/types";
+import type { ProviderContext, ProviderResult } from "./types";
 
 export { registerProvider } from "./registry";
 

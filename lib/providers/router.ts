@@ -6,13 +6,10 @@ import { httpStatusOf } from "./errors";
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
-  ImageProvider,
   PromptSegmentationRequest,
-  ProviderCallRecord,
-  ProviderContext,
-  ProviderResult,
   SkyReplacementRequest,
-} from "./types";
+} from "@/lib/image/types";
+import type { ImageProvider, ProviderCallRecord, ProviderContext, ProviderResult } from "./types";
 
 export type { ProviderCallRecord } from "./types";
 export { backoffDelay } from "./backoff";

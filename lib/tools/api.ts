@@ -8,17 +8,9 @@ import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { toPublicJob, type PublicJob } from "@/lib/jobs/public";
 import { logger } from "@/lib/logger";
 import { formatPrice } from "@/lib/utils";
-import { TOOL_INPUT_SCHEMAS } from "./schemas";
-// issue 9: native x402
-import {
-  attachX402Required,
-  finishX402Job,
-  hasX402Payment,
-  verifyX402ForCall,
-  x402JobDeadlineMs,
-  type VerifiedX402Payment,
-  type X402CallPayment,
-} from "@/lib/billing/x402";
+import { TOOL_INPUT_SCHEMAS } from "@/lib/edits/schemas";
+import { x402JobDeadlineMs, type VerifiedX402Payment } from "@/lib/billing/x402";
+import { attachX402Required, finishX402Job, hasX402Payment, verifyX402ForCall, type X402CallPayment } from "./x402";
 
 /** Old endpoint names that keep working. */
 export const SERVICE_ALIASES: Record<string, ServiceId> = { "aliyun-imageseg-change-sky": "sky-replacement" };

@@ -4,7 +4,7 @@ import { SERVICES, SERVICE_IDS } from "@/lib/catalog/services";
 import type { CatalogService } from "@/lib/catalog/catalog";
 import { ERROR_STATUS } from "@/lib/errors";
 import { formatPrice } from "@/lib/utils";
-import { TOOL_INPUT_SCHEMAS } from "./schemas";
+import { TOOL_INPUT_SCHEMAS } from "@/lib/edits/schemas";
 import { SERVICE_ALIASES } from "./api";
 
 function inputSchema(serviceId: (typeof SERVICE_IDS)[number]) {

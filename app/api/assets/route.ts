@@ -1,7 +1,7 @@
 import { createUploadAsset, toPublicAsset } from "@/lib/assets/assets";
 import { AppError } from "@/lib/errors";
 import { readMultipart, route } from "@/lib/http";
-import { MAX_UPLOAD_BYTES } from "@/lib/image/limits";
+import { MAX_UPLOAD_BYTES } from "@/lib/image/options";
 import { resolveOwner, withOwnerCookie } from "@/lib/owner";
 
 export const runtime = "nodejs";

@@ -1,6 +1,7 @@
-// Native x402 v2 payments (issue 9): `exact` scheme, EVM, EIP-3009 tokens.
+// Native x402 v2 payments: `exact` scheme, EVM, EIP-3009 tokens.
 // Flow per paid call: buildPaymentRequired (402) → verifyX402Payment → reserveX402Payment (inside
 // the job's transaction) → run the job → settleX402Payment on success | releaseX402Payment on failure.
+// The tool-call side (402 requirements, settle-or-release after the job) is lib/tools/x402.ts.
 export { getX402Config, isX402Enabled, type X402Config } from "./config";
 export {
   MCP_PAYMENT_META_KEY,
@@ -31,11 +32,3 @@ export {
   type X402SettleResult,
 } from "./settler";
 export { mcpPaymentResponseMeta, paymentFromMcpMeta } from "./mcp";
-export {
-  attachX402Required,
-  finishX402Job,
-  hasX402Payment,
-  verifyX402ForCall,
-  type X402CallPayment,
-  type X402JobFinish,
-} from "./tool-call";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import type { ImageInput } from "../../providers/types";
+import type { ImageInput } from "../types";
 
 export const FIXTURE_DIR = path.resolve(import.meta.dirname, "../../../e2e/fixtures/files");
 

@@ -1,19 +1,19 @@
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
+  EditResult,
   ImageInput,
   PromptSegmentationRequest,
-  ProviderResult,
   SkyReplacementRequest,
-} from "../../providers/types";
+} from "../types";
 import type { ReferenceTask } from "../reference";
 
 /** Every job the pool can run, with its request and result types. */
 export type EngineTasks = {
-  removeBackground: { req: BackgroundRemovalRequest; res: ProviderResult };
-  changeBackground: { req: BackgroundChangeRequest; res: ProviderResult };
-  replaceSky: { req: SkyReplacementRequest; res: ProviderResult };
-  segmentByPrompt: { req: PromptSegmentationRequest; res: ProviderResult };
+  removeBackground: { req: BackgroundRemovalRequest; res: EditResult };
+  changeBackground: { req: BackgroundChangeRequest; res: EditResult };
+  replaceSky: { req: SkyReplacementRequest; res: EditResult };
+  segmentByPrompt: { req: PromptSegmentationRequest; res: EditResult };
   presetThumbnail: { req: { kind: "sky" | "background"; id: string }; res: { bytes: Buffer } };
   /** A preset or described scene as a JPEG reference for a vendor provider. */
   renderReference: { req: ReferenceTask; res: { bytes: Buffer } };

@@ -15,12 +15,11 @@ import {
 } from "../images";
 import type {
   BackgroundRemovalRequest,
-  ImageProvider,
-  ProviderContext,
   PromptSegmentationRequest,
   SkyReplacementRequest,
   SkySource,
-} from "../types";
+} from "@/lib/image/types";
+import type { ImageProvider, ProviderContext } from "../types";
 import {
   ALIBABA_PROVIDER_ID,
   callImageseg,

@@ -12,10 +12,9 @@ import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
   ImageInput,
-  ImageProvider,
-  ProviderContext,
   PromptSegmentationRequest,
-} from "../types";
+} from "@/lib/image/types";
+import type { ImageProvider, ProviderContext } from "../types";
 
 export const SELLERPIC_PROVIDER_ID = "sellerpic";
 export const DEFAULT_SELLERPIC_BASE_URL = "https://api.sellerpic.ai/v1";

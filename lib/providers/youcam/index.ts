@@ -14,7 +14,8 @@ import {
 } from "../errors";
 import { finishImage, finishRemoval, prepareForVendor } from "../images";
 import { fetchWithTimeout, parseVendorJson } from "../transport";
-import type { BackgroundChangeRequest, BackgroundRemovalRequest, ImageProvider, ProviderContext } from "../types";
+import type { BackgroundChangeRequest, BackgroundRemovalRequest } from "@/lib/image/types";
+import type { ImageProvider, ProviderContext } from "../types";
 import { DEFAULT_YOUCAM_BASE_URL, DEFAULT_YOUCAM_BG_TASK_PATH, YOUCAM_PROVIDER_ID, YOUCAM_UNITS } from "./constants";
 import { waitForYoucamTask } from "./webhook";
 

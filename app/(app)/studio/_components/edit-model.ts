@@ -1,4 +1,11 @@
 import type { ServiceId } from "@/lib/catalog/services";
+import {
+  CANVAS_PRESET_IDS,
+  type CanvasPreset,
+  type CutoutFormat,
+  type OutputFormat,
+  canvasLabel,
+} from "@/lib/image/options";
 
 export type SkyOptions = {
   source: "preset" | "upload" | "prompt";
@@ -11,7 +18,7 @@ export type SkyOptions = {
   /** Mirror the new sky in water that reflects the old one (auto-detected). */
   reflection: boolean;
   hintsAssetId: string | null;
-  format: "jpeg" | "png" | "webp";
+  format: OutputFormat;
 };
 
 export type BackgroundOptions = {
@@ -22,11 +29,11 @@ export type BackgroundOptions = {
   upload: { assetId: string; name: string } | null;
   prompt: string;
   shadow: boolean;
-  canvas: "original" | "square-2000" | "portrait-4x5" | "landscape-16x9";
-  format: "jpeg" | "png" | "webp";
+  canvas: CanvasPreset;
+  format: OutputFormat;
 };
 
-export type RemovalOptions = { format: "png" | "webp"; output: "cutout" | "matte" };
+export type RemovalOptions = { format: CutoutFormat; output: "cutout" | "matte" };
 export type MaskOptions = { prompt: string };
 
 export type EditOptions = {
@@ -64,16 +71,14 @@ export const DEFAULT_OPTIONS: EditOptions = {
   "prompt-segmentation": { prompt: "" },
 };
 
-export const CANVAS_LABELS: Record<BackgroundOptions["canvas"], string> = {
-  original: "Original size",
-  "square-2000": "Square 1:1 · 2000 px",
-  "portrait-4x5": "Portrait 4:5",
-  "landscape-16x9": "Landscape 16:9",
-};
+export const CANVAS_LABELS = Object.fromEntries(CANVAS_PRESET_IDS.map((id) => [id, canvasLabel(id)])) as Record<
+  CanvasPreset,
+  string
+>;
 
 export type BuiltInput = { ok: true; input: Record<string, unknown>; label: string } | { ok: false; reason: string };
 
-/** Turns the studio's choices into the tool's input (the keys of lib/tools/schemas.ts), or says what is missing. */
+/** Turns the studio's choices into the tool's input (the keys of lib/edits/schemas.ts), or says what is missing. */
 export function buildInput<S extends ServiceId>(params: {
   serviceId: S;
   imageAssetId: string;

@@ -2,7 +2,7 @@
 
 import { useRef, useState } from "react";
 import { ApiError, uploadWithProgress } from "@/lib/api-client";
-import { ACCEPTED_IMAGE_TYPES, ACCEPTED_LABEL, MAX_UPLOAD_BYTES, formatBytes } from "@/lib/image/limits";
+import { ACCEPTED_IMAGE_TYPES, ACCEPTED_LABEL, MAX_UPLOAD_BYTES, formatBytes } from "@/lib/image/options";
 import { buttonStyles } from "@/components/ui/button";
 import type { UploadedAsset } from "@/components/upload/upload-dropzone";
 

@@ -6,7 +6,7 @@ import { buttonStyles } from "@/components/ui/button";
 import { UploadDropzone, type UploadedAsset } from "@/components/upload/upload-dropzone";
 import { ApiError, uploadWithProgress } from "@/lib/api-client";
 import type { ServiceId } from "@/lib/catalog/services";
-import { formatBytes } from "@/lib/image/limits";
+import { canvasOutputSize, formatBytes } from "@/lib/image/options";
 import { useCatalogQuery } from "@/lib/queries/catalog";
 import { usePreviewMutation } from "@/lib/queries/previews";
 import type { Preview } from "@/lib/queries/types";
@@ -53,11 +53,7 @@ function previewMessage(problem: PreviewProblem): string {
 /** Full output size of a paid edit (what the user will download). */
 function outputSize(serviceId: ServiceId, options: EditOptions, photo: { width: number; height: number }) {
   if (serviceId !== "background-change") return photo;
-  const canvas = options["background-change"].canvas;
-  if (canvas === "square-2000") return { width: 2000, height: 2000 };
-  if (canvas === "portrait-4x5") return { width: 1600, height: 2000 };
-  if (canvas === "landscape-16x9") return { width: 2000, height: 1125 };
-  return photo;
+  return canvasOutputSize(options["background-change"].canvas, photo);
 }
 
 type Props = {

@@ -3,20 +3,21 @@ import type { Job } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
 import { cancelJob } from "@/lib/jobs/queue";
 import { logger } from "@/lib/logger";
-import { isX402Enabled } from "./config";
-import { mcpPaymentResponseMeta } from "./mcp";
-import { releaseX402Payment, settleX402Payment, x402JobDeadlineMs } from "./payments";
 import {
   PAYMENT_REQUIRED_HEADER,
   PAYMENT_RESPONSE_HEADER,
   buildPaymentRequired,
+  isX402Enabled,
+  mcpPaymentResponseMeta,
+  releaseX402Payment,
+  settleX402Payment,
+  verifyX402Payment,
+  type VerifiedX402Payment,
   type X402Service,
-} from "./requirements";
-import { verifyX402Payment, type VerifiedX402Payment } from "./verify";
+} from "@/lib/billing/x402";
 
 /**
- * The glue the paid API (lib/tools/api.ts callPaidTool) and the MCP tools use; everything x402
- * a tool call needs in four calls:
+ * The x402 side of a paid tool call (callPaidTool in api.ts, for HTTP and MCP alike), in four calls:
  *   402            → attachX402Required(outcome, …)
  *   payment given  → verifyX402ForCall(…) → enqueuePaidJob({ …, x402: verified })
  *   wait           → x402JobDeadlineMs(verified)
@@ -121,5 +122,3 @@ export async function finishX402Job(params: {
     headers: {},
   };
 }
-
-export { x402JobDeadlineMs };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ServiceId } from "@/lib/catalog/services";
+import { CANVAS_PRESETS, CANVAS_PRESET_IDS, CUTOUT_FORMATS, OUTPUT_FORMATS } from "@/lib/image/options";
 
 /**
  * Input schemas of the four tools, shared by the HTTP API, the MCP tools, the studio and the
@@ -18,8 +19,12 @@ const presetId = z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a preset id");
 const prompt = z.string().trim().min(1).max(300);
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
 
-export const outputFormatSchema = z.enum(["jpeg", "png", "webp"]);
-export const canvasPresetSchema = z.enum(["original", "square-2000", "portrait-4x5", "landscape-16x9"]);
+export const outputFormatSchema = z.enum(OUTPUT_FORMATS);
+export const canvasPresetSchema = z.enum(CANVAS_PRESET_IDS);
+const CANVAS_DESCRIPTION = CANVAS_PRESET_IDS.map((id) => {
+  const size = CANVAS_PRESETS[id].size;
+  return size ? `${id} (${size.width} × ${size.height} px)` : `${id} (the photo's own size)`;
+}).join(", ");
 
 type Issue = { message: string; path: string[] };
 
@@ -87,7 +92,7 @@ export const backgroundChangeInputSchema = z
     backgroundColor: hexColor.optional(),
     backgroundPrompt: prompt.optional().describe("Describe the background: white studio sweep, marble, wood, bokeh…"),
     shadow: z.boolean().default(false).describe("Add a soft contact shadow under the subject."),
-    canvas: canvasPresetSchema.default("original").describe("Output size: the photo's own, or a marketplace preset."),
+    canvas: canvasPresetSchema.default("original").describe(`Output size: ${CANVAS_DESCRIPTION}.`),
     format: outputFormatSchema.default("png"),
   })
   .strict()
@@ -106,7 +111,7 @@ export const backgroundChangeInputSchema = z
 export const backgroundRemovalInputSchema = z
   .object({
     ...imageSource,
-    format: z.enum(["png", "webp"]).default("png"),
+    format: z.enum(CUTOUT_FORMATS).default("png"),
     output: z
       .enum(["cutout", "matte"])
       .default("cutout")

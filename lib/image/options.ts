@@ -1,0 +1,70 @@
+/**
+ * What an edit can be asked for, in one place: upload limits, output formats, canvas presets with
+ * their sizes and the preview size. The engine renders with these numbers, the tool schemas accept
+ * these values, and the studio and batch pages show them (this module has no server imports).
+ */
+
+// ---------------------------------------------------------------- uploads
+
+/** The browser check is only for a quick message; the server decodes the bytes (validate.ts). */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+export const MAX_LONG_SIDE = 4096;
+/** Pixels a header may declare before we refuse to decode (decompression bombs). */
+export const MAX_INPUT_PIXELS = MAX_LONG_SIDE * MAX_LONG_SIDE;
+
+export const ACCEPTED_IMAGE_TYPES = {
+  "image/jpeg": [".jpg", ".jpeg"],
+  "image/png": [".png"],
+  "image/webp": [".webp"],
+} as const;
+
+export type AcceptedMime = keyof typeof ACCEPTED_IMAGE_TYPES;
+
+export const ACCEPTED_LABEL = "JPEG, PNG or WebP";
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// ---------------------------------------------------------------- output formats
+
+export const OUTPUT_FORMATS = ["jpeg", "png", "webp"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Formats with an alpha channel: what a cut-out can be delivered as. */
+export const CUTOUT_FORMATS = ["png", "webp"] as const satisfies readonly OutputFormat[];
+export type CutoutFormat = (typeof CUTOUT_FORMATS)[number];
+
+// ---------------------------------------------------------------- canvases (background change)
+
+type Size = { width: number; height: number };
+
+/** Output canvases of a background change: the photo's own size, or a marketplace preset. */
+export const CANVAS_PRESETS = {
+  original: { label: "Original size", size: null },
+  "square-2000": { label: "Square 1:1", size: { width: 2000, height: 2000 } },
+  "portrait-4x5": { label: "Portrait 4:5", size: { width: 1600, height: 2000 } },
+  "landscape-16x9": { label: "Landscape 16:9", size: { width: 1920, height: 1080 } },
+} as const satisfies Record<string, { label: string; size: Size | null }>;
+
+export type CanvasPreset = keyof typeof CANVAS_PRESETS;
+export const CANVAS_PRESET_IDS = Object.keys(CANVAS_PRESETS) as [CanvasPreset, ...CanvasPreset[]];
+
+/** "Square 1:1 · 2000 × 2000 px", or "Original size". */
+export function canvasLabel(canvas: CanvasPreset): string {
+  const preset = CANVAS_PRESETS[canvas];
+  return preset.size ? `${preset.label} · ${preset.size.width} × ${preset.size.height} px` : preset.label;
+}
+
+/** The size of a full (paid) render on `canvas` of a photo of `photo`'s size. */
+export function canvasOutputSize(canvas: CanvasPreset, photo: Size): Size {
+  return CANVAS_PRESETS[canvas].size ?? { width: photo.width, height: photo.height };
+}
+
+// ---------------------------------------------------------------- previews
+
+/** Free previews are small and watermarked: never the full resolution. */
+export const PREVIEW_MAX_SIDE = 640;
+export const PREVIEW_OPTIONS = { maxSide: PREVIEW_MAX_SIDE, watermark: true } as const;
