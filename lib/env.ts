@@ -85,6 +85,27 @@ const envSchema = z
 
     ADMIN_PASSWORD: optionalString,
 
+    // Accounts and prepaid credits.
+    /** Where sign-in links are sent from: smtp(s)://user:pass@host:port. Unset: the link is printed to the server log. */
+    SMTP_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+        .optional(),
+    ),
+    SMTP_FROM: z.preprocess(emptyAsUndefined, z.string().default("Backdrop <no-reply@localhost>")),
+    /** How long a signed-in browser stays signed in (days). */
+    ACCOUNT_SESSION_DAYS: z.coerce.number().min(0.01).max(365).default(30),
+    /** How long an emailed sign-in link works (minutes). */
+    SIGN_IN_LINK_MINUTES: z.coerce
+      .number()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
+    /** Sign-in emails per hour per client address and email address. */
+    SIGN_IN_EMAILS_PER_HOUR: z.coerce.number().int().min(1).default(5),
+
     ALIBABA_ACCESS_KEY_ID: optionalString,
     ALIBABA_ACCESS_KEY_SECRET: optionalString,
     ALIBABA_ENDPOINT: optionalUrl,
@@ -206,6 +227,13 @@ const envSchema = z
         code: "custom",
         path: ["STRIPE_SECRET_KEY"],
         message: "PAYMENTS_MODE=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET",
+      });
+    }
+    if (env.SMTP_URL && !env.PUBLIC_BASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PUBLIC_BASE_URL"],
+        message: "SMTP_URL needs PUBLIC_BASE_URL: emailed sign-in links must not be built from a request's Host header",
       });
     }
     const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];

@@ -72,6 +72,17 @@ export const ERROR_STATUS = {
   x402_insufficient_funds: 402,
   x402_rejected: 402,
   x402_not_configured: 503,
+  // accounts and prepaid credits
+  insufficient_credits: 402,
+  api_key_cap_reached: 402,
+  api_key_invalid: 401,
+  api_key_revoked: 401,
+  sign_in_link_invalid: 400,
+  sign_in_link_expired: 410,
+  sign_in_link_used: 409,
+  account_not_found: 404,
+  topup_not_found: 404,
+  pack_not_found: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -278,6 +278,11 @@ export type RefundOutcome = {
  */
 export async function refundJob(params: { jobId: string; actor: string; reason?: string }): Promise<RefundOutcome> {
   const job = await getJobOrThrow(params.jobId);
+  if (!job.paymentId && job.creditAccountId)
+    throw new AppError(
+      "payment_not_refundable",
+      "This edit was paid with prepaid credits: give the credit back with an adjustment on the account's admin page.",
+    );
   if (!job.paymentId) throw new AppError("payment_not_refundable", "This job was free: there is nothing to refund.");
   const result = await refundJobCharge({ jobId: job.id, reason: params.reason ?? `admin refund of ${job.id}` });
   const { payment } = result;

@@ -4,6 +4,7 @@ import type { Asset, Job, Payment, Prisma } from "@/generated/prisma/client";
 import { extensionFor, getAssetOrThrow, readAssetBytes, toPublicAsset } from "@/lib/assets/assets";
 import { csvRow } from "@/lib/admin/csv";
 import { authorizePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
+import { reserveCredits, type CreditPayer } from "@/lib/billing/credits";
 import { hashPaymentToken, isWellFormedToken } from "@/lib/billing/tokens";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
@@ -42,6 +43,8 @@ export type BatchView = {
   done: boolean;
   counts: { queued: number; running: number; succeeded: number; failed: number; canceled: number };
   charged: { edits: number; amountMinor: number; currency: string; display: string };
+  /** Prepaid credits (one per photo), a payment token, or nothing (a free service). */
+  paidWith: "credits" | "payment" | "free";
   released: { edits: number; amountMinor: number };
   /** Edits refunded by an admin after they were charged (one per job). */
   refunded: { edits: number; amountMinor: number };
@@ -182,6 +185,8 @@ export async function createBatch(params: {
   ownerId?: string | null;
   requestId?: string;
   origin: string;
+  /** An account's prepaid credits (API key or the signed-in bulk page): one credit per photo, all reserved at once. */
+  credits?: CreditPayer | null;
 }): Promise<BatchView> {
   const service = await getServiceOrThrow(BATCH_SERVICE_ID);
   const inputs = validateItems(params.input);
@@ -201,7 +206,8 @@ export async function createBatch(params: {
   const units = inputs.length;
   const free = service.priceMinor === 0;
   const { paymentToken, paymentTokens } = params.input;
-  if (!free && !paymentToken && !paymentTokens) {
+  const credits = !free && !paymentToken && !paymentTokens ? (params.credits ?? null) : null;
+  if (!free && !paymentToken && !paymentTokens && !credits) {
     throw paymentRequired(
       `${units} × ${service.name} costs ${formatPrice(service.priceMinor * units, service.currency)}. Create one payment for ${units} edits, then send its token as paymentToken.`,
       {
@@ -210,13 +216,16 @@ export async function createBatch(params: {
         amountMinor: service.priceMinor * units,
         currency: service.currency,
         createPayment: { method: "POST", url: `${params.origin}/api/payments`, body: { serviceId: service.id, units } },
+        credits: { header: "Authorization: Bearer <api key>", credits: units, account: `${params.origin}/account` },
       },
     );
   }
   const db = await getDb();
   const batchId = newId("bat");
+  const jobIds = inputs.map(() => newId("job"));
   await db.$transaction(
     async (tx) => {
+      if (credits) await reserveCredits(tx, { payer: credits, jobIds });
       const batchPayment =
         !free && paymentToken
           ? await reserveBatchUnits(tx, { token: paymentToken, serviceId: service.id, units })
@@ -228,11 +237,12 @@ export async function createBatch(params: {
           params: params.input.look as Prisma.InputJsonValue,
           itemCount: units,
           paymentId: batchPayment?.id ?? null,
+          creditAccountId: credits?.accountId ?? null,
           ownerId: params.ownerId ?? null,
         },
       });
       for (const [index, input] of inputs.entries()) {
-        const jobId = newId("job");
+        const jobId = jobIds[index]!;
         await tx.job.create({
           data: {
             id: jobId,
@@ -243,6 +253,8 @@ export async function createBatch(params: {
             requestId: params.requestId ?? null,
             batchId,
             batchIndex: index,
+            creditAccountId: credits?.accountId ?? null,
+            apiKeyId: credits?.apiKeyId ?? null,
           },
         });
         const payment =
@@ -293,9 +305,18 @@ export async function retryBatchItems(params: {
               requestId: params.requestId ?? null,
               batchId: batch.id,
               batchIndex: target.batchIndex,
+              creditAccountId: target.creditAccountId,
+              apiKeyId: target.apiKeyId,
             },
           });
           if (service.priceMinor === 0) continue;
+          if (target.creditAccountId) {
+            await reserveCredits(tx, {
+              payer: { accountId: target.creditAccountId, apiKeyId: target.apiKeyId },
+              jobIds: [jobId],
+            });
+            continue;
+          }
           const paymentId = target.paymentId ?? batch.paymentId;
           if (!paymentId) throw paymentRequired("This item has no payment to retry on; create a new batch.");
           await tx.job.update({ where: { id: jobId }, data: { paymentId } });
@@ -365,17 +386,26 @@ async function loadBatch(batchId: string): Promise<Loaded> {
   const assetIds = [...latest.values()]
     .flatMap((job) => [job.inputAssetIds[0], job.resultAssetId])
     .filter((id): id is string => Boolean(id));
-  const [assets, ledger] = await Promise.all([
+  const jobIds = jobs.map((job) => job.id);
+  const [assets, ledger, creditLedger] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([] as Asset[]),
     jobs.length
       ? db.ledgerEntry.findMany({
-          where: { jobId: { in: jobs.map((job) => job.id) }, kind: { in: ["capture", "release", "refund"] } },
+          where: { jobId: { in: jobIds }, kind: { in: ["capture", "release", "refund"] } },
+          select: { jobId: true, kind: true },
+        })
+      : Promise.resolve([]),
+    // Items paid with prepaid credits settle in the credit ledger instead.
+    batch.creditAccountId && jobs.length
+      ? db.creditEntry.findMany({
+          where: { jobId: { in: jobIds }, kind: { in: ["capture", "release"] } },
           select: { jobId: true, kind: true },
         })
       : Promise.resolve([]),
   ]);
+  const entries = [...ledger, ...creditLedger];
   const jobsOf = (kind: string) =>
-    new Set(ledger.filter((entry) => entry.kind === kind && entry.jobId).map((entry) => entry.jobId!));
+    new Set(entries.filter((entry) => entry.kind === kind && entry.jobId).map((entry) => entry.jobId!));
   const refunded = jobsOf("refund");
   return {
     batch,
@@ -447,12 +477,20 @@ export async function getBatchView(params: { batchId: string; origin: string }):
     itemCount: batch.itemCount,
     done: counts.queued === 0 && counts.running === 0,
     counts,
-    charged: {
-      edits: chargedEdits,
-      amountMinor: Math.round(chargedEdits * unitPrice),
-      currency,
-      display: formatPrice(Math.round(chargedEdits * unitPrice), currency),
-    },
+    charged: batch.creditAccountId
+      ? {
+          edits: chargedEdits,
+          amountMinor: 0,
+          currency,
+          display: `${chargedEdits} credit${chargedEdits === 1 ? "" : "s"}`,
+        }
+      : {
+          edits: chargedEdits,
+          amountMinor: Math.round(chargedEdits * unitPrice),
+          currency,
+          display: formatPrice(Math.round(chargedEdits * unitPrice), currency),
+        },
+    paidWith: batch.creditAccountId ? "credits" : payment ? "payment" : "free",
     released: { edits: releasedEdits, amountMinor: Math.round(releasedEdits * unitPrice) },
     refunded: { edits: refundedEdits, amountMinor: Math.round(refundedEdits * unitPrice) },
     payment: payment

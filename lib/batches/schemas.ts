@@ -32,6 +32,8 @@ export const createBatchSchema = z
     paymentToken: z.string().max(200).optional(),
     /** Or one single-edit token per item, in order. */
     paymentTokens: z.array(z.string().max(200)).max(MAX_BATCH_ITEMS).optional(),
+    /** The signed-in bulk page: spend the account's credits (one per photo). API keys need no flag. */
+    payWith: z.literal("credits").optional(),
   })
   .strict()
   .refine((value) => !(value.paymentToken && value.paymentTokens), {

@@ -60,6 +60,41 @@ export async function createCheckoutSession(params: {
   return { id: session.id, url: session.url };
 }
 
+/** A Checkout Session for a credit pack; Stripe sends the buyer back to the top-up's receipt. */
+export async function createTopupCheckoutSession(params: {
+  topupId: string;
+  packName: string;
+  credits: number;
+  amountMinor: number;
+  currency: string;
+  origin: string;
+  email?: string;
+}): Promise<{ id: string; url: string }> {
+  const session = await getStripe().checkout.sessions.create(
+    {
+      mode: "payment",
+      line_items: [
+        {
+          quantity: 1,
+          price_data: {
+            currency: params.currency.toLowerCase(),
+            unit_amount: params.amountMinor,
+            product_data: { name: `Backdrop credits: ${params.packName}` },
+          },
+        },
+      ],
+      client_reference_id: params.topupId,
+      ...(params.email ? { customer_email: params.email } : {}),
+      metadata: { topupId: params.topupId, credits: String(params.credits) },
+      success_url: `${params.origin}/account/receipts/${params.topupId}?session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: `${params.origin}/account?checkout=canceled`,
+    },
+    { idempotencyKey: `checkout:${params.topupId}` },
+  );
+  if (!session.url) throw new AppError("provider_unavailable", "Stripe did not return a checkout URL.");
+  return { id: session.id, url: session.url };
+}
+
 /**
  * Marks the payment of a Checkout Session paid, once. Safe to call from the webhook and the
  * success page at the same time, and for duplicate or late deliveries: only `pending → paid`
@@ -125,6 +160,28 @@ export async function handleStripeWebhook(params: {
     event = getStripe().webhooks.constructEvent(params.rawBody, params.signature ?? "", secret);
   } catch (error) {
     throw new AppError("webhook_signature_invalid", "The Stripe signature does not match this body.", { cause: error });
+  }
+  // Credit packs carry their top-up id; everything else is a per-edit payment.
+  const object = event.data.object as { object?: string; metadata?: Record<string, string> | null };
+  if (object.object === "checkout.session" && object.metadata?.topupId) {
+    const session = event.data.object as Stripe.Checkout.Session;
+    const topups = await import("./topups");
+    switch (event.type) {
+      case "checkout.session.completed":
+      case "checkout.session.async_payment_succeeded":
+        return { type: event.type, handled: (await topups.fulfilTopupSession(session)).fulfilled };
+      case "checkout.session.expired":
+      case "checkout.session.async_payment_failed":
+        return {
+          type: event.type,
+          handled: await topups.closeTopupSession({
+            sessionId: session.id,
+            status: event.type === "checkout.session.expired" ? "expired" : "canceled",
+          }),
+        };
+      default:
+        return { type: event.type, handled: false };
+    }
   }
   switch (event.type) {
     case "checkout.session.completed":

@@ -2,7 +2,7 @@ import "server-only";
 import { type Db, getDb } from "@/lib/db";
 import { SERVICES } from "./services";
 
-/** Inserts the catalog's services that are missing; prices an admin changed are left alone. */
+/** Inserts the catalog's services and credit packs that are missing; prices an admin changed are left alone. */
 export async function seedCatalog(db: Db): Promise<void> {
   await db.service.createMany({
     data: Object.values(SERVICES).map((service) => ({
@@ -15,7 +15,18 @@ export async function seedCatalog(db: Db): Promise<void> {
     })),
     skipDuplicates: true,
   });
+  await db.creditPack.createMany({
+    data: DEFAULT_CREDIT_PACKS.map((pack) => ({ ...pack, currency: "USD" })),
+    skipDuplicates: true,
+  });
 }
+
+/** The credit packs a new installation starts with: more edits, a lower price per edit (edited by admins). */
+export const DEFAULT_CREDIT_PACKS = [
+  { id: "pack_10", name: "10 edits", credits: 10, priceMinor: 180, sortOrder: 1 },
+  { id: "pack_50", name: "50 edits", credits: 50, priceMinor: 750, sortOrder: 2 },
+  { id: "pack_200", name: "200 edits", credits: 200, priceMinor: 2400, sortOrder: 3 },
+] as const;
 
 const seeded = new WeakMap<Db, Promise<void>>();
 

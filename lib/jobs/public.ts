@@ -13,6 +13,8 @@ export type PublicJob = {
   attempts: number;
   error: { code: string; message: string } | null;
   charged: boolean;
+  /** Paid from an account's prepaid credits (one credit) instead of a payment. */
+  paidWithCredits: boolean;
   payment: {
     id: string;
     status: Payment["status"];
@@ -49,13 +51,16 @@ export async function getPublicJob(jobId: string, origin: string): Promise<Publi
 export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> {
   const db = await getDb();
   const assetIds = [job.inputAssetIds[0], job.resultAssetId].filter((id): id is string => Boolean(id));
-  const [assets, payment, entries] = await Promise.all([
+  const [assets, payment, entries, creditEntries] = await Promise.all([
     assetIds.length ? db.asset.findMany({ where: { id: { in: assetIds } } }) : Promise.resolve([]),
     job.paymentId ? db.payment.findUnique({ where: { id: job.paymentId } }) : Promise.resolve(null),
     db.ledgerEntry.findMany({
       where: { idempotencyKey: { in: [`capture:${job.id}`, `refund:${job.id}`] } },
       select: { idempotencyKey: true },
     }),
+    job.creditAccountId
+      ? db.creditEntry.findMany({ where: { jobId: job.id }, select: { kind: true } })
+      : Promise.resolve([]),
   ]);
   const booked = new Set(entries.map((entry) => entry.idempotencyKey));
   const capture = booked.has(`capture:${job.id}`);
@@ -75,7 +80,11 @@ export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> 
         ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "" }
         : null,
     // Refunds are per job: one refunded photo of a batch does not make the others free.
-    charged: capture && !refund && payment?.status !== "refunded",
+    charged: job.creditAccountId
+      ? creditEntries.some((entry) => entry.kind === "capture") &&
+        !creditEntries.some((entry) => entry.kind === "adjustment")
+      : capture && !refund && payment?.status !== "refunded",
+    paidWithCredits: Boolean(job.creditAccountId),
     payment: payment
       ? {
           id: payment.id,

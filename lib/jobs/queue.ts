@@ -7,6 +7,7 @@ import {
   reservePaymentToken,
 } from "@/lib/billing/payments";
 import { reserveX402Payment, type VerifiedX402Payment } from "@/lib/billing/x402";
+import { captureCreditsForJob, releaseCreditsForJob, reserveCredits, type CreditPayer } from "@/lib/billing/credits";
 import type { ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
@@ -38,15 +39,21 @@ export async function enqueuePaidJob(params: {
   maxAttempts?: number;
   /** issue 9: a verified x402 payment (claimed here instead of a token). */
   x402?: VerifiedX402Payment | null;
+  /** Prepaid credits of an account (an API key, or the signed-in studio), used when no token or x402 is given. */
+  credits?: CreditPayer | null;
 }): Promise<Job> {
   const db = await getDb();
   const id = newId("job");
   const job = await db.$transaction(async (tx) => {
     let payment: Payment | null = null;
+    let credits: CreditPayer | null = null;
     if (params.x402) {
       payment = await reserveX402Payment(tx, { verified: params.x402, ownerId: params.ownerId }); // issue 9
     } else if (params.paymentToken) {
       payment = await reservePaymentToken(tx, { token: params.paymentToken, serviceId: params.serviceId });
+    } else if (params.credits && !params.free) {
+      credits = params.credits;
+      await reserveCredits(tx, { payer: credits, jobIds: [id] });
     } else if (!params.free) {
       throw new AppError("payment_required", "This edit needs a payment token.");
     }
@@ -61,6 +68,8 @@ export async function enqueuePaidJob(params: {
         ownerId: params.ownerId ?? null,
         requestId: params.requestId ?? null,
         batchId: params.batchId ?? null,
+        creditAccountId: credits?.accountId ?? null,
+        apiKeyId: credits?.apiKeyId ?? null,
         ...(params.maxAttempts ? { maxAttempts: params.maxAttempts } : {}),
       },
     });
@@ -184,8 +193,12 @@ export async function finishJobSuccess(params: {
       },
     });
     if (count === 0) return false;
-    const job = await tx.job.findUniqueOrThrow({ where: { id: params.jobId }, select: { paymentId: true } });
+    const job = await tx.job.findUniqueOrThrow({
+      where: { id: params.jobId },
+      select: { paymentId: true, creditAccountId: true },
+    });
     if (job.paymentId) await capturePaymentForJob(tx, { paymentId: job.paymentId, jobId: params.jobId });
+    if (job.creditAccountId) await captureCreditsForJob(tx, { jobId: params.jobId });
     return true;
   }, TX_OPTIONS);
   if (done) notifyJobFinished(params.jobId);
@@ -238,6 +251,7 @@ export async function finishJobFailure(params: {
     });
     if (job.paymentId)
       await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId: job.id, reason: appError.code });
+    if (job.creditAccountId) await releaseCreditsForJob(tx, { jobId: job.id, reason: appError.code });
     return status;
   }, TX_OPTIONS);
   if (outcome === "retry") notifyJobQueued();
@@ -265,6 +279,7 @@ export async function cancelJob(jobId: string): Promise<Job> {
       });
       if (count === 1 && job.paymentId)
         await releasePaymentForJob(tx, { paymentId: job.paymentId, jobId, reason: "job_canceled" });
+      if (count === 1 && job.creditAccountId) await releaseCreditsForJob(tx, { jobId, reason: "job_canceled" });
       return count === 1;
     }, TX_OPTIONS);
     if (canceled) notifyJobFinished(jobId);

@@ -9,20 +9,26 @@ import { formatPrice } from "@/lib/utils";
 import { callPaidTool, MCP_PAYMENT_ARGUMENT } from "@/lib/tools/api";
 import { TOOL_INPUT_SCHEMAS } from "@/lib/edits/schemas";
 import { paymentFromMcpMeta } from "@/lib/billing/x402"; // issue 9
+import type { CreditPayer } from "@/lib/billing/credits";
 
 const paymentTokenArgument = z
   .string()
   .max(200)
   .optional()
   .describe(
-    "A payment token from POST /api/payments (bdp_…). Without it the tool answers with the payment instructions.",
+    "A payment token from POST /api/payments (bdp_…). Not needed when the request carries an API key (Authorization: Bearer bdk_…), which spends the account's credits. Without either the tool answers with the payment instructions.",
   );
 
 /**
  * An MCP server exposing the four edits as tools with the HTTP API's input keys plus
  * `paymentToken`. Stateless: one server per HTTP request (see handleMcpRequest).
  */
-export async function createMcpServer(params: { origin: string; ownerId?: string | null }): Promise<McpServer> {
+export async function createMcpServer(params: {
+  origin: string;
+  ownerId?: string | null;
+  /** The account of the request's API key (Authorization: Bearer bdk_…): its credits pay. */
+  credits?: CreditPayer | null;
+}): Promise<McpServer> {
   const server = new McpServer({ name: "backdrop", version: "1.0.0" });
   const prices = new Map((await listServices()).map((service) => [service.id, service]));
   for (const serviceId of SERVICE_IDS) {
@@ -54,6 +60,7 @@ export async function createMcpServer(params: { origin: string; ownerId?: string
           requestId: randomUUID(),
           ownerId: params.ownerId,
           x402: { payload: paymentFromMcpMeta((extra as { _meta?: unknown })._meta) }, // issue 9: _meta["x402/payment"]
+          credits: params.credits,
         });
         const structured = outcome.body as unknown as Record<string, unknown>;
         return {
@@ -71,7 +78,7 @@ export async function createMcpServer(params: { origin: string; ownerId?: string
 /** Handles one Streamable HTTP request (JSON responses, no sessions). */
 export async function handleMcpRequest(
   req: Request,
-  params: { origin: string; ownerId?: string | null },
+  params: { origin: string; ownerId?: string | null; credits?: CreditPayer | null },
 ): Promise<Response> {
   const server = await createMcpServer(params);
   const transport = new WebStandardStreamableHTTPServerTransport({

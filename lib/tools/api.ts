@@ -8,6 +8,7 @@ import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { toPublicJob, type PublicJob } from "@/lib/jobs/public";
 import { logger } from "@/lib/logger";
 import { formatPrice } from "@/lib/utils";
+import type { CreditPayer } from "@/lib/billing/credits";
 import { TOOL_INPUT_SCHEMAS } from "@/lib/edits/schemas";
 import { x402JobDeadlineMs, type VerifiedX402Payment } from "@/lib/billing/x402";
 import { attachX402Required, finishX402Job, hasX402Payment, verifyX402ForCall, type X402CallPayment } from "./x402";
@@ -47,6 +48,16 @@ export function paymentInstructions(service: CatalogService, origin: string) {
     verifyPayment: `${origin}/api/payments/{paymentId}`,
     paymentHeader: PAYMENT_HEADER,
     mcpArgument: MCP_PAYMENT_ARGUMENT,
+    /** The other way to pay: an account's prepaid credits, spent with an API key (no payment per call). */
+    credits: {
+      header: "Authorization: Bearer <api key>",
+      creditsPerCall: 1,
+      signUp: `${origin}/sign-in`,
+      account: `${origin}/account`,
+      packs: `${origin}/api/credits/packs`,
+      description:
+        "Sign in, buy a credit pack and create an API key on the account page; then send the key as `Authorization: Bearer bdk_…` on /api/tools/*, /api/batches and /api/mcp. One credit pays for one edit.",
+    },
     steps: [
       `POST ${origin}/api/payments with {"serviceId":"${service.id}"}`,
       sandbox
@@ -152,6 +163,8 @@ export async function callPaidTool(params: {
   waitMs?: number;
   /** issue 9: an x402 payment (HTTP PAYMENT-SIGNATURE header, or MCP _meta["x402/payment"] payload). */
   x402?: X402CallPayment;
+  /** An API key's account: its prepaid credits pay when no token or x402 payment is given. */
+  credits?: CreditPayer | null;
 }): Promise<ToolOutcome> {
   let service: CatalogService;
   let input: Record<string, unknown>;
@@ -165,7 +178,8 @@ export async function callPaidTool(params: {
   const free = service.priceMinor === 0;
   const x402Given = !free && hasX402Payment(params.x402); // issue 9
   const x402Resource = { service, resourceUrl: `${params.origin}/api/tools/${service.id}` }; // issue 9
-  if (!params.paymentToken && !x402Given && !free) {
+  const credits = !params.paymentToken && !x402Given ? (params.credits ?? null) : null;
+  if (!params.paymentToken && !x402Given && !credits && !free) {
     const outcome = errorOutcome({
       code: "payment_required",
       message: `${service.name} costs ${formatPrice(service.priceMinor, service.currency)} per image. Create a payment, then repeat this call with the token.`,
@@ -187,6 +201,7 @@ export async function callPaidTool(params: {
       ownerId: params.ownerId,
       requestId: params.requestId,
       x402: verified,
+      credits,
     });
     jobId = job.id;
   } catch (error) {
@@ -232,7 +247,11 @@ export async function callPaidTool(params: {
     const code = (job.errorCode ?? "internal_error") as ErrorCode;
     const outcome = errorOutcome({
       code,
-      message: `${job.errorMessage ?? "The edit failed."} You were not charged; the payment token works again.`,
+      message: `${job.errorMessage ?? "The edit failed."} ${
+        job.creditAccountId
+          ? "You were not charged; the credit is back on your balance."
+          : "You were not charged; the payment token works again."
+      }`,
       requestId: params.requestId,
       data: { Action: action, JobId: job.id, JobURL: jobUrl, Charged: false },
     });
@@ -259,10 +278,13 @@ export async function startPaidJob(params: {
   origin: string;
   ownerId?: string | null;
   requestId: string;
+  /** The signed-in account's credits (the studio's "pay with credits"). */
+  credits?: CreditPayer | null;
 }): Promise<PublicJob> {
   const service = await getServiceOrThrow(resolveServiceId(params.serviceId));
   const input = parseToolInput(service.id, params.input);
-  if (!params.paymentToken && service.priceMinor > 0) {
+  const credits = params.paymentToken ? null : (params.credits ?? null);
+  if (!params.paymentToken && !credits && service.priceMinor > 0) {
     throw new AppError(
       "payment_required",
       `${service.name} costs ${formatPrice(service.priceMinor, service.currency)}; create a payment first.`,
@@ -278,6 +300,7 @@ export async function startPaidJob(params: {
     free: service.priceMinor === 0,
     ownerId: params.ownerId,
     requestId: params.requestId,
+    credits,
   });
   return toPublicJob(job, params.origin);
 }

@@ -1,4 +1,6 @@
 import "server-only";
+import { apiKeyFrom, authenticateApiKey } from "@/lib/accounts/api-keys";
+import type { CreditPayer } from "@/lib/billing/credits";
 import { getEnv } from "@/lib/env";
 import { parseOwnerCookie, OWNER_COOKIE } from "@/lib/owner";
 import { PAYMENT_HEADER } from "./api";
@@ -29,4 +31,15 @@ export function existingOwnerId(req: Request): string | null {
     if (key === OWNER_COOKIE) return parseOwnerCookie(decodeURIComponent(rest.join("=")));
   }
   return null;
+}
+
+/**
+ * The account an API call pays with, from `Authorization: Bearer bdk_…`: its credits pay and the
+ * account owns the photos and edits. Null without a key; 401 for an unknown or revoked key.
+ */
+export async function creditCallerFrom(req: Request): Promise<{ payer: CreditPayer; ownerId: string } | null> {
+  const key = apiKeyFrom(req);
+  if (!key) return null;
+  const caller = await authenticateApiKey(key);
+  return { payer: { accountId: caller.accountId, apiKeyId: caller.apiKeyId }, ownerId: caller.accountId };
 }

@@ -2,7 +2,8 @@ import { createUploadAsset, toPublicAsset } from "@/lib/assets/assets";
 import { AppError } from "@/lib/errors";
 import { readMultipart, route } from "@/lib/http";
 import { MAX_UPLOAD_BYTES } from "@/lib/image/options";
-import { resolveOwner, withOwnerCookie } from "@/lib/owner";
+import { resolveRequestOwner } from "@/lib/accounts/accounts";
+import { withOwnerCookie } from "@/lib/owner";
 
 export const runtime = "nodejs";
 
@@ -14,7 +15,7 @@ export const POST = route(async ({ req }) => {
   const form = await readMultipart(req, MAX_BODY_BYTES);
   const file = form.get("file");
   if (!(file instanceof File)) throw new AppError("file_missing", "The form has no `file` field with a photo.");
-  const owner = resolveOwner(req);
+  const owner = await resolveRequestOwner(req);
   const asset = await createUploadAsset({
     bytes: Buffer.from(await file.arrayBuffer()),
     fileName: file.name,

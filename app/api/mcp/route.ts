@@ -1,7 +1,7 @@
 import { errorResponse } from "@/lib/http";
 import { handleMcpRequest } from "@/lib/mcp/server";
 import { publicOrigin } from "@/lib/net/base-url";
-import { existingOwnerId } from "@/lib/tools/request";
+import { creditCallerFrom, existingOwnerId } from "@/lib/tools/request";
 import { randomUUID } from "node:crypto";
 
 export const runtime = "nodejs";
@@ -10,7 +10,13 @@ export const dynamic = "force-dynamic";
 // POST /api/mcp – MCP over Streamable HTTP (stateless): tools sky_replacement, background_change, …
 export async function POST(req: Request): Promise<Response> {
   try {
-    return await handleMcpRequest(req, { origin: publicOrigin(req), ownerId: existingOwnerId(req) });
+    // An API key (Authorization: Bearer bdk_…) pays with its account's credits; a bad key is refused before MCP.
+    const caller = await creditCallerFrom(req);
+    return await handleMcpRequest(req, {
+      origin: publicOrigin(req),
+      ownerId: caller?.ownerId ?? existingOwnerId(req),
+      credits: caller?.payer,
+    });
   } catch (error) {
     return errorResponse(error, randomUUID());
   }

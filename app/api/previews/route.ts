@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { readJson, route } from "@/lib/http";
-import { resolveOwner, withOwnerCookie } from "@/lib/owner";
+import { resolveRequestOwner } from "@/lib/accounts/accounts";
+import { withOwnerCookie } from "@/lib/owner";
 import { createPreview } from "@/lib/previews/previews";
 import { enforcePreviewRateLimit } from "@/lib/previews/rate-limit";
 import { clientIp } from "@/lib/rate-limit";
@@ -12,7 +13,7 @@ const bodySchema = z.object({ serviceId: z.string().max(64), input: z.record(z.s
 // POST /api/previews – a free, small, watermarked render of an edit (rate-limited per visitor)
 export const POST = route(async ({ req }) => {
   const body = bodySchema.parse(await readJson(req));
-  const owner = resolveOwner(req);
+  const owner = await resolveRequestOwner(req);
   enforcePreviewRateLimit({ ownerId: owner.id, ip: clientIp(req) });
   const preview = await createPreview({
     serviceId: body.serviceId,
