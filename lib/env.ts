@@ -32,6 +32,30 @@ const providerList = z.preprocess(
     ),
 );
 
+/** `Name=cost,Name=cost` (e.g. `ChangeSky=0,SegmentCommonImage=1`) → a record of non-negative integers. */
+const costMap = (fallback: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx) => {
+        const out: Record<string, number> = {};
+        for (const part of value
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean)) {
+          const match = /^([A-Za-z][\w.-]*)=(\d+)$/.exec(part);
+          if (!match) {
+            ctx.addIssue({ code: "custom", message: `"${part}" is not Name=integer` });
+            return z.NEVER;
+          }
+          out[match[1]!] = Number(match[2]);
+        }
+        return out;
+      }),
+  );
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -91,6 +115,8 @@ const envSchema = z
     ALIBABA_ACCESS_KEY_ID: optionalString,
     ALIBABA_ACCESS_KEY_SECRET: optionalString,
     ALIBABA_ENDPOINT: optionalUrl,
+    /** Where AuthorizeFileUpload is called when an input must be uploaded to Alibaba's storage. */
+    ALIBABA_OPENPLATFORM_ENDPOINT: optionalUrl,
     SELLERPIC_API_KEY: optionalString,
     SELLERPIC_BASE_URL: optionalUrl,
     YOUCAM_API_KEY: optionalString,
@@ -166,10 +192,19 @@ const envSchema = z
     PROVIDER_TASK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(600),
     /** Timeout of one outbound vendor HTTP request (ChangeSky is synchronous: keep it generous). */
     PROVIDER_HTTP_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(45),
-    /** What one vendor unit costs us, in catalog minor units (for the ProviderCall/Job cost). */
-    ALIBABA_CALL_COST_MINOR: z.coerce.number().int().min(0).default(0),
+    /**
+     * What vendor calls cost us, in catalog minor units (ProviderCall rows, the margin report).
+     * Alibaba per action: ChangeSky and SegmentSky are free in public beta; SegmentCommonImage is paid.
+     */
+    ALIBABA_ACTION_COSTS_MINOR: costMap("ChangeSky=0,SegmentSky=0,SegmentCommonImage=1"),
     SELLERPIC_CREDIT_COST_MINOR: z.coerce.number().int().min(0).default(5),
-    YOUCAM_UNIT_COST_MINOR: z.coerce.number().int().min(0).default(10),
+    /** One YouCam unit (background change takes 4, removal 1); 5 keeps a 4-unit edit within its default price. */
+    YOUCAM_UNIT_COST_MINOR: z.coerce.number().int().min(0).default(5),
+    /** SellerPic's Background Remover task path (its page lists the endpoint; the path follows its siblings). */
+    SELLERPIC_REMOVER_PATH: z.preprocess(
+      emptyAsUndefined,
+      z.string().startsWith("/").default("/api/generate/removeBackground"),
+    ),
 
     // Admin console and batches (issue 7).
     /** How long an admin session lasts without activity being required (hours). */

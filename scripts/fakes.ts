@@ -27,6 +27,7 @@ PUBLIC_BASE_URL=${appUrl}
 ALIBABA_ACCESS_KEY_ID=${alibaba.state.accessKeyId}
 ALIBABA_ACCESS_KEY_SECRET=${alibaba.state.accessKeySecret}
 ALIBABA_ENDPOINT=${alibaba.url}
+ALIBABA_OPENPLATFORM_ENDPOINT=${alibaba.url}
 SELLERPIC_API_KEY=${sellerpic.state.apiKey}
 SELLERPIC_BASE_URL=${sellerpic.url}
 SELLERPIC_POLL_INTERVAL_SECONDS=1

@@ -16,11 +16,14 @@ import { ensureBootstrapAdmin, resetLoginRateLimit } from "@/lib/admin/auth";
 import { csvCell } from "@/lib/admin/csv";
 import { hashPassword, verifyPassword } from "@/lib/admin/password";
 import { getAdminPaymentDetail } from "@/lib/admin/payments";
+import { getCostWarnings } from "@/lib/admin/providers";
 import { getAssetOrThrow, storeAsset } from "@/lib/assets/assets";
 import { runRetention } from "@/lib/assets/retention";
 import { createPayment } from "@/lib/billing/payments";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
+import { resetEnvCache } from "@/lib/env";
+import { recordProviderCall } from "@/lib/providers/audit";
 import { getPublicJob } from "@/lib/jobs/public";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
@@ -113,7 +116,25 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
       pollMs: 50,
       execute: async (job) => {
         const asset = await storeAsset({ kind: "result", bytes: jpeg, mime: "image/jpeg", width: 64, height: 48 });
-        return { resultAssetId: asset.id, inputAssetIds: job.inputAssetIds, provider: "stub", providerCostMinor: 3 };
+        // A paid vendor attempt that failed after charging (then the fallback won): both calls cost us.
+        const db = await getDb();
+        await recordProviderCall(db, {
+          provider: "vendor",
+          action: "task",
+          ok: false,
+          latencyMs: 1,
+          costMinor: 2,
+          jobId: job.id,
+        });
+        await recordProviderCall(db, {
+          provider: "stub",
+          action: "edit",
+          ok: true,
+          latencyMs: 1,
+          costMinor: 3,
+          jobId: job.id,
+        });
+        return { resultAssetId: asset.id, inputAssetIds: job.inputAssetIds, provider: "stub", providerCostMinor: 5 };
       },
     });
   });
@@ -258,13 +279,15 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
       where: { kind: "refund", payment: { serviceId: "background-change" } },
       _sum: { amountMinor: true },
     });
-    const cost = await db.job.aggregate({
-      where: { status: "succeeded", serviceId: "background-change" },
-      _sum: { providerCostMinor: true },
+    // Every paid provider call counts, the failed attempt's included (not only the winning one).
+    const cost = await db.providerCall.aggregate({
+      where: { job: { serviceId: "background-change", finishedAt: { not: null } } },
+      _sum: { costMinor: true },
     });
     expect(bg.revenueMinor).toBe(captured._sum.amountMinor);
     expect(bg.refundsMinor).toBe(refunded._sum.amountMinor);
-    expect(bg.providerCostMinor).toBe(cost._sum.providerCostMinor);
+    expect(cost._sum.costMinor).toBeGreaterThan(0);
+    expect(bg.providerCostMinor).toBe(cost._sum.costMinor);
     expect(bg.marginMinor).toBe(bg.revenueMinor - bg.refundsMinor - bg.providerCostMinor);
   });
 
@@ -463,5 +486,34 @@ describe.each(testDbTargets())("admin console API on $name", (target) => {
     const manual = await retentionRoute(request("/api/admin/retention", { method: "POST", session }), params({}));
     expect(manual.status).toBe(200);
     expect(await manual.json()).toMatchObject({ run: { trigger: "manual", assetsDeleted: 0 } });
+  });
+
+  it("warns when a configured vendor cost exceeds the price of the edit it serves", async () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, {
+        YOUCAM_API_KEY: "key",
+        PROVIDER_BACKGROUND_CHANGE: "youcam,local",
+        PROVIDER_BACKGROUND_REMOVAL: "youcam,local",
+      });
+      resetEnvCache();
+      expect(await getCostWarnings()).toEqual([]); // the default unit cost keeps 4 units within the price
+      process.env.YOUCAM_UNIT_COST_MINOR = "10";
+      resetEnvCache();
+      const price = (await getServiceOrThrow("background-change")).priceMinor;
+      expect(await getCostWarnings()).toEqual([
+        { providerId: "youcam", serviceId: "background-change", costMinor: 40, priceMinor: price, currency: "USD" },
+      ]);
+    } finally {
+      for (const key of [
+        "YOUCAM_API_KEY",
+        "PROVIDER_BACKGROUND_CHANGE",
+        "PROVIDER_BACKGROUND_REMOVAL",
+        "YOUCAM_UNIT_COST_MINOR",
+      ])
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      resetEnvCache();
+    }
   });
 });

@@ -2,9 +2,11 @@ import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startAlibabaFake, type AlibabaFake } from "@/e2e/fakes/alibaba-server";
 import { createAlibabaProvider, createAssetPublisher } from "@/lib/providers/alibaba";
+import { renderReferenceInline } from "@/lib/providers/local/reference";
 import { canonicalRequest, percentEncode, signRpcRequest } from "@/lib/providers/alibaba/sign";
 import { resetCircuits, routeCall } from "@/lib/providers/router";
-import type { ImageProvider } from "@/lib/providers/types";
+import type { ImageInput } from "@/lib/image/types";
+import type { ImageProvider, ProviderCallRecord } from "@/lib/providers/types";
 import {
   callRecorder,
   FAST_ROUTER,
@@ -15,12 +17,13 @@ import {
   startAssetHost,
   stubProvider,
   setupTempEnv,
+  virtualClock,
 } from "./providers-support";
 import { testDbTargets, useTestDb } from "./test-db";
 
 setupTempEnv();
 
-describe("Alibaba ACS3-HMAC-SHA256 signing (golden, notes/providers.md §1.2)", () => {
+describe("Alibaba ACS3-HMAC-SHA256 signing (golden values)", () => {
   const fixed = {
     endpoint: "https://imageseg.cn-shanghai.aliyuncs.com",
     action: "ChangeSky",
@@ -95,24 +98,43 @@ for (const target of testDbTargets()) {
     });
     beforeEach(() => {
       fake.state.calls.length = 0;
-      fake.state.failNext = 0;
-      fake.state.expireResults = false;
-      fake.state.delayMs = 0;
+      Object.assign(fake.state, {
+        failNext: 0,
+        throttleNext: 0,
+        requireOssInputs: false,
+        maskStyle: "grey",
+        downloadFailures: 0,
+        expireResults: false,
+        delayMs: 0,
+      });
+      fake.state.fetched.length = 0;
       resetCircuits();
     });
 
-    function makeProvider(overrides: { accessKeySecret?: string; httpTimeoutMs?: number } = {}) {
+    function makeProvider(overrides: { accessKeySecret?: string; httpTimeoutMs?: number; publish?: boolean } = {}) {
       return createAlibabaProvider({
         accessKeyId: fake.state.accessKeyId,
         accessKeySecret: overrides.accessKeySecret ?? fake.state.accessKeySecret,
         endpoint: fake.url,
-        publish: createAssetPublisher({ publicBaseUrl: assets.url }),
+        openPlatformEndpoint: fake.url,
+        publish: overrides.publish === false ? undefined : createAssetPublisher({ publicBaseUrl: assets.url }),
+        renderReference: renderReferenceInline,
         httpTimeoutMs: overrides.httpTimeoutMs ?? 10_000,
-        callCostMinor: 3,
+        actionCostsMinor: { ChangeSky: 3, SegmentSky: 0, SegmentCommonImage: 2 },
+        clock: virtualClock().clock,
       });
     }
-    const ctx = (recordCall?: (c: unknown) => Promise<void>) =>
-      ({ signal: new AbortController().signal, recordCall }) as never;
+    const skyRequest = (image: ImageInput) => ({
+      image,
+      sky: { kind: "preset" as const, presetId: "clear-blue" },
+      harmonize: 0,
+      horizonShift: 0,
+      format: "jpeg" as const,
+    });
+    const ctx = (recordCall?: (c: ProviderCallRecord) => Promise<void>) => ({
+      signal: new AbortController().signal,
+      recordCall,
+    });
 
     it("replaces the sky (ChangeSky) from a preset, downloads the result at once and records the cost", async () => {
       const image = await makeImage({ width: 640, height: 480 });
@@ -139,7 +161,7 @@ for (const target of testDbTargets()) {
       expect(
         fake.state.fetched.every((u) => u.startsWith(`${assets.url}/api/assets/`) && /expires=\d+&sig=/.test(u)),
       ).toBe(true);
-      expect(routed.result.costMinor).toBe(3);
+      expect([routed.result.costMinor, routed.costMinor]).toEqual([3, 3]);
       expect(routed.attempts.map((a) => [a.action, a.ok])).toEqual([
         ["ChangeSky", true],
         ["download", true],
@@ -221,6 +243,133 @@ for (const target of testDbTargets()) {
       ).rejects.toMatchObject({ code: "provider_auth_failed" });
       expect(fake.state.calls).toEqual([{ action: "ChangeSky", status: 400, code: "SignatureDoesNotMatch" }]);
       expect(recorder.records[0]).toMatchObject({ ok: false, httpStatus: 400, errorCode: "provider_auth_failed" });
+    });
+
+    it("prices each action on its own: background removal is paid (SegmentCommonImage), recorded on its call", async () => {
+      const image = await makeImage({ width: 200, height: 160 });
+      const recorder = callRecorder();
+      const result = await provider.backgroundRemoval!(
+        { image, format: "png", output: "cutout" },
+        ctx(recorder.recordCall),
+      );
+      expect(result.costMinor).toBe(2);
+      expect(recorder.records.map((r) => [r.action, r.costMinor ?? 0])).toEqual([
+        ["SegmentCommonImage", 2],
+        ["download", 0],
+      ]);
+      const sky = await provider.promptSegmentation!({ image, prompt: "sky" }, ctx());
+      expect(sky.costMinor).toBe(0);
+    });
+
+    it("a region refusal (InvalidImage.Region) uploads the inputs to Alibaba's storage and calls again", async () => {
+      fake.state.requireOssInputs = true;
+      const image = await makeImage({ width: 400, height: 300 });
+      const recorder = callRecorder();
+      const result = await provider.skyReplacement!(skyRequest(image), ctx(recorder.recordCall));
+      expect([result.width, result.height]).toEqual([400, 300]);
+      expect(result.meta?.uploaded).toBe(true);
+      expect(recorder.records.map((r) => [r.action, r.ok, r.errorCode])).toEqual([
+        ["ChangeSky", false, "provider_failed"],
+        ["AuthorizeFileUpload", true, undefined],
+        ["oss.upload", true, undefined],
+        ["AuthorizeFileUpload", true, undefined],
+        ["oss.upload", true, undefined],
+        ["ChangeSky", true, undefined],
+        ["download", true, undefined],
+      ]);
+      expect(fake.state.oss.size).toBe(2);
+      expect(fake.state.calls.filter((c) => c.action === "ChangeSky").map((c) => c.code)).toEqual([
+        "InvalidImage.Region",
+        undefined,
+      ]);
+    });
+
+    it("without a public base URL every input goes through the upload, and a region-strict service accepts it", async () => {
+      fake.state.requireOssInputs = true;
+      const image = await makeImage({ width: 300, height: 200 });
+      const result = await makeProvider({ publish: false }).backgroundRemoval!(
+        { image, format: "png", output: "cutout" },
+        ctx(),
+      );
+      expect(result.width).toBe(300);
+      expect(fake.state.calls.map((c) => [c.action, c.status])).toEqual([
+        ["AuthorizeFileUpload", 200],
+        ["oss.post", 201],
+        ["SegmentCommonImage", 200],
+      ]);
+      expect(assets.hits).not.toContain(expect.stringContaining("provider-input"));
+    });
+
+    it("a URL refusal that the upload cannot cure is a provider failure: the router falls back (no input blame)", async () => {
+      fake.state.requireOssInputs = true;
+      const image = await makeImage({ width: 300, height: 200 });
+      const local = stubProvider({ id: "local", impl: () => okResult(300, 200) });
+      // The fake's OSS refuses every upload (its policies are forgotten), so only the refusal remains.
+      const original = fake.state.policies.set.bind(fake.state.policies);
+      fake.state.policies.set = (key: string) => original(key, "not-the-secret");
+      try {
+        const routed = await routeCall({
+          serviceId: "sky-replacement",
+          request: skyRequest(image),
+          chain: [provider, local],
+          signal: new AbortController().signal,
+          recordCall: async () => undefined,
+          options: FAST_ROUTER,
+        });
+        expect(routed.providerId).toBe("local");
+        expect(routed.attempts.find((a) => a.action === "oss.upload")).toMatchObject({ ok: false, httpStatus: 403 });
+      } finally {
+        fake.state.policies.set = original;
+      }
+    });
+
+    it("reads a mask that comes in the alpha channel of a uniform image", async () => {
+      fake.state.maskStyle = "alpha";
+      const image = await makeImage({ width: 200, height: 200 });
+      const mask = await provider.promptSegmentation!({ image, prompt: "the product" }, ctx());
+      expect((await regionMean(mask.bytes, { left: 90, top: 90, width: 20, height: 20 }))[0]).toBeGreaterThan(250);
+      expect((await regionMean(mask.bytes, { left: 0, top: 0, width: 20, height: 20 }))[0]).toBeLessThan(5);
+    });
+
+    it("a 5xx on the result download is retried as a download: ChangeSky is called (and paid) once", async () => {
+      fake.state.downloadFailures = 2;
+      const image = await makeImage({ width: 300, height: 200 });
+      const recorder = callRecorder();
+      const routed = await routeCall({
+        serviceId: "sky-replacement",
+        request: skyRequest(image),
+        chain: [provider],
+        signal: new AbortController().signal,
+        recordCall: recorder.recordCall,
+        options: FAST_ROUTER,
+      });
+      expect(routed.providerId).toBe("alibaba");
+      expect(fake.state.calls.filter((c) => c.action === "ChangeSky")).toHaveLength(1);
+      expect(recorder.records.map((r) => [r.action, r.httpStatus])).toEqual([
+        ["ChangeSky", 200],
+        ["download", 503],
+        ["download", 503],
+        ["download", 200],
+      ]);
+      expect(routed.costMinor).toBe(3);
+    });
+
+    it("Throttling.User on a 400 is retried (the code decides, not the status)", async () => {
+      fake.state.throttleNext = 1;
+      const image = await makeImage({ width: 300, height: 200 });
+      const routed = await routeCall({
+        serviceId: "background-removal",
+        request: { image, format: "png", output: "cutout" },
+        chain: [provider],
+        signal: new AbortController().signal,
+        recordCall: async () => undefined,
+        options: FAST_ROUTER,
+      });
+      expect(routed.providerId).toBe("alibaba");
+      expect(fake.state.calls.map((c) => [c.status, c.code])).toEqual([
+        [400, "Throttling.User"],
+        [200, undefined],
+      ]);
     });
 
     it("refuses a tampered request (signature checked by the fake)", async () => {

@@ -4,6 +4,7 @@ import { startAlibabaFake, type AlibabaFake } from "@/e2e/fakes/alibaba-server";
 import { parseEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { buildProviderChain, validateProviderConfig } from "@/lib/providers/chain";
+import { renderReferenceInline } from "@/lib/providers/local/reference";
 import { backoffDelay, getCircuitStates, resetCircuits, routeCall, type RouterOptions } from "@/lib/providers/router";
 import {
   callRecorder,
@@ -265,13 +266,17 @@ describe("chain configuration", () => {
     PUBLIC_BASE_URL: "https://backdrop.example",
   };
 
-  it("validateProviderConfig refuses URL providers without PUBLIC_BASE_URL, unknown names, missing keys and wrong services", () => {
+  it("validateProviderConfig refuses unknown names, missing keys and wrong services", () => {
     expect(() =>
       validateProviderConfig(parseEnv({ ...base, PROVIDER_SKY_REPLACEMENT: "alibaba,local" })),
     ).not.toThrow();
+    // Without a public base URL Alibaba gets its inputs uploaded to its own storage instead.
     expect(() =>
       validateProviderConfig(parseEnv({ ...base, PUBLIC_BASE_URL: "", PROVIDER_SKY_REPLACEMENT: "alibaba,local" })),
-    ).toThrow(/PROVIDER_SKY_REPLACEMENT: alibaba fetches inputs by URL and needs PUBLIC_BASE_URL/);
+    ).not.toThrow();
+    expect(() =>
+      validateProviderConfig(parseEnv({ ...base, ALIBABA_ACCESS_KEY_SECRET: "", PROVIDER_SKY_REPLACEMENT: "alibaba" })),
+    ).toThrow(/PROVIDER_SKY_REPLACEMENT: alibaba needs ALIBABA_ACCESS_KEY_ID and ALIBABA_ACCESS_KEY_SECRET/);
     expect(() => validateProviderConfig(parseEnv({ ...base, PROVIDER_BACKGROUND_CHANGE: "photoroom,local" }))).toThrow(
       /unknown provider "photoroom"/,
     );
@@ -285,22 +290,23 @@ describe("chain configuration", () => {
 
   it("buildProviderChain maps names in order and skips unconfigured vendors", async () => {
     const local = stubProvider({ id: "local", impl: () => okResult() });
+    const overrides = { providers: new Map([["local", local]]) };
     const chain = await buildProviderChain(
       "background-removal",
       parseEnv({ ...base, PROVIDER_BACKGROUND_REMOVAL: "youcam,sellerpic,alibaba,local" }),
-      { local },
+      overrides,
     );
     expect(chain.map((p) => p.id)).toEqual(["youcam", "sellerpic", "alibaba", "local"]);
     const partial = await buildProviderChain(
       "background-removal",
       parseEnv({ ...base, SELLERPIC_API_KEY: "", PROVIDER_BACKGROUND_REMOVAL: "sellerpic,local" }),
-      { local },
+      overrides,
     );
     expect(partial.map((p) => p.id)).toEqual(["local"]);
-    const fallbackDefault = await buildProviderChain("sky-replacement", parseEnv({}), { local });
+    const fallbackDefault = await buildProviderChain("sky-replacement", parseEnv({}), overrides);
     expect(fallbackDefault).toEqual([local]);
     await expect(
-      buildProviderChain("sky-replacement", parseEnv({ PROVIDER_SKY_REPLACEMENT: "nope" }), { local }),
+      buildProviderChain("sky-replacement", parseEnv({ PROVIDER_SKY_REPLACEMENT: "nope" }), overrides),
     ).rejects.toThrow(/unknown provider/);
   });
 });
@@ -343,7 +349,10 @@ for (const target of testDbTargets()) {
           PROVIDER_SKY_REPLACEMENT: "alibaba,local",
         },
         db: db.handle.prisma,
-        overrides: { local: createLocalProvider({ mode: "inline" }) },
+        overrides: {
+          providers: new Map([["local", createLocalProvider({ mode: "inline" })]]),
+          deps: { renderReference: renderReferenceInline },
+        },
         routerOptions: { retries: 1 },
       });
       if ("error" in outcome) throw outcome.error;

@@ -1,17 +1,20 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSellerPicFake, type SellerPicFake } from "@/e2e/fakes/sellerpic-server";
-import { parseJsonKeepingBigInts } from "@/lib/providers/http";
+import { renderReferenceInline } from "@/lib/providers/local/reference";
 import { resetCircuits, routeCall } from "@/lib/providers/router";
 import { createSellerPicProvider } from "@/lib/providers/sellerpic";
+import { parseJsonKeepingBigInts } from "@/lib/providers/transport";
+import type { ProviderCallRecord } from "@/lib/providers/types";
 import {
   callRecorder,
   FAST_ROUTER,
   makeImage,
   okResult,
   regionMean,
-  stubProvider,
   setupTempEnv,
+  stubProvider,
+  virtualClock,
 } from "./providers-support";
 
 setupTempEnv();
@@ -35,19 +38,25 @@ describe("int64-safe JSON", () => {
 
 describe("SellerPic adapter against the fake", () => {
   let fake: SellerPicFake;
-  const ctx = (recordCall?: (c: never) => Promise<void>) =>
-    ({ signal: new AbortController().signal, recordCall }) as never;
+  let time: ReturnType<typeof virtualClock>;
+  const ctx = (recordCall?: (c: ProviderCallRecord) => Promise<void>) => ({
+    signal: new AbortController().signal,
+    recordCall,
+  });
   const provider = (overrides: Partial<Parameters<typeof createSellerPicProvider>[0]> = {}) =>
     createSellerPicProvider({
       apiKey: fake.state.apiKey,
       baseUrl: fake.url,
-      pollIntervalMs: 20,
-      concurrencyWaitMs: 20,
-      taskTimeoutMs: 5_000,
+      pollIntervalMs: 60_000,
+      concurrencyWaitMs: 60_000,
+      taskTimeoutMs: 30 * 60_000,
       httpTimeoutMs: 5_000,
       creditCostMinor: 5,
+      renderReference: renderReferenceInline,
+      clock: time.clock,
       ...overrides,
     });
+  const statusChecks = () => fake.state.calls.filter((c) => c.path === "/v1/api/generate");
 
   beforeAll(async () => {
     fake = await startSellerPicFake();
@@ -59,12 +68,22 @@ describe("SellerPic adapter against the fake", () => {
     Object.assign(fake.state, {
       concurrencyCap: 5,
       concurrencyRejections: 0,
-      taskMs: 30,
+      concurrencyStatus: 200,
+      taskMs: 0,
+      pollsToFinish: 1,
       neverFinish: false,
       expireLinks: false,
       failNext: 0,
+      failTasks: false,
+      maskStyle: "grey",
+      pollFailures: 0,
+      pollRateLimits: 0,
+      downloadFailures: 0,
+      tasksCreated: {},
+      creditsCharged: 0,
     });
     fake.state.calls.length = 0;
+    time = virtualClock();
     resetCircuits();
   });
 
@@ -77,16 +96,27 @@ describe("SellerPic adapter against the fake", () => {
     expect((await regionMean(result.bytes, { left: 110, top: 90, width: 20, height: 20 }))[0]).toBeGreaterThan(250);
     expect((await regionMean(result.bytes, { left: 0, top: 0, width: 20, height: 20 }))[0]).toBeLessThan(5);
     expect(result.costMinor).toBe(0);
-    expect(recorder.records.map((r) => r.action)).toEqual(
-      expect.arrayContaining(["upload", "promptSegmentation", "task.poll", "download.url", "download"]),
-    );
+    expect(recorder.records.map((r) => r.action)).toEqual([
+      "upload",
+      "promptSegmentation",
+      "task.poll",
+      "download.url",
+      "download",
+    ]);
     // The download was asked for with the exact int64 image id the fake issued (a JS number would round it).
-    const downloadCall = fake.state.calls.find((c) => c.path === "/v1/api/download");
-    expect(downloadCall?.status).toBe(200);
+    expect(fake.state.calls.find((c) => c.path === "/v1/api/download")?.status).toBe(200);
     expect(result.requestId).toMatch(/^\d{19}$/);
   });
 
-  it("replaces the background with a solid colour (1 credit) and by prompt (4 credits)", async () => {
+  it("waits the poll interval before every status check", async () => {
+    fake.state.pollsToFinish = 3;
+    const image = await makeImage({ width: 160, height: 160 });
+    await provider({ pollIntervalMs: 90_000 }).promptSegmentation!({ image, prompt: "cup" }, ctx());
+    expect(statusChecks()).toHaveLength(3);
+    expect(time.sleeps).toEqual([90_000, 90_000, 90_000]);
+  });
+
+  it("replaces the background with a colour (1 credit) and by prompt (4 credits), charged on the task", async () => {
     const image = await makeImage({ width: 200, height: 200 });
     const colour = await provider().backgroundChange!(
       { image, background: { kind: "color", color: "#ff0000" }, shadow: false, canvas: "original", format: "jpeg" },
@@ -95,8 +125,7 @@ describe("SellerPic adapter against the fake", () => {
     const corner = await regionMean(colour.bytes, { left: 0, top: 0, width: 30, height: 30 });
     expect(corner[0]).toBeGreaterThan(230);
     expect(corner[1]! + corner[2]!).toBeLessThan(40);
-    expect(colour.costMinor).toBe(5);
-    expect(colour.mime).toBe("image/jpeg");
+    expect([colour.costMinor, colour.mime]).toEqual([5, "image/jpeg"]);
     const recorder = callRecorder();
     const prompt = await provider().backgroundChange!(
       {
@@ -109,7 +138,11 @@ describe("SellerPic adapter against the fake", () => {
       ctx(recorder.recordCall),
     );
     expect(prompt.costMinor).toBe(20);
-    expect(recorder.records.find((r) => r.action === "download")?.costMinor).toBe(20);
+    // The credits are charged when SellerPic accepts the task: the cost is on that call, not on the download.
+    expect(recorder.records.filter((r) => (r.costMinor ?? 0) > 0).map((r) => [r.action, r.costMinor])).toEqual([
+      ["replaceBackground", 20],
+    ]);
+    expect(fake.state.creditsCharged).toBe(5);
   });
 
   it("uses an uploaded background image and a rendered preset as CUSTOM_BACKGROUND_IMAGE", async () => {
@@ -119,16 +152,46 @@ describe("SellerPic adapter against the fake", () => {
       { image, background: { kind: "image", image: background }, shadow: false, canvas: "original", format: "webp" },
       ctx(),
     );
-    const corner = await regionMean(result.bytes, { left: 0, top: 0, width: 20, height: 20 });
-    expect(corner[1]).toBeGreaterThan(200);
+    expect((await regionMean(result.bytes, { left: 0, top: 0, width: 20, height: 20 }))[1]).toBeGreaterThan(200);
     expect(result.mime).toBe("image/webp");
+    const preset = await provider().backgroundChange!(
+      {
+        image,
+        background: { kind: "preset", presetId: "studio-white" },
+        shadow: false,
+        canvas: "original",
+        format: "png",
+      },
+      ctx(),
+    );
+    expect((await regionMean(preset.bytes, { left: 0, top: 0, width: 20, height: 20 }))[0]).toBeGreaterThan(200);
+    expect(fake.state.calls.filter((c) => c.path === "/v1/api/upload")).toHaveLength(4);
   });
 
-  it("removes the background through a free subject mask (cut-out with alpha)", async () => {
+  it("removes the background with the Background Remover task (1 credit), cut-out at the input size", async () => {
     const image = await makeImage({ width: 200, height: 200 });
     const result = await provider().backgroundRemoval!({ image, format: "png", output: "cutout" }, ctx());
     expect((await regionMean(result.bytes, { left: 90, top: 90, width: 20, height: 20 }))[3]).toBeGreaterThan(250);
     expect((await regionMean(result.bytes, { left: 0, top: 0, width: 20, height: 20 }))[3]).toBeLessThan(5);
+    expect(fake.state.tasksCreated).toEqual({ removeBackground: 1 });
+    expect(result.costMinor).toBe(5);
+  });
+
+  it("reads an alpha-channel mask from its alpha, and a black-and-white mask with an opaque alpha from its grey", async () => {
+    const image = await makeImage({ width: 200, height: 200 });
+    for (const style of ["alpha", "grey-opaque-alpha"] as const) {
+      fake.state.maskStyle = style;
+      const mask = await provider().promptSegmentation!({ image, prompt: "cup" }, ctx());
+      expect((await regionMean(mask.bytes, { left: 90, top: 90, width: 20, height: 20 }))[0], style).toBeGreaterThan(
+        250,
+      );
+      expect((await regionMean(mask.bytes, { left: 0, top: 0, width: 20, height: 20 }))[0], style).toBeLessThan(5);
+      const cutout = await provider().backgroundRemoval!({ image, format: "png", output: "cutout" }, ctx());
+      expect((await regionMean(cutout.bytes, { left: 0, top: 0, width: 20, height: 20 }))[3], style).toBeLessThan(5);
+      expect((await regionMean(cutout.bytes, { left: 90, top: 90, width: 20, height: 20 }))[3], style).toBeGreaterThan(
+        250,
+      );
+    }
   });
 
   it("a wrong key is provider_auth_failed after one call; the router falls back without retrying", async () => {
@@ -160,39 +223,108 @@ describe("SellerPic adapter against the fake", () => {
     expect((error as Error).message).toContain("Image resolution is too small (minimum 64 px).");
   });
 
-  it("waits and retries on the concurrency cap (code 30003): both jobs finish", async () => {
-    fake.state.concurrencyCap = 1;
-    fake.state.taskMs = 400;
-    const image = await makeImage({ width: 160, height: 160 });
-    const p = provider();
-    const [a, b] = await Promise.all([
-      p.promptSegmentation!({ image, prompt: "cup" }, ctx()),
-      p.promptSegmentation!({ image, prompt: "cup" }, ctx()),
-    ]);
-    expect(a.width).toBe(160);
-    expect(b.width).toBe(160);
-    expect(fake.state.concurrencyRejections).toBeGreaterThan(0);
-  });
+  for (const status of [200, 429, 400]) {
+    it(`waits for a free slot on code 30003 sent with HTTP ${status}: both jobs finish`, async () => {
+      fake.state.concurrencyCap = 1;
+      fake.state.concurrencyStatus = status;
+      fake.state.pollsToFinish = 2;
+      const image = await makeImage({ width: 160, height: 160 });
+      const p = provider();
+      const [a, b] = await Promise.all([
+        p.promptSegmentation!({ image, prompt: "cup" }, ctx()),
+        p.promptSegmentation!({ image, prompt: "cup" }, ctx()),
+      ]);
+      expect([a.width, b.width]).toEqual([160, 160]);
+      expect(fake.state.concurrencyRejections).toBeGreaterThan(0);
+      expect(fake.state.tasksCreated).toEqual({ promptSegmentation: 2 });
+    });
+  }
 
-  it("respects the poll interval (no status check sooner than pollIntervalMs)", async () => {
-    fake.state.taskMs = 0;
-    const image = await makeImage({ width: 160, height: 160 });
-    const started = Date.now();
-    await provider({ pollIntervalMs: 300 }).promptSegmentation!({ image, prompt: "cup" }, ctx());
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-    expect(fake.state.calls.filter((c) => c.path === "/v1/api/generate")).toHaveLength(1);
-  });
-
-  it("a task that never finishes ends with provider_timeout at the deadline (no hang)", async () => {
+  it("a task that never finishes ends with provider_timeout at the deadline", async () => {
     fake.state.neverFinish = true;
     const image = await makeImage({ width: 160, height: 160 });
-    const started = Date.now();
-    const error = await provider({ taskTimeoutMs: 300, pollIntervalMs: 50 }).promptSegmentation!(
+    const error = await provider({ taskTimeoutMs: 10 * 60_000 }).promptSegmentation!(
       { image, prompt: "cup" },
       ctx(),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "provider_timeout" });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(statusChecks()).toHaveLength(10);
+    expect(time.elapsed()).toBeLessThanOrEqual(10 * 60_000);
+  });
+
+  it("a failed task is provider_failed: the router falls back and never creates a second paid task", async () => {
+    fake.state.failTasks = true;
+    const image = await makeImage({ width: 200, height: 200 });
+    const local = stubProvider({ id: "local", impl: () => okResult(200, 200) });
+    const routed = await routeCall({
+      serviceId: "background-change",
+      request: {
+        image,
+        background: { kind: "color", color: "#00ff00" },
+        shadow: false,
+        canvas: "original",
+        format: "png",
+      },
+      chain: [provider(), local],
+      signal: new AbortController().signal,
+      recordCall: async () => undefined,
+      options: FAST_ROUTER,
+    });
+    expect(routed.providerId).toBe("local");
+    expect(fake.state.tasksCreated).toEqual({ replaceBackground: 1 });
+    expect(routed.attempts.find((a) => a.action === "task.poll")).toMatchObject({
+      ok: false,
+      errorCode: "provider_failed",
+      errorMessage: expect.stringContaining("the model could not process this image"),
+    });
+    // The failed task was paid for: the job's cost counts it although another provider won.
+    expect(routed.costMinor).toBe(5);
+  });
+
+  for (const fault of ["pollFailures", "pollRateLimits", "downloadFailures"] as const) {
+    it(`retries the step alone on ${fault === "pollRateLimits" ? "429" : "5xx"} (${fault}), paying once`, async () => {
+      fake.state[fault] = 2;
+      const image = await makeImage({ width: 200, height: 200 });
+      const recorder = callRecorder();
+      const routed = await routeCall({
+        serviceId: "background-change",
+        request: {
+          image,
+          background: { kind: "color", color: "#0000ff" },
+          shadow: false,
+          canvas: "original",
+          format: "png",
+        },
+        chain: [provider()],
+        signal: new AbortController().signal,
+        recordCall: recorder.recordCall,
+        options: FAST_ROUTER,
+      });
+      expect(routed.providerId).toBe("sellerpic");
+      expect(fake.state.tasksCreated).toEqual({ replaceBackground: 1 });
+      expect(fake.state.creditsCharged).toBe(1);
+      expect(fake.state.calls.filter((c) => c.path === "/v1/api/upload")).toHaveLength(1);
+      const step = fault === "downloadFailures" ? "download" : "task.poll";
+      expect(recorder.records.filter((r) => r.action === step).map((r) => r.ok)).toEqual([false, false, true]);
+      expect(routed.costMinor).toBe(5);
+    });
+  }
+
+  it("a status check that keeps failing fails the attempt without a new paid task (fallback, not retry)", async () => {
+    fake.state.pollFailures = 100;
+    const image = await makeImage({ width: 160, height: 160 });
+    const local = stubProvider({ id: "local", impl: () => okResult(160, 160) });
+    const routed = await routeCall({
+      serviceId: "background-removal",
+      request: { image, format: "png", output: "cutout" },
+      chain: [provider({ stepAttempts: 3 }), local],
+      signal: new AbortController().signal,
+      recordCall: async () => undefined,
+      options: { ...FAST_ROUTER, retries: 2 },
+    });
+    expect(routed.providerId).toBe("local");
+    expect(fake.state.tasksCreated).toEqual({ removeBackground: 1 });
+    expect(statusChecks()).toHaveLength(3);
   });
 
   it("an expired download link is asked for again once, then fails the attempt (provider_failed)", async () => {
@@ -207,17 +339,16 @@ describe("SellerPic adapter against the fake", () => {
     expect(recorder.records.filter((r) => r.action === "download").map((r) => r.httpStatus)).toEqual([403, 403]);
   });
 
-  it("5xx is retried by the router, then falls back to local; attempts record both providers", async () => {
+  it("5xx before any task is retried by the router, then falls back to local; attempts record both", async () => {
     fake.state.failNext = 10;
     const image = await makeImage({ width: 160, height: 160 });
     const local = stubProvider({ id: "local", impl: () => okResult(160, 160) });
-    const recorder = callRecorder();
     const routed = await routeCall({
       serviceId: "prompt-segmentation",
       request: { image, prompt: "cup" },
       chain: [provider(), local],
       signal: new AbortController().signal,
-      recordCall: recorder.recordCall,
+      recordCall: async () => undefined,
       options: { ...FAST_ROUTER, retries: 2 },
     });
     expect(routed.providerId).toBe("local");

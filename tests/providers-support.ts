@@ -15,10 +15,10 @@ import { parseEnv, resetEnvCache, type Env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { recordProviderCall } from "@/lib/providers/audit";
 import { buildProviderChain, type ChainOverrides } from "@/lib/providers/chain";
-import type { ProviderCallRecord } from "@/lib/providers/http";
 import { routeCall, type RequestFor, type RouteResult, type RouterOptions } from "@/lib/providers/router";
+import type { Clock } from "@/lib/providers/backoff";
 import type { ImageInput } from "@/lib/image/types";
-import type { ImageProvider, ProviderResult } from "@/lib/providers/types";
+import type { ImageProvider, ProviderCallRecord, ProviderResult } from "@/lib/providers/types";
 
 /** Points DATA_DIR at a fresh temp dir and fixes the signing secret (call before anything reads env). */
 export function setupTempEnv(extra: Record<string, string> = {}): string {
@@ -166,6 +166,27 @@ export const failWith =
   () => {
     throw new AppError(code, `stub ${code}`, { retryable });
   };
+
+/**
+ * A clock whose sleeps return at once and move its time forward: adapters poll, back off and hit
+ * deadlines in virtual time, so tests neither wait nor depend on how fast the machine is.
+ */
+export function virtualClock(start = 1_700_000_000_000) {
+  let now = start;
+  const sleeps: number[] = [];
+  const clock: Clock = {
+    now: () => now,
+    async sleep(ms, signal) {
+      if (signal?.aborted) throw new AppError("job_canceled", "The job was canceled.");
+      sleeps.push(ms);
+      now += ms;
+      // Let other tasks (a second job, the fake server) run, as a real wait would.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) throw new AppError("job_canceled", "The job was canceled.");
+    },
+  };
+  return { clock, sleeps, elapsed: () => now - start };
+}
 
 /** Router options for tests: no real waiting. */
 export const FAST_ROUTER: Partial<RouterOptions> = { baseDelayMs: 1, maxDelayMs: 2, sleep: async () => undefined };

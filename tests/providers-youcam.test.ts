@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startYoucamFake, type YoucamFake } from "@/e2e/fakes/youcam-server";
 import { resetEnvCache } from "@/lib/env";
 import { resetCircuits, routeCall } from "@/lib/providers/router";
+import type { ImageInput } from "@/lib/image/types";
+import type { ProviderCallRecord } from "@/lib/providers/types";
 import { createYoucamProvider } from "@/lib/providers/youcam";
 import {
   callRecorder,
@@ -13,8 +15,9 @@ import {
   makeImage,
   okResult,
   regionMean,
-  stubProvider,
   setupTempEnv,
+  stubProvider,
+  virtualClock,
 } from "./providers-support";
 import { testDbTargets, useTestDb } from "./test-db";
 
@@ -33,18 +36,29 @@ for (const target of testDbTargets()) {
     let db: Awaited<ReturnType<typeof useTestDb>>;
     let hook: Server;
     let hookUrl: string;
-    const ctx = (recordCall?: (c: never) => Promise<void>) =>
-      ({ signal: new AbortController().signal, recordCall }) as never;
+    let time: ReturnType<typeof virtualClock>;
+    const ctx = (recordCall?: (c: ProviderCallRecord) => Promise<void>) => ({
+      signal: new AbortController().signal,
+      recordCall,
+    });
     const provider = (overrides: Partial<Parameters<typeof createYoucamProvider>[0]> = {}) =>
       createYoucamProvider({
         apiKey: fake.state.apiKey,
         baseUrl: fake.url,
-        pollIntervalMs: 20,
-        taskTimeoutMs: 5_000,
+        pollIntervalMs: 3_000,
+        taskTimeoutMs: 5 * 60_000,
         httpTimeoutMs: 5_000,
-        unitCostMinor: 10,
+        unitCostMinor: 5,
+        clock: time.clock,
         ...overrides,
       });
+    const bgChange = (image: ImageInput, format: "png" | "jpeg" = "png") => ({
+      image,
+      background: { kind: "prompt" as const, prompt: "golden-hour beach" },
+      shadow: false,
+      canvas: "original" as const,
+      format,
+    });
 
     beforeAll(async () => {
       resetEnvCache();
@@ -81,33 +95,43 @@ for (const target of testDbTargets()) {
     });
     beforeEach(() => {
       Object.assign(fake.state, {
-        taskMs: 30,
+        taskMs: 0,
+        pollsToFinish: 1,
         neverFinish: false,
         expireResults: false,
         failNext: 0,
+        failTasks: false,
+        pollFailures: 0,
+        pollRateLimits: 0,
+        downloadFailures: 0,
+        unitsCharged: 0,
+        tasksCreated: {},
         webhook: undefined,
       });
+      time = virtualClock();
       fake.state.features = new Set(["bg-replace", "sod"]);
       fake.state.calls.length = 0;
       resetCircuits();
     });
 
-    it("changes the background by prompt: file create → PUT → task → poll → download; 4 units recorded", async () => {
+    it("changes the background by prompt: file create → PUT → task → poll → download; 4 units on the success poll", async () => {
+      fake.state.pollsToFinish = 2;
       const image = await makeImage({ width: 220, height: 180 });
       const recorder = callRecorder();
-      const result = await provider().backgroundChange!(
-        {
-          image,
-          background: { kind: "prompt", prompt: "golden-hour beach" },
-          shadow: false,
-          canvas: "original",
-          format: "jpeg",
-        },
-        ctx(recorder.recordCall),
-      );
+      const result = await provider().backgroundChange!(bgChange(image, "jpeg"), ctx(recorder.recordCall));
       const meta = await sharp(result.bytes).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(["jpeg", 220, 180]);
-      expect(result.costMinor).toBe(40);
+      expect(result.costMinor).toBe(20);
+      expect(time.sleeps).toEqual([3_000, 3_000]);
+      // Units are charged when the task succeeds: the cost is on the poll that saw it, nowhere else.
+      expect(recorder.records.map((r) => [r.action, r.costMinor ?? 0])).toEqual([
+        ["file.create", 0],
+        ["file.put", 0],
+        ["task.create:bg-replace", 0],
+        ["task.poll:bg-replace", 0],
+        ["task.poll:bg-replace", 20],
+        ["download", 0],
+      ]);
       expect(
         fake.state.calls.map((c) => `${c.method} ${c.path.replace(/\/[^/]{20,}$/, "/:id")} ${c.status}`).slice(0, 3),
       ).toEqual([
@@ -115,7 +139,7 @@ for (const target of testDbTargets()) {
         expect.stringMatching(/^PUT \/upload\/\S+ 200$/),
         "POST /s2s/v2.0/task/bg-replace 200",
       ]);
-      expect(recorder.records.at(-1)).toMatchObject({ action: "download", ok: true, costMinor: 40 });
+      expect(fake.state.unitsCharged).toBe(4);
     });
 
     it("uses a YouCam template for presets named youcam:<id>, and declines local presets", async () => {
@@ -147,7 +171,7 @@ for (const target of testDbTargets()) {
       const cutout = await provider().backgroundRemoval!({ image, format: "webp", output: "cutout" }, ctx());
       expect((await regionMean(cutout.bytes, { left: 90, top: 90, width: 20, height: 20 }))[3]).toBeGreaterThan(250);
       expect((await regionMean(cutout.bytes, { left: 0, top: 0, width: 20, height: 20 }))[3]).toBeLessThan(5);
-      expect(cutout.costMinor).toBe(10);
+      expect(cutout.costMinor).toBe(5);
       const matte = await provider().backgroundRemoval!({ image, format: "png", output: "matte" }, ctx());
       expect((await sharp(matte.bytes).metadata()).channels).toBe(1);
     });
@@ -180,17 +204,18 @@ for (const target of testDbTargets()) {
       fake.state.neverFinish = true;
       const image = await makeImage({ width: 160, height: 160 });
       const local = stubProvider({ id: "local", impl: () => okResult(160, 160) });
-      const started = Date.now();
       const routed = await routeCall({
         serviceId: "background-removal",
         request: { image, format: "png", output: "cutout" },
-        chain: [provider({ taskTimeoutMs: 250, pollIntervalMs: 40 }), local],
+        chain: [provider({ taskTimeoutMs: 60_000, pollIntervalMs: 5_000 }), local],
         signal: new AbortController().signal,
         recordCall: async () => undefined,
         options: FAST_ROUTER,
       });
       expect(routed.providerId).toBe("local");
-      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(routed.attempts.find((a) => a.provider === "youcam" && !a.ok)).toBeUndefined();
+      expect(fake.state.calls.filter((c) => c.path.startsWith("/s2s/v2.0/task/sod/"))).toHaveLength(12);
+      expect(fake.state.tasksCreated).toEqual({ sod: 1 });
     });
 
     it("an expired result link is provider_failed", async () => {
@@ -201,32 +226,78 @@ for (const target of testDbTargets()) {
       ).rejects.toMatchObject({ code: "provider_failed" });
     });
 
-    it("the bg-replace-v2 path (older docs) fails cleanly when the service does not serve it", async () => {
+    it("bg-replace-v2 uploads through its own file path, and fails cleanly where the service lacks it", async () => {
       const image = await makeImage({ width: 160, height: 160 });
-      const error = await provider({ bgTaskPath: "bg-replace-v2" }).backgroundChange!(
-        { image, background: { kind: "prompt", prompt: "beach" }, shadow: false, canvas: "original", format: "png" },
-        ctx(),
-      ).catch((e: unknown) => e);
+      const error = await provider({ bgTaskPath: "bg-replace-v2" }).backgroundChange!(bgChange(image), ctx()).catch(
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: "provider_failed" });
       fake.state.features.add("bg-replace-v2");
-      const ok = await provider({ bgTaskPath: "bg-replace-v2" }).backgroundChange!(
-        { image, background: { kind: "prompt", prompt: "beach" }, shadow: false, canvas: "original", format: "png" },
-        ctx(),
-      );
+      fake.state.calls.length = 0;
+      const ok = await provider({ bgTaskPath: "bg-replace-v2" }).backgroundChange!(bgChange(image), ctx());
       expect(ok.width).toBe(160);
+      expect(
+        fake.state.calls.slice(0, 3).map((c) => `${c.method} ${c.path.replace(/\/upload\/.*/, "/upload/…")}`),
+      ).toEqual(["POST /s2s/v2.0/file/bg-replace-v2", "PUT /upload/…", "POST /s2s/v2.0/task/bg-replace-v2"]);
     });
+
+    it("sends WebP inputs as PNG (YouCam takes JPEG and PNG), transparency kept, result at full size", async () => {
+      const image = await makeImage({ width: 300, height: 200, format: "webp" });
+      const result = await provider().backgroundRemoval!({ image, format: "png", output: "cutout" }, ctx());
+      expect([result.width, result.height]).toEqual([300, 200]);
+      expect(fake.state.calls.find((c) => c.method === "PUT")?.status).toBe(200);
+    });
+
+    it("a failed task (error) falls back once, without a second paid task or a charge", async () => {
+      fake.state.failTasks = true;
+      const image = await makeImage({ width: 160, height: 160 });
+      const local = stubProvider({ id: "local", impl: () => okResult(160, 160) });
+      const routed = await routeCall({
+        serviceId: "background-change",
+        request: bgChange(image),
+        chain: [provider(), local],
+        signal: new AbortController().signal,
+        recordCall: async () => undefined,
+        options: FAST_ROUTER,
+      });
+      expect(routed.providerId).toBe("local");
+      expect(fake.state.tasksCreated).toEqual({ "bg-replace": 1 });
+      expect([fake.state.unitsCharged, routed.costMinor]).toEqual([0, 0]);
+      expect(routed.attempts.find((a) => a.provider === "youcam" && !a.ok)?.errorMessage).toContain("error_inference");
+    });
+
+    for (const fault of ["pollFailures", "pollRateLimits", "downloadFailures"] as const) {
+      it(`retries only the failing step on ${fault === "pollRateLimits" ? "429" : "5xx"} (${fault}); charged once`, async () => {
+        fake.state[fault] = 2;
+        const image = await makeImage({ width: 160, height: 160 });
+        const recorder = callRecorder();
+        const routed = await routeCall({
+          serviceId: "background-change",
+          request: bgChange(image),
+          chain: [provider()],
+          signal: new AbortController().signal,
+          recordCall: recorder.recordCall,
+          options: FAST_ROUTER,
+        });
+        expect(routed.providerId).toBe("youcam");
+        expect(fake.state.tasksCreated).toEqual({ "bg-replace": 1 });
+        expect(fake.state.unitsCharged).toBe(4);
+        expect(routed.costMinor).toBe(20);
+        const step = fault === "downloadFailures" ? "download" : "task.poll:bg-replace";
+        expect(recorder.records.filter((r) => r.action === step).map((r) => r.ok)).toEqual([false, false, true]);
+      });
+    }
 
     it("a signed webhook wakes the poller early and is recorded once", async () => {
       fake.state.webhook = { url: hookUrl, secret: WEBHOOK_SECRET };
       fake.state.taskMs = 50;
+      fake.state.pollsToFinish = 0;
       const image = await makeImage({ width: 160, height: 160 });
-      const started = Date.now();
-      const result = await provider({ pollIntervalMs: 20_000, taskTimeoutMs: 60_000 }).backgroundRemoval!(
-        { image, format: "png", output: "cutout" },
-        ctx(),
-      );
+      // The real clock and an hour between polls: only the webhook can end this within the test's timeout.
+      const result = await provider({ pollIntervalMs: 3_600_000, taskTimeoutMs: 7_200_000, clock: undefined })
+        .backgroundRemoval!({ image, format: "png", output: "cutout" }, ctx());
       expect(result.width).toBe(160);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(fake.state.calls.filter((c) => c.path.startsWith("/s2s/v2.0/task/sod/"))).toHaveLength(1);
       expect(fake.state.webhooksSent).toHaveLength(1);
       expect(fake.state.webhooksSent[0]!.status).toBe(200);
       const rows = await db.handle.prisma.providerCall.findMany({ where: { provider: "youcam", action: "webhook" } });

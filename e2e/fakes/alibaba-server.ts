@@ -1,12 +1,19 @@
 /**
  * A fake Alibaba Cloud imageseg (2019-12-30) endpoint for tests and `npm run fakes`.
  *
- * Speaks the wire protocol in notes/providers.md §1: `POST /?ImageURL=…` with ACS3-HMAC-SHA256
- * headers (verified here by an independent implementation), PascalCase JSON answers, error
- * bodies `{ RequestId, HostId, Code, Message }`, results as expiring OSS-like links. It downloads
- * `ImageURL`/`ReplaceImageURL` itself, from loopback hosts only, and answers real images.
+ * Speaks the wire protocol described in lib/providers/alibaba/README.md: `POST /?ImageURL=…` with
+ * ACS3-HMAC-SHA256 headers (verified here by an independent implementation), PascalCase JSON
+ * answers, error bodies `{ RequestId, HostId, Code, Message }`, results as expiring OSS-like
+ * links. It downloads `ImageURL`/`ReplaceImageURL` itself, from loopback hosts only, and answers
+ * real images. It also plays OpenPlatform's AuthorizeFileUpload and the OSS bucket it hands out
+ * (`POST /{bucket}` with a signed policy, `GET /{bucket}/{key}`), path-style on its own port.
+ *
+ * Faults: `failNext` (500 InternalError.Algo), `throttleNext` (400 Throttling.User),
+ * `requireOssInputs` (inputs not in its bucket are refused with InvalidImage.Region),
+ * `maskStyle: "alpha"` (masks as an alpha channel over a uniform image), `downloadFailures`
+ * (result links answer 503), `expireResults`, `delayMs`.
  */
-import { createHash, createHmac, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
@@ -20,6 +27,18 @@ export type AlibabaFakeState = {
   fetched: string[];
   /** The next N API calls answer 500 InternalError. */
   failNext: number;
+  /** The next N API calls answer 400 Throttling.User (a retryable code on a 4xx status). */
+  throttleNext: number;
+  /** Refuse inputs that are not in the fake's own OSS bucket (InvalidImage.Region), as Alibaba may. */
+  requireOssInputs: boolean;
+  /** How masks come back: a grey image, or the mask in the alpha channel of a uniform white image. */
+  maskStyle: "grey" | "alpha";
+  /** The next N result downloads answer 503. */
+  downloadFailures: number;
+  /** Objects uploaded to the fake OSS bucket (key → bytes). */
+  oss: Map<string, { bytes: Buffer; mime: string }>;
+  /** Policies issued by AuthorizeFileUpload (key → policy secret). */
+  policies: Map<string, string>;
   /** Delay before answering API calls (timeouts). */
   delayMs: number;
   /** Result links are born expired (OSS answers 403). */
@@ -31,6 +50,7 @@ export type AlibabaFakeState = {
 export type AlibabaFake = { url: string; close: () => Promise<void>; state: AlibabaFakeState };
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+const OSS_BUCKET = "viapi-fake-oss";
 
 function enc(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -70,6 +90,12 @@ export async function startAlibabaFake(
     calls: [],
     fetched: [],
     failNext: 0,
+    throttleNext: 0,
+    requireOssInputs: false,
+    maskStyle: "grey",
+    downloadFailures: 0,
+    oss: new Map(),
+    policies: new Map(),
     delayMs: 0,
     expireResults: false,
     nonces: new Set(),
@@ -112,6 +138,11 @@ export async function startAlibabaFake(
     } catch {
       return { code: "IllegalUrlParameter", message: "The URL is not valid." };
     }
+    if (state.requireOssInputs && !raw.startsWith(`${base}/${OSS_BUCKET}/`))
+      return {
+        code: "InvalidImage.Region",
+        message: "The image URL is not in the region of the service (cn-shanghai). Upload the file to OSS in Shanghai.",
+      };
     // Tests must never reach the network: the fake fetches loopback URLs only.
     if (!LOOPBACK.has(url.hostname))
       return { code: "IllegalUrlParameter", message: "The fake only downloads from loopback hosts." };
@@ -145,6 +176,69 @@ export async function startAlibabaFake(
     return { width: meta.width, height: meta.height };
   }
 
+  /** A mask as the fake's `maskStyle` says: grey levels, or the alpha channel of a uniform white image. */
+  async function maskPng(mask: Buffer, width: number, height: number): Promise<Buffer> {
+    if (state.maskStyle === "grey")
+      return sharp(mask, { raw: { width, height, channels: 1 } })
+        .png()
+        .toBuffer();
+    return sharp({ create: { width, height, channels: 3, background: "#ffffff" } })
+      .joinChannel(mask, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer();
+  }
+
+  /** OpenPlatform AuthorizeFileUpload: a one-object upload policy for the fake OSS bucket. */
+  function authorizeFileUpload(res: ServerResponse, url: URL) {
+    if (url.searchParams.get("Product") !== "imageseg" || !url.searchParams.get("RegionId"))
+      return fail(res, "AuthorizeFileUpload", 400, "MissingParameter", "Product and RegionId are mandatory.");
+    const objectKey = `upload/${randomUUID()}.jpg`;
+    const secret = randomBytes(16).toString("hex");
+    const policy = Buffer.from(
+      JSON.stringify({
+        expiration: new Date(Date.now() + 1800_000).toISOString(),
+        conditions: [["eq", "$key", objectKey]],
+      }),
+    ).toString("base64");
+    state.policies.set(objectKey, secret);
+    state.calls.push({ action: "AuthorizeFileUpload", status: 200 });
+    send(res, 200, {
+      RequestId: randomUUID().toUpperCase(),
+      AccessKeyId: "STS.fake-oss-key",
+      Bucket: OSS_BUCKET,
+      Endpoint: new URL(base).host,
+      ObjectKey: objectKey,
+      EncodedPolicy: policy,
+      Signature: createHmac("sha1", secret).update(policy).digest("base64"),
+      UseAccelerate: false,
+    });
+  }
+
+  /** OSS PostObject: the policy must be the one issued for this key, signed with its secret. */
+  async function ossPost(req: IncomingMessage, res: ServerResponse, body: Buffer) {
+    const form = await new Response(new Uint8Array(body), {
+      headers: { "content-type": String(req.headers["content-type"] ?? "") },
+    })
+      .formData()
+      .catch(() => null);
+    const key = String(form?.get("key") ?? "");
+    const policy = String(form?.get("policy") ?? "");
+    const file = form?.get("file");
+    const secret = state.policies.get(key);
+    const expected = secret ? createHmac("sha1", secret).update(policy).digest("base64") : "";
+    if (!secret || form?.get("Signature") !== expected || !file || typeof file === "string") {
+      state.calls.push({ action: "oss.post", status: 403, code: "AccessDenied" });
+      return void res
+        .writeHead(403, { "content-type": "application/xml" })
+        .end("<Error><Code>AccessDenied</Code><Message>Invalid according to Policy</Message></Error>");
+    }
+    state.policies.delete(key);
+    state.oss.set(key, { bytes: Buffer.from(await file.arrayBuffer()), mime: file.type || "image/jpeg" });
+    state.calls.push({ action: "oss.post", status: Number(form?.get("success_action_status") ?? 204) });
+    res.writeHead(Number(form?.get("success_action_status") ?? 204), { "content-type": "application/xml" });
+    res.end(`<PostResponse><Bucket>${OSS_BUCKET}</Bucket><Key>${key}</Key></PostResponse>`);
+  }
+
   function storeResult(bytes: Buffer, mime: string): string {
     const id = randomUUID();
     const expires = Math.floor(Date.now() / 1000) + (state.expireResults ? -60 : 1800);
@@ -154,6 +248,22 @@ export async function startAlibabaFake(
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const url = new URL(req.url ?? "/", base);
+    if (req.method === "POST" && (url.pathname === `/${OSS_BUCKET}` || url.pathname === `/${OSS_BUCKET}/`))
+      return ossPost(req, res, body);
+    if (req.method === "GET" && url.pathname.startsWith(`/${OSS_BUCKET}/`)) {
+      const object = state.oss.get(decodeURIComponent(url.pathname.slice(OSS_BUCKET.length + 2)));
+      if (!object)
+        return void res
+          .writeHead(404, { "content-type": "application/xml" })
+          .end("<Error><Code>NoSuchKey</Code></Error>");
+      return void res.writeHead(200, { "content-type": object.mime }).end(object.bytes);
+    }
+    if (req.method === "GET" && url.pathname.startsWith("/upload/result_fake/") && state.downloadFailures > 0) {
+      state.downloadFailures -= 1;
+      return void res
+        .writeHead(503, { "content-type": "application/xml" })
+        .end("<Error><Code>ServiceUnavailable</Code></Error>");
+    }
     if (req.method === "GET" && url.pathname.startsWith("/upload/result_fake/")) {
       const id = url.pathname
         .split("/")
@@ -208,6 +318,11 @@ export async function startAlibabaFake(
     if (state.nonces.has(nonce))
       return fail(res, action, 400, "SignatureNonceUsed", "Specified signature nonce was used already.");
     state.nonces.add(nonce);
+    if (action === "AuthorizeFileUpload") {
+      if (req.headers["x-acs-version"] !== "2019-12-19")
+        return fail(res, action, 400, "InvalidVersion", "Specified parameter Version is not valid.");
+      return authorizeFileUpload(res, url);
+    }
     if (req.headers["x-acs-version"] !== "2019-12-30")
       return fail(res, action, 400, "InvalidVersion", "Specified parameter Version is not valid.");
 
@@ -215,6 +330,10 @@ export async function startAlibabaFake(
     if (state.failNext > 0) {
       state.failNext -= 1;
       return fail(res, action, 500, "InternalError.Algo", "An internal error occurred in the algorithm.");
+    }
+    if (state.throttleNext > 0) {
+      state.throttleNext -= 1;
+      return fail(res, action, 400, "Throttling.User", "Request was denied due to user flow control.");
     }
 
     const maxSide = action === "SegmentSky" ? 3000 : 2000;
@@ -255,9 +374,7 @@ export async function startAlibabaFake(
       const returnForm = url.searchParams.get("ReturnForm");
       const out =
         returnForm === "mask"
-          ? await sharp(alpha, { raw: { width, height, channels: 1 } })
-              .png()
-              .toBuffer()
+          ? await maskPng(alpha, width, height)
           : await sharp(await sharp(input).removeAlpha().toBuffer())
               .joinChannel(alpha, { raw: { width, height, channels: 1 } })
               .png()

@@ -1,17 +1,33 @@
 /**
- * A fake SellerPic API (`/v1/api/…`, notes/providers.md §2) for tests and `npm run fakes`.
+ * A fake SellerPic API (`/v1/api/…`, lib/providers/sellerpic/README.md) for tests and `npm run fakes`.
  *
  * Enforces `Authorization: Bearer <key>`, the `{ code, data, msg, success, traceId }` envelope,
  * the task lifecycle (CREATED → RUNNING → SUCCESS | FAILED), the per-account concurrency cap
  * (code 30003), int64 ids (image ids are written as bare JSON numbers above 2^53, so a client
  * that parses them into JS numbers asks for the wrong id) and expiring download links (403).
+ * A task finishes once it has been polled `pollsToFinish` times and has run `taskMs`.
+ *
+ * Faults: `failTasks` (items end FAILED), `concurrencyStatus` (the HTTP status that carries
+ * code 30003: 200 by default, e.g. 429), `maskStyle` (`grey`, `grey-opaque-alpha`: a black and
+ * white image with an opaque alpha channel, `alpha`: the mask in the alpha channel of a uniform
+ * image), `pollFailures` / `pollRateLimits` (the next status checks answer 503 / 429),
+ * `downloadFailures` (result files answer 503), `failNext` (every API call 500), `expireLinks`,
+ * `neverFinish`.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 
-type Task = { id: string; kind: string; createdAt: number; imageIds: string[]; done: boolean; fail?: string };
+type Task = {
+  id: string;
+  kind: string;
+  createdAt: number;
+  polls: number;
+  imageIds: string[];
+  done: boolean;
+  fail?: string;
+};
 
 export type SellerPicFakeState = {
   apiKey: string;
@@ -19,8 +35,23 @@ export type SellerPicFakeState = {
   /** Per-account cap on CREATED/RUNNING tasks; creation beyond it answers code 30003. */
   concurrencyCap: number;
   concurrencyRejections: number;
-  /** How long a task runs. */
+  /** How long a task runs at least (wall time). */
   taskMs: number;
+  /** Status checks a task needs before it is done (the first `pollsToFinish - 1` say RUNNING). */
+  pollsToFinish: number;
+  /** Tasks created per kind (each one is paid). */
+  tasksCreated: Record<string, number>;
+  /** Credits charged (on task acceptance). */
+  creditsCharged: number;
+  failTasks: boolean;
+  /** HTTP status of the 30003 answer. */
+  concurrencyStatus: number;
+  maskStyle: "grey" | "grey-opaque-alpha" | "alpha";
+  /** The next N status checks answer 503 / 429. */
+  pollFailures: number;
+  pollRateLimits: number;
+  /** The next N result-file downloads answer 503. */
+  downloadFailures: number;
   /** Tasks never finish (deadline tests). */
   neverFinish: boolean;
   /** Download links are born expired (403). */
@@ -46,7 +77,16 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
     calls: [],
     concurrencyCap: 5,
     concurrencyRejections: 0,
-    taskMs: 30,
+    taskMs: 0,
+    pollsToFinish: 1,
+    tasksCreated: {},
+    creditsCharged: 0,
+    failTasks: false,
+    concurrencyStatus: 200,
+    maskStyle: "grey",
+    pollFailures: 0,
+    pollRateLimits: 0,
+    downloadFailures: 0,
     neverFinish: false,
     expireLinks: false,
     failNext: 0,
@@ -93,8 +133,29 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
     return count;
   }
   function isDone(task: Task): boolean {
-    if (!task.done && !state.neverFinish && Date.now() - task.createdAt >= state.taskMs) task.done = true;
+    if (
+      !task.done &&
+      !state.neverFinish &&
+      task.polls >= state.pollsToFinish &&
+      Date.now() - task.createdAt >= state.taskMs
+    )
+      task.done = true;
     return task.done;
+  }
+
+  /** A mask PNG in the fake's `maskStyle`. */
+  async function maskPng(mask: Buffer, width: number, height: number): Promise<Buffer> {
+    const grey = sharp(mask, { raw: { width, height, channels: 1 } });
+    if (state.maskStyle === "grey") return grey.png().toBuffer();
+    if (state.maskStyle === "grey-opaque-alpha")
+      return sharp(await grey.toColourspace("srgb").raw().toBuffer(), { raw: { width, height, channels: 3 } })
+        .ensureAlpha(1)
+        .png()
+        .toBuffer();
+    return sharp({ create: { width, height, channels: 3, background: "#000000" } })
+      .joinChannel(mask, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer();
   }
 
   async function subjectMask(bytes: Buffer): Promise<{ mask: Buffer; width: number; height: number }> {
@@ -132,8 +193,11 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
     return `#${(h & 0xffffff).toString(16).padStart(6, "0")}`;
   }
 
-  function createTask(kind: string, outputs: Buffer[]): Task {
-    const task: Task = { id: int64Id(), kind, createdAt: Date.now(), imageIds: [], done: false };
+  function createTask(kind: string, outputs: Buffer[], credits: number): Task {
+    const task: Task = { id: int64Id(), kind, createdAt: Date.now(), polls: 0, imageIds: [], done: false };
+    if (state.failTasks) task.fail = "Generation failed: the model could not process this image";
+    state.tasksCreated[kind] = (state.tasksCreated[kind] ?? 0) + 1;
+    state.creditsCharged += credits;
     for (const bytes of outputs) {
       const imageId = int64Id();
       state.images.set(imageId, { bytes, mime: "image/png" });
@@ -155,6 +219,11 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const url = new URL(req.url ?? "/", base);
+    if (req.method === "GET" && url.pathname.startsWith("/files/") && state.downloadFailures > 0) {
+      state.downloadFailures -= 1;
+      res.writeHead(503, { "content-type": "application/xml" });
+      return void res.end("<Error><Code>ServiceUnavailable</Code></Error>");
+    }
     if (req.method === "GET" && url.pathname.startsWith("/files/")) {
       const id = url.pathname
         .split("/")
@@ -205,33 +274,43 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
       );
     }
 
-    if (route === "POST /v1/api/generate/promptSegmentation" || route === "POST /v1/api/generate/replaceBackground") {
+    if (
+      route === "POST /v1/api/generate/promptSegmentation" ||
+      route === "POST /v1/api/generate/replaceBackground" ||
+      route === "POST /v1/api/generate/removeBackground"
+    ) {
       let json: Record<string, unknown>;
       try {
         json = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
       } catch {
         return reply(req, res, 400, { code: 400, msg: "Invalid JSON", success: false });
       }
-      const segmentation = route.endsWith("promptSegmentation");
-      const imageKey = String((segmentation ? json.imageKey : json.productImageKey) ?? "");
+      const kind = route.slice("POST /v1/api/generate/".length);
+      const segmentation = kind === "promptSegmentation";
+      const keyField = kind === "replaceBackground" ? "productImageKey" : "imageKey";
+      const imageKey = String(json[keyField] ?? "");
       const image = state.uploads.get(imageKey);
-      if (!image)
-        return reply(req, res, 400, {
-          code: 400,
-          msg: `${segmentation ? "imageKey" : "productImageKey"} does not exist`,
-          success: false,
-        });
+      if (!image) return reply(req, res, 400, { code: 400, msg: `${keyField} does not exist`, success: false });
       const problem = await badInput(image);
       if (problem) return reply(req, res, 400, { code: 400, msg: problem, success: false });
       let outputs: Buffer[];
+      let credits = 1;
       if (segmentation) {
         if (typeof json.prompt !== "string" || !json.prompt.trim())
           return reply(req, res, 400, { code: 400, msg: "prompt is required", success: false });
         const { mask, width, height } = await subjectMask(image);
+        outputs = [await maskPng(mask, width, height)];
+        credits = 0;
+      } else if (kind === "removeBackground") {
+        // A transparent cut-out, or in the alpha/grey mask styles the mask itself.
+        const { mask, width, height } = await subjectMask(image);
         outputs = [
-          await sharp(mask, { raw: { width, height, channels: 1 } })
-            .png()
-            .toBuffer(),
+          state.maskStyle === "grey"
+            ? await sharp(await sharp(image).removeAlpha().toBuffer())
+                .joinChannel(mask, { raw: { width, height, channels: 1 } })
+                .png()
+                .toBuffer()
+            : await maskPng(mask, width, height),
         ];
       } else {
         const type = String(json.replaceType ?? "");
@@ -240,6 +319,7 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
         else if (type === "TEXT_TO_BACKGROUND" && typeof json.customBackgroundPrompt === "string") {
           const bg = await solid(colourFromPrompt(json.customBackgroundPrompt), image);
           outputs = await Promise.all([0, 1, 2, 3].map(() => composite(image, bg)));
+          credits = 4;
         } else if (type === "CUSTOM_BACKGROUND_IMAGE" && state.uploads.has(String(json.backgroundImageKey))) {
           outputs = [await composite(image, state.uploads.get(String(json.backgroundImageKey))!)];
         } else
@@ -252,24 +332,33 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
       // Checked right before the (synchronous) insert so concurrent requests cannot both slip in.
       if (running() >= state.concurrencyCap) {
         state.concurrencyRejections += 1;
-        return reply(req, res, 200, {
+        return reply(req, res, state.concurrencyStatus, {
           code: 30003,
           msg: "The number of concurrent tasks exceeds the limit",
           success: false,
         });
       }
-      const task = createTask(segmentation ? "promptSegmentation" : "replaceBackground", outputs);
+      const task = createTask(kind, outputs, credits);
       return reply(req, res, 200, ok({ id: task.id }));
     }
 
     if (route === "GET /v1/api/generate") {
+      if (state.pollFailures > 0) {
+        state.pollFailures -= 1;
+        return reply(req, res, 503, { code: 503, msg: "Service temporarily unavailable", success: false });
+      }
+      if (state.pollRateLimits > 0) {
+        state.pollRateLimits -= 1;
+        return reply(req, res, 429, { code: 429, msg: "Too many requests", success: false });
+      }
       const task = state.tasks.get(url.searchParams.get("id") ?? "");
       if (!task) return reply(req, res, 404, { code: 404, msg: "task not found", success: false });
+      task.polls += 1;
       const status = isDone(task)
         ? task.fail
           ? "FAILED"
           : "SUCCESS"
-        : Date.now() - task.createdAt < 5
+        : task.polls <= 1 && state.pollsToFinish > 1
           ? "CREATED"
           : "RUNNING";
       // Image ids written as bare int64 numbers, exactly as `integer <int64>` would be serialised.

@@ -1,18 +1,34 @@
 /**
- * A fake YouCam (Perfect Corp) API for tests and `npm run fakes` (notes/providers.md §3).
+ * A fake YouCam (Perfect Corp) API for tests and `npm run fakes` (lib/providers/youcam/README.md).
  *
  * Enforces `Authorization: Bearer <key>` (401 InvalidApiKey), the File API (create, then a PUT
- * with exactly the announced Content-Type and size; a task on a never-uploaded file fails),
- * tasks `POST /s2s/v2.0/task/{bg-replace|sod}` with polling (`running` → `success` | `error`),
- * result links that expire, and Standard Webhooks deliveries signed with `whsec_…`.
+ * with exactly the announced Content-Type and size, under 10 MB, JPEG or PNG; a task on a
+ * never-uploaded file fails), tasks `POST /s2s/v2.0/task/{bg-replace|sod}` with polling
+ * (`running` → `success` | `error`), result links that expire, and Standard Webhooks deliveries
+ * signed with `whsec_…`. The older `bg-replace-v2` feature (off unless added to `features`) takes
+ * only files created through its own `POST /s2s/v2.0/file/bg-replace-v2`. A task is done once
+ * polled `pollsToFinish` times and `taskMs` old; its units are charged when a poll reports success.
+ *
+ * Faults: `failTasks` (tasks end `error` with `failCode`), `pollFailures` / `pollRateLimits` (the
+ * next status checks answer 503 / 429), `downloadFailures` (result links answer 503),
+ * `failNext` (every API call 503), `expireResults`, `neverFinish`.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 
-type FileEntry = { contentType: string; size: number; bytes?: Buffer };
-type Task = { id: string; feature: string; createdAt: number; result?: Buffer; error?: string; notified: boolean };
+type FileEntry = { contentType: string; size: number; feature: string; bytes?: Buffer };
+type Task = {
+  id: string;
+  feature: string;
+  createdAt: number;
+  polls: number;
+  charged: boolean;
+  result?: Buffer;
+  error?: string;
+  notified: boolean;
+};
 
 export type YoucamFakeState = {
   apiKey: string;
@@ -20,7 +36,17 @@ export type YoucamFakeState = {
   /** Features served under /s2s/v2.0/task/{feature}; `bg-replace-v2` is off unless added. */
   features: Set<string>;
   taskMs: number;
+  /** Status checks a task needs before it is done. */
+  pollsToFinish: number;
   neverFinish: boolean;
+  failTasks: boolean;
+  failCode: string;
+  pollFailures: number;
+  pollRateLimits: number;
+  downloadFailures: number;
+  /** Units charged (when a poll first reports success) and tasks created, per feature. */
+  unitsCharged: number;
+  tasksCreated: Record<string, number>;
   expireResults: boolean;
   failNext: number;
   /** Where task notifications go (Standard Webhooks), when set. */
@@ -37,8 +63,16 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
     apiKey: options.apiKey ?? "fake-youcam-key",
     calls: [],
     features: new Set(["bg-replace", "sod"]),
-    taskMs: 30,
+    taskMs: 0,
+    pollsToFinish: 1,
     neverFinish: false,
+    failTasks: false,
+    failCode: "error_inference",
+    pollFailures: 0,
+    pollRateLimits: 0,
+    downloadFailures: 0,
+    unitsCharged: 0,
+    tasksCreated: {},
     expireResults: false,
     failNext: 0,
     webhooksSent: [],
@@ -82,7 +116,7 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
     const timestamp = String(Math.floor(Date.now() / 1000));
     const body = JSON.stringify({
       created_at: Number(timestamp),
-      data: { task_id: task.id, task_status: task.error ? "error" : "success" },
+      data: { task_id: task.id, task_status: state.failTasks ? "error" : "success" },
     });
     const res = await fetch(state.webhook.url, {
       method: "POST",
@@ -98,7 +132,7 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
   }
 
   function isDone(task: Task): boolean {
-    return !state.neverFinish && Date.now() - task.createdAt >= state.taskMs;
+    return !state.neverFinish && task.polls >= state.pollsToFinish && Date.now() - task.createdAt >= state.taskMs;
   }
 
   async function subjectAlpha(bytes: Buffer) {
@@ -130,6 +164,11 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
       entry.bytes = body;
       return void res.writeHead(200).end();
     }
+    if (req.method === "GET" && path.startsWith("/results/") && state.downloadFailures > 0) {
+      state.downloadFailures -= 1;
+      res.writeHead(503, { "content-type": "application/xml" });
+      return void res.end("<Error><Code>ServiceUnavailable</Code></Error>");
+    }
     if (req.method === "GET" && path.startsWith("/results/")) {
       const id = path.slice("/results/".length).replace(/\.png$/, "");
       const task = state.tasks.get(id);
@@ -160,7 +199,13 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
       }
     }
 
-    if (req.method === "POST" && path === "/s2s/v2.0/file") {
+    const fileFeature =
+      path === "/s2s/v2.0/file"
+        ? "any"
+        : path === "/s2s/v2.0/file/bg-replace-v2" && state.features.has("bg-replace-v2")
+          ? "bg-replace-v2"
+          : undefined;
+    if (req.method === "POST" && fileFeature) {
       const files = Array.isArray(json.files)
         ? (json.files as { content_type?: string; file_name?: string; file_size?: number }[])
         : [];
@@ -175,7 +220,7 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
         )
           return null;
         const fileId = randomBytes(24).toString("base64url");
-        state.files.set(fileId, { contentType: String(f.content_type), size: f.file_size! });
+        state.files.set(fileId, { contentType: String(f.content_type), size: f.file_size!, feature: fileFeature });
         return {
           content_type: f.content_type,
           file_name: f.file_name,
@@ -203,7 +248,7 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
       const feature = taskMatch[1]!;
       if (req.method === "POST" && !taskMatch[2]) {
         const file = state.files.get(String(json.src_file_id ?? ""));
-        if (!file?.bytes)
+        if (!file?.bytes || (feature === "bg-replace-v2") !== (file.feature === "bg-replace-v2"))
           return send(req, res, 404, {
             status: 404,
             error: "The file does not exist or was never uploaded.",
@@ -212,7 +257,8 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
         const meta = await sharp(file.bytes)
           .metadata()
           .catch(() => null);
-        if (!meta?.width || !meta.height)
+        const format = meta?.format === "jpeg" ? "image/jpg" : meta?.format === "png" ? "image/png" : "other";
+        if (!meta?.width || !meta.height || format !== file.contentType.replace("image/jpeg", "image/jpg"))
           return send(req, res, 400, {
             status: 400,
             error: "The image cannot be decoded.",
@@ -253,9 +299,13 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
           id: randomBytes(18).toString("base64url"),
           feature,
           createdAt: Date.now(),
+          polls: 0,
+          charged: false,
           result,
+          error: state.failTasks ? state.failCode : undefined,
           notified: false,
         };
+        state.tasksCreated[feature] = (state.tasksCreated[feature] ?? 0) + 1;
         state.tasks.set(task.id, task);
         if (!state.neverFinish) {
           const timer = setTimeout(() => {
@@ -267,11 +317,29 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
         return send(req, res, 200, { status: 200, data: { task_id: task.id } });
       }
       if (req.method === "GET" && taskMatch[2]) {
+        if (state.pollFailures > 0) {
+          state.pollFailures -= 1;
+          return send(req, res, 503, { status: 503, error: "Service temporarily unavailable" });
+        }
+        if (state.pollRateLimits > 0) {
+          state.pollRateLimits -= 1;
+          return send(req, res, 429, { status: 429, error: "Too many requests", error_code: "RateLimitExceeded" });
+        }
         const task = state.tasks.get(decodeURIComponent(taskMatch[2]));
         if (!task || task.feature !== feature)
           return send(req, res, 400, { status: 400, error: "Invalid task id", error_code: "InvalidTaskId" });
+        task.polls += 1;
         if (!isDone(task))
           return send(req, res, 200, { status: 200, data: { task_status: "running", error: null, error_message: "" } });
+        if (task.error)
+          return send(req, res, 200, {
+            status: 200,
+            data: { task_status: "error", error: task.error, error_message: `The task failed (${task.error}).` },
+          });
+        if (!task.charged) {
+          task.charged = true;
+          state.unitsCharged += feature === "sod" ? 1 : 4;
+        }
         const exp = state.expireResults ? Date.now() - 1000 : Date.now() + 2 * 3600_000;
         return send(req, res, 200, {
           status: 200,

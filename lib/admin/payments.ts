@@ -205,7 +205,9 @@ export function defaultRange(now = new Date()): { from: string; to: string } {
 
 /**
  * Revenue (captures), refunds, provider cost and margin per day and service, all computed from
- * LedgerEntry sums and Job.providerCostMinor — never from counters.
+ * LedgerEntry sums and ProviderCall costs — never from counters. The cost counts every paid
+ * vendor call of the day's finished jobs: failed attempts before a fallback and failed jobs too,
+ * because the vendor charged for them.
  */
 export async function getRevenueReport(params: { from?: string; to?: string } = {}): Promise<RevenueReport> {
   const fallback = defaultRange();
@@ -238,7 +240,7 @@ export async function getRevenueReport(params: { from?: string; to?: string } = 
        GROUP BY 1, 2, 3`,
     db.$queryRaw<Array<{ day: Date; serviceId: string; cost: bigint | null; succeeded: bigint; failed: bigint }>>`
       SELECT date_trunc('day', j."finishedAt") AS day, j."serviceId",
-             SUM(CASE WHEN j.status = 'succeeded' THEN j."providerCostMinor" ELSE 0 END) AS cost,
+             SUM((SELECT COALESCE(SUM(pc."costMinor"), 0) FROM "ProviderCall" pc WHERE pc."jobId" = j.id)) AS cost,
              COUNT(*) FILTER (WHERE j.status = 'succeeded') AS succeeded,
              COUNT(*) FILTER (WHERE j.status = 'failed') AS failed
         FROM "Job" j

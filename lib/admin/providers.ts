@@ -2,6 +2,9 @@ import "server-only";
 import { SERVICE_IDS, type ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
+import { listServices } from "@/lib/catalog/catalog";
+import { providerNamesFor } from "@/lib/providers/chain";
+import { findProvider, listProviders } from "@/lib/providers/registry";
 import { getCircuitStates, type CircuitState } from "@/lib/providers/router";
 
 export type ProviderOverview = {
@@ -20,42 +23,40 @@ export type ProviderOverview = {
   circuit: CircuitState | null;
 };
 
-const ENV_KEYS = {
-  "sky-replacement": "PROVIDER_SKY_REPLACEMENT",
-  "background-change": "PROVIDER_BACKGROUND_CHANGE",
-  "background-removal": "PROVIDER_BACKGROUND_REMOVAL",
-  "prompt-segmentation": "PROVIDER_PROMPT_SEGMENTATION",
-} as const satisfies Record<ServiceId, string>;
-
 function keyStatus(id: string): { configured: boolean; detail: string } {
+  const descriptor = findProvider(id);
+  if (!descriptor) return { configured: false, detail: "Unknown provider id" };
+  if (id === "local") return { configured: true, detail: "Embedded engine (no key needed)" };
+  const missing = descriptor.missingConfig(getEnv());
+  return missing ? { configured: false, detail: `${id} ${missing}` } : { configured: true, detail: "Keys set" };
+}
+
+export type CostWarning = {
+  providerId: string;
+  serviceId: ServiceId;
+  costMinor: number;
+  priceMinor: number;
+  currency: string;
+};
+
+/**
+ * Edits whose configured vendor cost (the provider's *_COST_MINOR settings) is more than the
+ * service sells for: every such call loses money, so the admin says so on the providers page.
+ */
+export async function getCostWarnings(): Promise<CostWarning[]> {
   const env = getEnv();
-  switch (id) {
-    case "local":
-      return { configured: true, detail: "Embedded engine (no key needed)" };
-    case "alibaba":
-      return env.ALIBABA_ACCESS_KEY_ID && env.ALIBABA_ACCESS_KEY_SECRET
-        ? {
-            configured: true,
-            detail: `Access key set${env.ALIBABA_ENDPOINT ? ` · ${new URL(env.ALIBABA_ENDPOINT).host}` : ""}`,
-          }
-        : { configured: false, detail: "ALIBABA_ACCESS_KEY_ID / ALIBABA_ACCESS_KEY_SECRET not set" };
-    case "sellerpic":
-      return env.SELLERPIC_API_KEY
-        ? {
-            configured: true,
-            detail: `API key set${env.SELLERPIC_BASE_URL ? ` · ${new URL(env.SELLERPIC_BASE_URL).host}` : ""}`,
-          }
-        : { configured: false, detail: "SELLERPIC_API_KEY not set" };
-    case "youcam":
-      return env.YOUCAM_API_KEY
-        ? {
-            configured: true,
-            detail: `API key set${env.YOUCAM_BASE_URL ? ` · ${new URL(env.YOUCAM_BASE_URL).host}` : ""}`,
-          }
-        : { configured: false, detail: "YOUCAM_API_KEY not set" };
-    default:
-      return { configured: false, detail: "Unknown provider id" };
+  const prices = new Map((await listServices()).map((service) => [service.id, service]));
+  const warnings: CostWarning[] = [];
+  for (const serviceId of SERVICE_IDS) {
+    const service = prices.get(serviceId);
+    if (!service) continue;
+    for (const providerId of providerNamesFor(serviceId, env)) {
+      const costMinor = findProvider(providerId)?.configuredCosts?.(env)[serviceId];
+      if (costMinor !== undefined && costMinor > service.priceMinor)
+        warnings.push({ providerId, serviceId, costMinor, priceMinor: service.priceMinor, currency: service.currency });
+    }
   }
+  return warnings;
 }
 
 function percentile(sorted: number[], p: number): number | null {
@@ -66,10 +67,10 @@ function percentile(sorted: number[], p: number): number | null {
 /** Configured providers, their last-24-hour success rate and latency (ProviderCall rows), and circuit state. */
 export async function getProvidersOverview(now = new Date()): Promise<ProviderOverview[]> {
   const env = getEnv();
-  const ids = new Set<string>(["local", "alibaba", "sellerpic", "youcam"]);
+  const ids = new Set<string>(listProviders().map((p) => p.id));
   const services = new Map<string, Array<{ serviceId: ServiceId; position: number }>>();
   for (const serviceId of SERVICE_IDS) {
-    env[ENV_KEYS[serviceId]].forEach((id, position) => {
+    providerNamesFor(serviceId, env).forEach((id, position) => {
       ids.add(id);
       services.set(id, [...(services.get(id) ?? []), { serviceId, position: position + 1 }]);
     });

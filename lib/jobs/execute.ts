@@ -93,7 +93,7 @@ export async function executeJob(
     jobId: job.id,
     onProgress: (f) => ctx.onProgress(0.1 + 0.85 * f),
   };
-  const { result, provider } = await runWithProviders({
+  const { result, provider, costMinor } = await runWithProviders({
     serviceId,
     request,
     ctx: providerCtx,
@@ -116,7 +116,8 @@ export async function executeJob(
     inputAssetIds: [photoAssetId],
     provider,
     providerRequestId: result.requestId ?? null,
-    providerCostMinor: result.costMinor ?? 0,
+    // Every paid vendor call of this job, the failed attempts' included.
+    providerCostMinor: costMinor,
     meta: result.meta ?? {},
   };
 }

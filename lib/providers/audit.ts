@@ -1,9 +1,19 @@
 import "server-only";
 import type { PrismaClient } from "@/generated/prisma/client";
 import { newId } from "@/lib/ids";
-import type { ProviderCallRecord } from "./http";
+import type { ProviderCallRecord, ProviderContext } from "./types";
 
-export type { ProviderCallRecord } from "./http";
+export type { ProviderCallRecord } from "./types";
+
+/** Reports one outbound call through the router's hook; the audit never fails a vendor call. */
+export async function recordHttp(ctx: ProviderContext, call: Omit<ProviderCallRecord, "jobId">): Promise<void> {
+  if (!ctx.recordCall) return;
+  try {
+    await ctx.recordCall({ ...call, jobId: ctx.jobId, errorMessage: call.errorMessage?.slice(0, 500) });
+  } catch {
+    // The audit must never turn a finished vendor call into a failed job.
+  }
+}
 
 /** Writes one ProviderCall row (the audit of an outbound provider request). */
 export async function recordProviderCall(db: PrismaClient, record: ProviderCallRecord): Promise<void> {

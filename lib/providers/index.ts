@@ -5,7 +5,6 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { providerCallRecorder } from "./audit";
 import { buildProviderChain } from "./chain";
-import { localProvider } from "./local";
 import { routeCall, type RequestFor } from "./router";
 import type {
   BackgroundChangeRequest,
@@ -13,7 +12,9 @@ import type {
   PromptSegmentationRequest,
   SkyReplacementRequest,
 } from "@/lib/image/types";
-import type { ImageProvider, ProviderContext, ProviderResult } from "./types";
+import type { ProviderContext, ProviderResult } from "./types";
+
+export { registerProvider } from "./registry";
 
 export type ServiceRequest = {
   "sky-replacement": SkyReplacementRequest;
@@ -21,13 +22,6 @@ export type ServiceRequest = {
   "background-removal": BackgroundRemovalRequest;
   "prompt-segmentation": PromptSegmentationRequest;
 };
-
-const registry = new Map<string, ImageProvider>([["local", localProvider]]);
-
-/** Adds (or replaces) a provider by id; vendor adapters and tests register here. */
-export function registerProvider(provider: ImageProvider): void {
-  registry.set(provider.id, provider);
-}
 
 /**
  * Runs one edit on the providers configured for the service (`PROVIDER_<SERVICE>`, default the
@@ -38,8 +32,8 @@ export async function runWithProviders<S extends ServiceId>(params: {
   serviceId: S;
   request: ServiceRequest[S];
   ctx: ProviderContext;
-}): Promise<{ result: ProviderResult; provider: string }> {
-  const chain = await buildProviderChain(params.serviceId, getEnv(), { registered: registry });
+}): Promise<{ result: ProviderResult; provider: string; costMinor: number }> {
+  const chain = await buildProviderChain(params.serviceId, getEnv());
   if (chain.length === 0)
     throw new AppError("provider_unavailable", `No provider is configured for ${params.serviceId}.`);
   const routed = await routeCall({
@@ -51,5 +45,5 @@ export async function runWithProviders<S extends ServiceId>(params: {
     onProgress: params.ctx.onProgress,
     recordCall: providerCallRecorder(await getDb()),
   });
-  return { result: routed.result, provider: routed.providerId };
+  return { result: routed.result, provider: routed.providerId, costMinor: routed.costMinor };
 }

@@ -1,16 +1,18 @@
 import "server-only";
 import type { ServiceId } from "@/lib/catalog/services";
 import { AppError, isAppError } from "@/lib/errors";
-import { httpStatusOf, sleep, type CheckedProvider, type ProviderCallRecord, type VendorContext } from "./http";
+import { backoffDelay, sleep } from "./backoff";
+import { httpStatusOf } from "./errors";
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
   PromptSegmentationRequest,
   SkyReplacementRequest,
 } from "@/lib/image/types";
-import type { ImageProvider, ProviderResult } from "./types";
+import type { ImageProvider, ProviderCallRecord, ProviderContext, ProviderResult } from "./types";
 
-export type { ProviderCallRecord } from "./http";
+export type { ProviderCallRecord } from "./types";
+export { backoffDelay } from "./backoff";
 
 export type RequestFor<S extends ServiceId> = S extends "sky-replacement"
   ? SkyReplacementRequest
@@ -58,15 +60,6 @@ export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   random: Math.random,
   now: Date.now,
 };
-
-/** Full-jitter exponential backoff: a random delay in [0, min(max, base·2^attempt)]. */
-export function backoffDelay(
-  attempt: number,
-  options: Pick<RouterOptions, "baseDelayMs" | "maxDelayMs" | "random">,
-): number {
-  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
-  return Math.round(options.random() * cap);
-}
 
 // ---------------------------------------------------------------- circuit breaker
 
@@ -197,6 +190,10 @@ function asAppError(error: unknown, providerId: string): AppError {
   );
 }
 
+function totalCost(attempts: ProviderCallRecord[]): number {
+  return attempts.reduce((sum, call) => sum + (call.costMinor ?? 0), 0);
+}
+
 export type SkippedProvider = { providerId: string; reason: string };
 
 export type RouteResult = {
@@ -204,6 +201,7 @@ export type RouteResult = {
   providerId: string;
   attempts: ProviderCallRecord[];
   skipped: SkippedProvider[];
+  /** What every paid call of this job cost, the failed attempts' included (not only the winner's). */
   costMinor: number;
 };
 
@@ -241,12 +239,12 @@ export async function routeCall<S extends ServiceId>(params: {
   const method = METHOD[params.serviceId];
 
   for (const provider of params.chain) {
-    const run = provider[method] as ((req: RequestFor<S>, ctx: VendorContext) => Promise<ProviderResult>) | undefined;
+    const run = provider[method] as ((req: RequestFor<S>, ctx: ProviderContext) => Promise<ProviderResult>) | undefined;
     if (!run || !provider.capabilities.includes(params.serviceId)) {
       skipped.push({ providerId: provider.id, reason: `does not offer ${params.serviceId}` });
       continue;
     }
-    const reason = (provider as CheckedProvider).canHandle?.(params.serviceId, params.request) ?? null;
+    const reason = provider.canHandle?.(params.serviceId, params.request) ?? null;
     if (reason) {
       skipped.push({ providerId: provider.id, reason });
       continue;
@@ -259,7 +257,7 @@ export async function routeCall<S extends ServiceId>(params: {
         break;
       }
       let recorded = 0;
-      const ctx: VendorContext = {
+      const ctx: ProviderContext = {
         signal: params.signal,
         jobId: params.jobId,
         onProgress: params.onProgress,
@@ -285,7 +283,7 @@ export async function routeCall<S extends ServiceId>(params: {
             jobId: params.jobId,
           });
         }
-        return { result, providerId: provider.id, attempts, skipped, costMinor: result.costMinor ?? 0 };
+        return { result, providerId: provider.id, attempts, skipped, costMinor: totalCost(attempts) };
       } catch (caught) {
         const error = asAppError(caught, provider.id);
         if (recorded === 0) {

@@ -2,6 +2,7 @@ import { isMainThread } from "node:worker_threads";
 import { isAppError } from "../../errors";
 import { changeBackground, removeBackground, replaceSky, segmentByPrompt } from "../engine";
 import { renderPresetThumbnail } from "../presets";
+import { renderReference } from "../reference";
 import { warmEngine } from "../warmup";
 import { type EngineOp, type EngineTasks, type SerializedError, rehydrateRequest } from "./tasks";
 
@@ -26,6 +27,8 @@ export async function handleTask<K extends EngineOp>(
       const r = req as EngineTasks["presetThumbnail"]["req"];
       return { bytes: await renderPresetThumbnail(r.kind, r.id) } as EngineTasks[K]["res"];
     }
+    case "renderReference":
+      return { bytes: await renderReference(req as EngineTasks["renderReference"]["req"]) } as EngineTasks[K]["res"];
     case "warmup":
       await warmEngine();
       return { ok: true } as EngineTasks[K]["res"];

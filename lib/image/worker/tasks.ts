@@ -6,6 +6,7 @@ import type {
   PromptSegmentationRequest,
   SkyReplacementRequest,
 } from "../types";
+import type { ReferenceTask } from "../reference";
 
 /** Every job the pool can run, with its request and result types. */
 export type EngineTasks = {
@@ -14,6 +15,8 @@ export type EngineTasks = {
   replaceSky: { req: SkyReplacementRequest; res: EditResult };
   segmentByPrompt: { req: PromptSegmentationRequest; res: EditResult };
   presetThumbnail: { req: { kind: "sky" | "background"; id: string }; res: { bytes: Buffer } };
+  /** A preset or described scene as a JPEG reference for a vendor provider. */
+  renderReference: { req: ReferenceTask; res: { bytes: Buffer } };
   /** Loads the subject model so the first real job does not pay for it. */
   warmup: { req: Record<string, never>; res: { ok: true } };
   /** Test only: kills the worker thread, to exercise crash recovery. */

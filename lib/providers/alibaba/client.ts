@@ -1,14 +1,8 @@
 import "server-only";
 import type { AppError } from "@/lib/errors";
-import {
-  fetchWithTimeout,
-  parseVendorJson,
-  providerAuthFailed,
-  providerFailed,
-  providerRejectedInput,
-  providerUnavailable,
-  recordHttp,
-} from "../http";
+import { recordHttp } from "../audit";
+import { providerAuthFailed, providerFailed, providerRejectedInput, providerUnavailable } from "../errors";
+import { fetchWithTimeout, parseVendorJson } from "../transport";
 import type { ProviderContext } from "../types";
 import { signRpcRequest } from "./sign";
 
@@ -19,15 +13,13 @@ export const DEFAULT_ALIBABA_ENDPOINT = "https://imageseg.cn-shanghai.aliyuncs.c
 export type AlibabaCredentials = {
   accessKeyId: string;
   accessKeySecret: string;
-  /** Full URL; the fake uses http://127.0.0.1:<port>. */
-  endpoint: string;
   httpTimeoutMs: number;
   /** Injected in tests for deterministic signatures. */
   now?: () => Date;
   nonce?: () => string;
 };
 
-/** Error codes of the imageseg table (notes/providers.md §1.5) by what they mean for us. */
+/** Error codes by what they mean for us (see README.md in this folder for the table). */
 const AUTH_CODES = [
   /^AuthFailed$/,
   /^InvalidAccessKey/,
@@ -37,11 +29,18 @@ const AUTH_CODES = [
   /^Forbidden/,
 ];
 /**
- * The URL we handed over could not be fetched. That is our PUBLIC_BASE_URL being unreachable
- * from Alibaba far more often than a bad photo, so it is a provider failure (fallback allowed),
- * not a rejection of the user's input.
+ * Alibaba could not fetch the URL we handed over: not on its storage (a region refusal),
+ * unreachable, or refused. That is about where our input lives, not about the photo, so it is
+ * a provider failure (the adapter then uploads the input to Alibaba's storage, and the router
+ * may fall back), never a rejection of the user's input.
  */
-const FETCH_CODES = [/^IllegalUrlParameter$/, /^InvalidImage\.Download$/, /^InvalidFile\.Download$/];
+const URL_CODES = [
+  /^IllegalUrlParameter$/,
+  /^InvalidUrl/i,
+  /^InvalidImage\.(Download|Region|URL|Url)$/,
+  /^InvalidFile\.(Download|Region|URL|Url)$/,
+  /Region/,
+];
 const INPUT_CODES = [
   /^InvalidImage\./,
   /^InvalidFile\./,
@@ -58,27 +57,41 @@ export function mapAlibabaError(status: number, code: string, message: string, r
   if (AUTH_CODES.some((re) => re.test(code))) return providerAuthFailed(ALIBABA_PROVIDER_ID, text, details);
   if (RETRY_CODES.some((re) => re.test(code)) || status === 429 || status >= 500)
     return providerUnavailable(ALIBABA_PROVIDER_ID, text, details);
-  if (FETCH_CODES.some((re) => re.test(code)))
-    return providerFailed(ALIBABA_PROVIDER_ID, `${text} (is PUBLIC_BASE_URL reachable from Alibaba Cloud?)`, details);
+  if (URL_CODES.some((re) => re.test(code)))
+    return providerFailed(ALIBABA_PROVIDER_ID, `${text} (the input URL was refused)`, { ...details, urlRefused: true });
   if (INPUT_CODES.some((re) => re.test(code)))
     return providerRejectedInput(ALIBABA_PROVIDER_ID, message || code, details);
   if (status === 401 || status === 403 || status === 404) return providerAuthFailed(ALIBABA_PROVIDER_ID, text, details);
   return providerFailed(ALIBABA_PROVIDER_ID, text, details);
 }
 
-/** One signed imageseg RPC call (`POST /?Param=…`, empty body); returns `Data` and `RequestId`. */
-export async function callImageseg(params: {
+/** Whether an error says Alibaba could not (or would not) fetch our input URL. */
+export function isUrlRefusal(error: unknown): boolean {
+  return (
+    !!(error as AppError | undefined)?.details && !!(error as { details: { urlRefused?: boolean } }).details.urlRefused
+  );
+}
+
+/**
+ * One signed RPC call (`POST /?Param=…`, empty body, ACS3-HMAC-SHA256) on an Alibaba Cloud
+ * endpoint; returns the JSON body. `dataKey` names the member whose presence means success
+ * (`Data` for imageseg; AuthorizeFileUpload answers at the top level).
+ */
+export async function callRpc(params: {
   creds: AlibabaCredentials;
+  endpoint: string;
+  version: string;
   action: string;
   query: Record<string, string>;
   ctx: ProviderContext;
   costMinor?: number;
-}): Promise<{ requestId?: string; data: Record<string, unknown> }> {
+  dataKey?: string;
+}): Promise<{ requestId?: string; body: Record<string, unknown> }> {
   const { creds, action, ctx } = params;
   const signed = signRpcRequest({
-    endpoint: creds.endpoint,
+    endpoint: params.endpoint,
     action,
-    version: IMAGESEG_VERSION,
+    version: params.version,
     query: params.query,
     accessKeyId: creds.accessKeyId,
     accessKeySecret: creds.accessKeySecret,
@@ -117,13 +130,9 @@ export async function callImageseg(params: {
   }
   const requestId =
     typeof body?.RequestId === "string" ? body.RequestId : (res.headers.get("x-acs-request-id") ?? undefined);
-  const ok =
-    res.status >= 200 &&
-    res.status < 300 &&
-    !parseError &&
-    !!body &&
-    typeof body.Data === "object" &&
-    body.Data !== null;
+  const dataKey = params.dataKey ?? "Data";
+  const hasData = !!body && (dataKey === "" || (typeof body[dataKey] === "object" && body[dataKey] !== null));
+  const ok = res.status >= 200 && res.status < 300 && !parseError && hasData && typeof body?.Code !== "string";
   const error = ok
     ? undefined
     : (parseError ??
@@ -145,5 +154,18 @@ export async function callImageseg(params: {
     costMinor: ok ? params.costMinor : undefined,
   });
   if (error) throw error;
-  return { requestId, data: body!.Data as Record<string, unknown> };
+  return { requestId, body: body! };
+}
+
+/** One imageseg action; returns `Data` and `RequestId`. */
+export async function callImageseg(params: {
+  creds: AlibabaCredentials;
+  endpoint: string;
+  action: string;
+  query: Record<string, string>;
+  ctx: ProviderContext;
+  costMinor?: number;
+}): Promise<{ requestId?: string; data: Record<string, unknown> }> {
+  const { requestId, body } = await callRpc({ ...params, version: IMAGESEG_VERSION });
+  return { requestId, data: body.Data as Record<string, unknown> };
 }

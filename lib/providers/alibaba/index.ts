@@ -1,59 +1,80 @@
 import "server-only";
-import sharp from "sharp";
 import type { ServiceId } from "@/lib/catalog/services";
+import { systemClock, type Clock } from "../backoff";
+import type { ReferenceRenderer } from "../descriptor";
+import { downloadResult } from "../download";
+import { afterPaidStep, providerFailed } from "../errors";
 import {
   cutoutFromMask,
-  downloadResult,
   finishImage,
   finishRemoval,
   maskResult,
   prepareForVendor,
   toMaskPng,
-  type CheckedProvider,
   type PreparedImage,
-} from "../http";
+} from "../images";
 import type {
   BackgroundRemovalRequest,
   PromptSegmentationRequest,
   SkyReplacementRequest,
   SkySource,
 } from "@/lib/image/types";
-import type { ProviderContext } from "../types";
-import { ALIBABA_PROVIDER_ID, callImageseg, DEFAULT_ALIBABA_ENDPOINT, type AlibabaCredentials } from "./client";
+import type { ImageProvider, ProviderContext } from "../types";
+import {
+  ALIBABA_PROVIDER_ID,
+  callImageseg,
+  DEFAULT_ALIBABA_ENDPOINT,
+  isUrlRefusal,
+  type AlibabaCredentials,
+} from "./client";
 import type { InputPublisher, PublishedInput } from "./publish";
+import { DEFAULT_OPENPLATFORM_ENDPOINT, uploadToOss } from "./upload";
 
 export { createAssetPublisher, type InputPublisher } from "./publish";
 export { ALIBABA_PROVIDER_ID, DEFAULT_ALIBABA_ENDPOINT, mapAlibabaError } from "./client";
 
 /**
- * ChangeSky and friends accept ≤3 MB and strictly less than 2000×2000 px (§1.6, §1.9). Larger
- * photos are sent as a scaled copy and the result is scaled back to the input size, so callers
- * always get an image with the geometry of the photo they gave us.
+ * ChangeSky and friends accept ≤3 MB and strictly less than 2000×2000 px. Larger photos are
+ * sent as a scaled copy and the result is scaled back to the input size, so callers always get
+ * an image with the geometry of the photo they gave us.
  */
 export const ALIBABA_LIMITS = { maxLongSide: 1999, maxBytes: 3 * 1024 * 1024 } as const;
+
+/** The imageseg actions we call, each priced on its own (ChangeSky and SegmentSky are free in public beta). */
+export const ALIBABA_ACTIONS = ["ChangeSky", "SegmentSky", "SegmentCommonImage"] as const;
+export type AlibabaAction = (typeof ALIBABA_ACTIONS)[number];
 
 export type AlibabaProviderOptions = {
   accessKeyId: string;
   accessKeySecret: string;
   endpoint?: string;
-  publish: InputPublisher;
+  openPlatformEndpoint?: string;
+  regionId?: string;
+  /**
+   * How our inputs become URLs Alibaba fetches (signed links under PUBLIC_BASE_URL). Without it,
+   * or when Alibaba refuses the URL, inputs are uploaded to Alibaba's own storage first.
+   */
+  publish?: InputPublisher;
+  renderReference: ReferenceRenderer;
   httpTimeoutMs?: number;
-  /** What one call costs us in catalog minor units (ChangeSky is free during its public beta). */
-  callCostMinor?: number;
+  /** What each action costs us per call, in catalog minor units. */
+  actionCostsMinor?: Partial<Record<AlibabaAction, number>>;
+  clock?: Clock;
   now?: () => Date;
   nonce?: () => string;
 };
 
-export function createAlibabaProvider(options: AlibabaProviderOptions): CheckedProvider {
+export function createAlibabaProvider(options: AlibabaProviderOptions): ImageProvider {
   const creds: AlibabaCredentials = {
     accessKeyId: options.accessKeyId,
     accessKeySecret: options.accessKeySecret,
-    endpoint: options.endpoint ?? DEFAULT_ALIBABA_ENDPOINT,
     httpTimeoutMs: options.httpTimeoutMs ?? 45_000,
     now: options.now,
     nonce: options.nonce,
   };
-  const cost = options.callCostMinor ?? 0;
+  const endpoint = options.endpoint ?? DEFAULT_ALIBABA_ENDPOINT;
+  const clock = options.clock ?? systemClock;
+  const costOf = (action: AlibabaAction) => options.actionCostsMinor?.[action] ?? 0;
   const timeoutMs = creds.httpTimeoutMs;
 
   async function withPublished<T>(
@@ -63,44 +84,76 @@ export function createAlibabaProvider(options: AlibabaProviderOptions): CheckedP
   ): Promise<T> {
     const published: PublishedInput[] = [];
     try {
-      for (const input of inputs) published.push(await options.publish(input, ctx));
+      for (const input of inputs) published.push(await options.publish!(input, ctx));
       return await run(published.map((p) => p.url));
     } finally {
       await Promise.all(published.map((p) => p.release().catch(() => undefined)));
     }
   }
 
-  /** One synchronous action on one image: returns the downloaded result bytes. */
-  async function runSync(action: string, input: PreparedImage, extra: Record<string, string>, ctx: ProviderContext) {
-    return withPublished([input], ctx, async ([url]) => {
+  /**
+   * Calls `action` with the inputs as URLs: our signed links first; if Alibaba will not fetch
+   * them (or there is no public base URL), the inputs go to its own storage and the call is made
+   * once more with those URLs. Returns the downloaded result.
+   */
+  async function callWithInputs(
+    action: AlibabaAction,
+    inputs: PreparedImage[],
+    query: (urls: string[]) => Record<string, string>,
+    ctx: ProviderContext,
+  ): Promise<{ requestId?: string; bytes: Buffer; uploaded: boolean }> {
+    const call = async (urls: string[]) => {
       const { requestId, data } = await callImageseg({
         creds,
+        endpoint,
         action,
-        query: { ImageURL: url!, ...extra },
+        query: query(urls),
         ctx,
-        costMinor: cost,
+        costMinor: costOf(action),
       });
       const resultUrl = typeof data.ImageURL === "string" ? data.ImageURL : undefined;
-      if (!resultUrl) throw new Error(`${action} answered without Data.ImageURL`);
-      const bytes = await downloadResult({ provider: ALIBABA_PROVIDER_ID, url: resultUrl, ctx, timeoutMs, requestId });
-      return { requestId, bytes };
-    });
+      if (!resultUrl) throw providerFailed(ALIBABA_PROVIDER_ID, `${action} answered without Data.ImageURL`);
+      try {
+        const bytes = await downloadResult({
+          provider: ALIBABA_PROVIDER_ID,
+          url: resultUrl,
+          ctx,
+          timeoutMs,
+          requestId,
+          clock,
+        });
+        return { requestId, bytes };
+      } catch (error) {
+        throw afterPaidStep(error, ALIBABA_PROVIDER_ID);
+      }
+    };
+    if (options.publish) {
+      try {
+        return { ...(await withPublished(inputs, ctx, call)), uploaded: false };
+      } catch (error) {
+        if (!isUrlRefusal(error)) throw error;
+      }
+    }
+    const urls: string[] = [];
+    for (const input of inputs)
+      urls.push(
+        await uploadToOss({
+          creds,
+          openPlatformEndpoint: options.openPlatformEndpoint ?? DEFAULT_OPENPLATFORM_ENDPOINT,
+          regionId: options.regionId ?? "cn-shanghai",
+          input,
+          ctx,
+        }),
+      );
+    return { ...(await call(urls)), uploaded: true };
   }
 
-  async function skyReference(sky: SkySource, size: { width: number; height: number }): Promise<PreparedImage> {
+  async function skyReference(sky: SkySource, size: { width: number; height: number }, ctx: ProviderContext) {
     if (sky.kind === "image") return prepareForVendor(sky.image, { ...ALIBABA_LIMITS, keepAlpha: false });
     // Presets and described skies are rendered by the embedded engine and sent as the reference sky.
-    const { renderSkyPreset } = await import("@/lib/image/presets");
-    const { skyFromPrompt } = await import("@/lib/image/prompts");
-    const { renderScene } = await import("@/lib/image/procedural");
-    const rgb =
-      sky.kind === "preset"
-        ? await renderSkyPreset(sky.presetId, size)
-        : await renderScene(skyFromPrompt(sky.prompt).spec, size);
-    const bytes = await sharp(Buffer.from(rgb.data), { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    return { bytes, mime: "image/jpeg", width: rgb.width, height: rgb.height, scaled: false };
+    const source = sky.kind === "preset" ? sky : { kind: "prompt" as const, prompt: sky.prompt };
+    const bytes = await options.renderReference({ kind: "sky", source, ...size }, ctx.signal);
+    return { bytes, mime: "image/jpeg" as const, ...size, scaled: false };
   }
 
   return {
@@ -119,38 +172,34 @@ export function createAlibabaProvider(options: AlibabaProviderOptions): CheckedP
 
     async skyReplacement(req: SkyReplacementRequest, ctx: ProviderContext) {
       const input = await prepareForVendor(req.image, { ...ALIBABA_LIMITS, keepAlpha: false });
-      const reference = await skyReference(req.sky, { width: input.width, height: input.height });
-      const { requestId, bytes } = await withPublished([input, reference], ctx, async ([imageUrl, skyUrl]) => {
-        const { requestId, data } = await callImageseg({
-          creds,
-          action: "ChangeSky",
-          query: { ImageURL: imageUrl!, ReplaceImageURL: skyUrl! },
-          ctx,
-          costMinor: cost,
-        });
-        const resultUrl = typeof data.ImageURL === "string" ? data.ImageURL : undefined;
-        if (!resultUrl) throw new Error("ChangeSky answered without Data.ImageURL");
-        return {
-          requestId,
-          bytes: await downloadResult({ provider: ALIBABA_PROVIDER_ID, url: resultUrl, ctx, timeoutMs, requestId }),
-        };
-      });
+      const reference = await skyReference(req.sky, { width: input.width, height: input.height }, ctx);
+      const { requestId, bytes, uploaded } = await callWithInputs(
+        "ChangeSky",
+        [input, reference],
+        ([imageUrl, skyUrl]) => ({ ImageURL: imageUrl!, ReplaceImageURL: skyUrl! }),
+        ctx,
+      );
       return finishImage({
         bytes,
         width: req.image.width,
         height: req.image.height,
         format: req.format,
         requestId,
-        costMinor: cost,
-        meta: { provider: ALIBABA_PROVIDER_ID, action: "ChangeSky", scaledForProvider: input.scaled },
+        costMinor: costOf("ChangeSky"),
+        meta: { provider: ALIBABA_PROVIDER_ID, action: "ChangeSky", scaledForProvider: input.scaled, uploaded },
       });
     },
 
     async backgroundRemoval(req: BackgroundRemovalRequest, ctx: ProviderContext) {
-      // SegmentCommonImage without ReturnForm answers a 4-channel cut-out (§1.9). The input may
-      // have been scaled down, so the cut-out's alpha is scaled back and applied to the original.
+      // SegmentCommonImage without ReturnForm answers a 4-channel cut-out. The input may have
+      // been scaled down, so the cut-out's alpha is scaled back and applied to the original.
       const input = await prepareForVendor(req.image, { ...ALIBABA_LIMITS, keepAlpha: false });
-      const { requestId, bytes } = await runSync("SegmentCommonImage", input, {}, ctx);
+      const { requestId, bytes } = await callWithInputs(
+        "SegmentCommonImage",
+        [input],
+        ([url]) => ({ ImageURL: url! }),
+        ctx,
+      );
       const mask = await toMaskPng(bytes, { width: req.image.width, height: req.image.height });
       const cutoutPng = await cutoutFromMask(req.image, mask);
       return finishRemoval({
@@ -159,7 +208,7 @@ export function createAlibabaProvider(options: AlibabaProviderOptions): CheckedP
         output: req.output,
         format: req.format,
         requestId,
-        costMinor: cost,
+        costMinor: costOf("SegmentCommonImage"),
       });
     },
 
@@ -167,7 +216,12 @@ export function createAlibabaProvider(options: AlibabaProviderOptions): CheckedP
       const plan = segmentationPlan(req.prompt);
       if (!plan) throw new Error("prompt-segmentation called for a prompt canHandle refused");
       const input = await prepareForVendor(req.image, { ...ALIBABA_LIMITS, keepAlpha: false });
-      const { requestId, bytes } = await runSync(plan.action, input, plan.extra, ctx);
+      const { requestId, bytes } = await callWithInputs(
+        plan.action,
+        [input],
+        ([url]) => ({ ImageURL: url!, ...plan.extra }),
+        ctx,
+      );
       const maskPng = await toMaskPng(
         bytes,
         { width: req.image.width, height: req.image.height },
@@ -178,7 +232,7 @@ export function createAlibabaProvider(options: AlibabaProviderOptions): CheckedP
         width: req.image.width,
         height: req.image.height,
         requestId,
-        costMinor: cost,
+        costMinor: costOf(plan.action),
         meta: { provider: ALIBABA_PROVIDER_ID, action: plan.action, target: plan.target },
       });
     },
@@ -207,7 +261,7 @@ const BACKGROUND_WORDS = new Set(["background", "backdrop", "behind", "surroundi
 /** imageseg has no open-vocabulary segmentation: the prompt picks SegmentSky or the subject mask. */
 export function segmentationPlan(
   prompt: string,
-): { action: string; extra: Record<string, string>; invert: boolean; target: string } | null {
+): { action: AlibabaAction; extra: Record<string, string>; invert: boolean; target: string } | null {
   const words = prompt
     .toLowerCase()
     .split(/[^a-z]+/)

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID } from "node:crypto";
 
 /**
  * Alibaba Cloud request signing, ACS3-HMAC-SHA256 (the V3 scheme the official SDK uses by
- * default), written from the algorithm in notes/providers.md §1.2 so no SDK is needed.
+ * default), written from the documented algorithm (see README.md here) so no SDK is needed at run time.
  *
  *   canonicalRequest = METHOD \n URI \n canonicalQuery \n canonicalHeaders \n signedHeaders \n hex(sha256(body))
  *   stringToSign     = "ACS3-HMAC-SHA256\n" + hex(sha256(canonicalRequest))

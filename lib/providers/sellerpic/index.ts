@@ -1,39 +1,28 @@
 import "server-only";
-import sharp from "sharp";
 import type { ServiceId } from "@/lib/catalog/services";
 import { type AppError, isAppError } from "@/lib/errors";
-import {
-  cutoutFromMask,
-  downloadResult,
-  errorForStatus,
-  fetchWithTimeout,
-  finishImage,
-  finishRemoval,
-  maskResult,
-  parseVendorJson,
-  prepareForVendor,
-  providerFailed,
-  providerTimeout,
-  providerUnavailable,
-  recordHttp,
-  sleep,
-  toMaskPng,
-  type CheckedProvider,
-} from "../http";
+import { recordHttp } from "../audit";
+import { retryStep, systemClock, type Clock } from "../backoff";
+import type { ReferenceRenderer } from "../descriptor";
+import { downloadResult } from "../download";
+import { afterPaidStep, errorForStatus, providerFailed, providerTimeout, providerUnavailable } from "../errors";
+import { cutoutFromMask, finishImage, finishRemoval, maskResult, prepareForVendor, toMaskPng } from "../images";
+import { fetchWithTimeout, parseVendorJson } from "../transport";
 import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
   ImageInput,
   PromptSegmentationRequest,
 } from "@/lib/image/types";
-import type { ProviderContext } from "../types";
+import type { ImageProvider, ProviderContext } from "../types";
 
 export const SELLERPIC_PROVIDER_ID = "sellerpic";
 export const DEFAULT_SELLERPIC_BASE_URL = "https://api.sellerpic.ai/v1";
-/** Over the per-account concurrency cap, task creation fails with this code (§2.1). */
+/** Over the per-account concurrency cap, task creation fails with this code (whatever the HTTP status). */
 export const SELLERPIC_CONCURRENCY_CODE = 30003;
-/** Task limits (§2.1): ≤10 MB, ≤4096 px; jpg/png/webp. */
+/** Task limits: ≤10 MB, ≤4096 px; jpg/png/webp. */
 export const SELLERPIC_LIMITS = { maxLongSide: 4096, maxBytes: 10 * 1024 * 1024 } as const;
+export const DEFAULT_SELLERPIC_REMOVER_PATH = "/api/generate/removeBackground";
 
 export type SellerPicOptions = {
   apiKey: string;
@@ -45,9 +34,14 @@ export type SellerPicOptions = {
   concurrencyWaitMs?: number;
   /** The whole task (creation, waiting for a slot, polling) must finish within this. */
   taskTimeoutMs?: number;
+  /** What one credit costs us, in catalog minor units. */
   creditCostMinor?: number;
-  /** Prompt used for background removal through Segment-by-Prompt (the remover endpoint is undocumented). */
-  removalPrompt?: string;
+  /** Background Remover task path under the base URL. */
+  removerPath?: string;
+  renderReference: ReferenceRenderer;
+  clock?: Clock;
+  /** Attempts of one poll or download step on 429/5xx/timeouts (the task itself is never re-created). */
+  stepAttempts?: number;
 };
 
 type Envelope = {
@@ -60,16 +54,19 @@ type Envelope = {
 };
 
 /**
- * SellerPic: upload, Segment-by-Prompt, Background Replacer, polling and download (§2). Ids are
- * int64 on the wire: every JSON body is parsed with big integers kept as strings.
+ * SellerPic: upload, Segment by Prompt, Background Replacer, Background Remover, polling and
+ * download (see README.md here). Ids are int64 on the wire: every JSON body is parsed with big
+ * integers kept as strings.
  */
-export function createSellerPicProvider(options: SellerPicOptions): CheckedProvider {
+export function createSellerPicProvider(options: SellerPicOptions): ImageProvider {
   const baseUrl = (options.baseUrl ?? DEFAULT_SELLERPIC_BASE_URL).replace(/\/+$/, "");
   const timeoutMs = options.httpTimeoutMs ?? 45_000;
   const pollIntervalMs = options.pollIntervalMs ?? 60_000;
   const concurrencyWaitMs = options.concurrencyWaitMs ?? pollIntervalMs;
   const taskTimeoutMs = options.taskTimeoutMs ?? 10 * 60_000;
   const creditCost = options.creditCostMinor ?? 5;
+  const clock = options.clock ?? systemClock;
+  const stepAttempts = options.stepAttempts ?? 4;
 
   async function request(params: {
     action: string;
@@ -80,6 +77,8 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     form?: FormData;
     ctx: ProviderContext;
     costMinor?: number;
+    /** A well-formed answer that still means failure (every item of a task FAILED). */
+    judge?: (data: Record<string, unknown>) => AppError | undefined;
   }): Promise<{ data: Record<string, unknown>; requestId?: string }> {
     const url = new URL(`${baseUrl}${params.path}`);
     for (const [k, v] of Object.entries(params.query ?? {})) url.searchParams.set(k, v);
@@ -119,14 +118,15 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     const code = body?.code === undefined ? undefined : String(body.code);
     const message = str(body?.msg) ?? `HTTP ${res.status}`;
     if (!error) {
-      if (res.status < 200 || res.status >= 300)
-        error = errorForStatus(SELLERPIC_PROVIDER_ID, res.status, message, { vendorCode: code, requestId });
-      else if (code === String(SELLERPIC_CONCURRENCY_CODE))
+      // The concurrency code is recognised whatever HTTP status carries it (200, 429, 4xx…).
+      if (code === String(SELLERPIC_CONCURRENCY_CODE))
         error = providerUnavailable(SELLERPIC_PROVIDER_ID, `concurrency limit reached (${message})`, {
           vendorCode: code,
           httpStatus: res.status,
           concurrency: true,
         });
+      else if (res.status < 200 || res.status >= 300)
+        error = errorForStatus(SELLERPIC_PROVIDER_ID, res.status, message, { vendorCode: code, requestId });
       else if (code !== "0" || body?.success === false)
         error = providerFailed(SELLERPIC_PROVIDER_ID, `${message} (code ${code})`, {
           vendorCode: code,
@@ -134,6 +134,8 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
           requestId,
         });
     }
+    const data = body?.data && typeof body.data === "object" ? (body.data as Record<string, unknown>) : {};
+    error ??= params.judge?.(data);
     await recordHttp(params.ctx, {
       provider: SELLERPIC_PROVIDER_ID,
       action: params.action,
@@ -146,7 +148,6 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
       costMinor: error ? undefined : params.costMinor,
     });
     if (error) throw error;
-    const data = body?.data && typeof body.data === "object" ? (body.data as Record<string, unknown>) : {};
     return { data, requestId };
   }
 
@@ -160,26 +161,37 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     return fileKey;
   }
 
-  /** Creates a task, waiting for a free slot while the account is at its concurrency cap. */
-  async function createTask(
-    action: string,
-    path: string,
-    body: unknown,
-    ctx: ProviderContext,
-    deadline: number,
-  ): Promise<string> {
+  /**
+   * Creates a task, waiting for a free slot while the account is at its concurrency cap. The
+   * credits are charged when the task is accepted, so the cost goes on this call's record.
+   */
+  async function createTask(params: {
+    action: string;
+    path: string;
+    body: unknown;
+    ctx: ProviderContext;
+    deadline: number;
+    costMinor: number;
+  }): Promise<string> {
     for (;;) {
       try {
-        const { data } = await request({ action, method: "POST", path, json: body, ctx });
+        const { data } = await request({
+          action: params.action,
+          method: "POST",
+          path: params.path,
+          json: params.body,
+          ctx: params.ctx,
+          costMinor: params.costMinor,
+        });
         const id = str(data.id);
-        if (!id) throw providerFailed(SELLERPIC_PROVIDER_ID, `${action} answered without data.id`);
+        if (!id) throw providerFailed(SELLERPIC_PROVIDER_ID, `${params.action} answered without data.id`);
         return id;
       } catch (error) {
         const concurrency = isAppError(error) && (error.details as { concurrency?: boolean } | undefined)?.concurrency;
         if (!concurrency) throw error;
-        if (Date.now() + concurrencyWaitMs > deadline)
+        if (clock.now() + concurrencyWaitMs > params.deadline)
           throw providerTimeout(SELLERPIC_PROVIDER_ID, "no free task slot before the deadline (code 30003)");
-        await sleep(concurrencyWaitMs, ctx.signal);
+        await clock.sleep(concurrencyWaitMs, params.ctx.signal);
       }
     }
   }
@@ -187,51 +199,58 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   /** Polls until every result item is SUCCESS or FAILED; returns the image ids that succeeded. */
   async function waitTask(taskId: string, ctx: ProviderContext, deadline: number): Promise<string[]> {
     for (;;) {
-      if (Date.now() + pollIntervalMs > deadline)
+      if (clock.now() + pollIntervalMs > deadline)
         throw providerTimeout(SELLERPIC_PROVIDER_ID, `task ${taskId} still running at the deadline`, { taskId });
-      await sleep(pollIntervalMs, ctx.signal);
-      const { data } = await request({
-        action: "task.poll",
-        method: "GET",
-        path: "/api/generate",
-        query: { id: taskId },
-        ctx,
+      await clock.sleep(pollIntervalMs, ctx.signal);
+      const { data } = await retryStep({
+        attempts: stepAttempts,
+        clock,
+        signal: ctx.signal,
+        run: () =>
+          request({
+            action: "task.poll",
+            method: "GET",
+            path: "/api/generate",
+            query: { id: taskId },
+            ctx,
+            judge: (d) => {
+              const items = resultItems(d);
+              if (items.length === 0 || items.some((item) => item.status !== "FAILED")) return undefined;
+              return providerFailed(
+                SELLERPIC_PROVIDER_ID,
+                `task ${taskId} failed: ${str(items[0]!.errorMsg) || "no reason given"}`,
+                { taskId, vendorCode: String(items[0]!.errorCode ?? "") },
+              );
+            },
+          }),
       });
-      const items = Array.isArray(data.resultList) ? (data.resultList as Record<string, unknown>[]) : [];
+      const items = resultItems(data);
       const statuses = items.map((item) => String(item.status ?? ""));
       if (items.length === 0 || statuses.some((s) => s === "CREATED" || s === "RUNNING" || s === "")) continue;
-      const done = items
+      ctx.onProgress?.(0.9);
+      return items
         .filter((item) => item.status === "SUCCESS")
         .map((item) => str(item.id))
         .filter((id): id is string => !!id);
-      if (done.length === 0) {
-        const first = items[0]!;
-        throw providerFailed(
-          SELLERPIC_PROVIDER_ID,
-          `task ${taskId} failed: ${str(first.errorMsg) || "no reason given"}`,
-          { taskId, vendorCode: String(first.errorCode ?? "") },
-        );
-      }
-      ctx.onProgress?.(0.9);
-      return done;
     }
   }
 
-  /** Get Download Url (§2.8) then the bytes; an expired link (403) gets one fresh URL. */
-  async function download(
-    imageId: string,
-    format: "png" | "jpg",
-    ctx: ProviderContext,
-    costMinor: number,
-  ): Promise<Buffer> {
+  /** Get Download Url then the bytes; an expired link (403) gets one fresh URL. */
+  async function download(imageId: string, format: "png" | "jpg", ctx: ProviderContext): Promise<Buffer> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const { data, requestId } = await request({
-        action: "download.url",
-        method: "GET",
-        path: "/api/download",
-        query: { downloadFormat: format, id: imageId, uhd: "true" },
-        ctx,
+      const { data, requestId } = await retryStep({
+        attempts: stepAttempts,
+        clock,
+        signal: ctx.signal,
+        run: () =>
+          request({
+            action: "download.url",
+            method: "GET",
+            path: "/api/download",
+            query: { downloadFormat: format, id: imageId, uhd: "true" },
+            ctx,
+          }),
       });
       const fileUrl = str(data.fileUrl);
       if (!fileUrl)
@@ -245,8 +264,9 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
           url: fileUrl,
           ctx,
           timeoutMs,
-          costMinor,
           requestId,
+          clock,
+          attempts: stepAttempts,
         });
       } catch (error) {
         lastError = error;
@@ -256,6 +276,7 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     throw lastError;
   }
 
+  /** Create → poll → download. After the task is accepted, no failure may re-run it (it was paid). */
   async function runTask(params: {
     action: string;
     path: string;
@@ -265,9 +286,13 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     format: "png" | "jpg";
     costMinor: number;
   }): Promise<{ bytes: Buffer; taskId: string }> {
-    const taskId = await createTask(params.action, params.path, params.body, params.ctx, params.deadline);
-    const [first] = await waitTask(taskId, params.ctx, params.deadline);
-    return { bytes: await download(first!, params.format, params.ctx, params.costMinor), taskId };
+    const taskId = await createTask(params);
+    try {
+      const [first] = await waitTask(taskId, params.ctx, params.deadline);
+      return { bytes: await download(first!, params.format, params.ctx), taskId };
+    } catch (error) {
+      throw afterPaidStep(error, SELLERPIC_PROVIDER_ID);
+    }
   }
 
   async function segment(image: ImageInput, prompt: string, ctx: ProviderContext, deadline: number) {
@@ -299,9 +324,9 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     },
 
     async promptSegmentation(req: PromptSegmentationRequest, ctx: ProviderContext) {
-      const deadline = Date.now() + taskTimeoutMs;
+      const deadline = clock.now() + taskTimeoutMs;
       const { maskPng, taskId } = await segment(req.image, req.prompt, ctx, deadline);
-      // Segment by Prompt costs 0 credits (§2.3).
+      // Segment by Prompt costs 0 credits.
       return maskResult({
         maskPng,
         width: req.image.width,
@@ -313,23 +338,35 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
     },
 
     async backgroundRemoval(req: BackgroundRemovalRequest, ctx: ProviderContext) {
-      // The Background Remover endpoint is undocumented (§2.6): a free subject mask from
-      // Segment by Prompt, applied as alpha here, gives the same cut-out.
-      const deadline = Date.now() + taskTimeoutMs;
-      const { maskPng, taskId } = await segment(req.image, options.removalPrompt ?? "main subject", ctx, deadline);
-      const cutoutPng = await cutoutFromMask(req.image, maskPng);
+      // The Background Remover answers a cut-out; its alpha, scaled back to the input's size, is
+      // applied to the original so a photo sent smaller keeps its full resolution.
+      const deadline = clock.now() + taskTimeoutMs;
+      const prepared = await prepareForVendor(req.image, SELLERPIC_LIMITS);
+      const imageKey = await upload(prepared, ctx);
+      const costMinor = creditCost;
+      const { bytes, taskId } = await runTask({
+        action: "removeBackground",
+        path: options.removerPath ?? DEFAULT_SELLERPIC_REMOVER_PATH,
+        body: { imageKey },
+        ctx,
+        deadline,
+        format: "png",
+        costMinor,
+      });
+      const mask = await toMaskPng(bytes, { width: req.image.width, height: req.image.height });
+      const cutoutPng = await cutoutFromMask(req.image, mask);
       return finishRemoval({
         cutoutPng,
         image: req.image,
         output: req.output,
         format: req.format,
         requestId: taskId,
-        costMinor: 0,
+        costMinor,
       });
     },
 
     async backgroundChange(req: BackgroundChangeRequest, ctx: ProviderContext) {
-      const deadline = Date.now() + taskTimeoutMs;
+      const deadline = clock.now() + taskTimeoutMs;
       const prepared = await prepareForVendor(req.image, SELLERPIC_LIMITS);
       const productImageKey = await upload(prepared, ctx);
       const bg = req.background;
@@ -342,10 +379,22 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
         body = { replaceType: "TEXT_TO_BACKGROUND", productImageKey, customBackgroundPrompt: bg.prompt };
         credits = 4;
       } else {
+        // Our presets are procedural: rendered at the photo's size and sent as a custom background.
         const background =
           bg.kind === "image"
             ? await prepareForVendor(bg.image, SELLERPIC_LIMITS)
-            : { bytes: await renderLocalBackground(bg.presetId, prepared), mime: "image/jpeg" };
+            : {
+                bytes: await options.renderReference(
+                  {
+                    kind: "background",
+                    source: { kind: "preset", presetId: bg.presetId },
+                    width: prepared.width,
+                    height: prepared.height,
+                  },
+                  ctx.signal,
+                ),
+                mime: "image/jpeg",
+              };
         const backgroundImageKey = await upload(background, ctx);
         body = { replaceType: "CUSTOM_BACKGROUND_IMAGE", productImageKey, backgroundImageKey };
       }
@@ -372,13 +421,8 @@ export function createSellerPicProvider(options: SellerPicOptions): CheckedProvi
   };
 }
 
-/** Our presets are procedural: render one at the photo's size and send it as a custom background. */
-async function renderLocalBackground(presetId: string, size: { width: number; height: number }): Promise<Buffer> {
-  const { renderBackgroundPreset } = await import("@/lib/image/presets");
-  const rgb = await renderBackgroundPreset(presetId, { width: size.width, height: size.height });
-  return sharp(Buffer.from(rgb.data), { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
-    .jpeg({ quality: 90 })
-    .toBuffer();
+function resultItems(data: Record<string, unknown>): Record<string, unknown>[] {
+  return Array.isArray(data.resultList) ? (data.resultList as Record<string, unknown>[]) : [];
 }
 
 function str(value: unknown): string | undefined {

@@ -1,29 +1,27 @@
 import "server-only";
 import type { ServiceId } from "@/lib/catalog/services";
 import type { AppError } from "@/lib/errors";
+import { recordHttp } from "../audit";
+import { retryStep, systemClock, type Clock } from "../backoff";
+import { downloadResult } from "../download";
 import {
-  downloadResult,
+  afterPaidStep,
   errorForStatus,
-  fetchWithTimeout,
-  finishImage,
-  finishRemoval,
-  parseVendorJson,
-  prepareForVendor,
   providerAuthFailed,
   providerFailed,
   providerRejectedInput,
   providerTimeout,
-  recordHttp,
-  type CheckedProvider,
-} from "../http";
+} from "../errors";
+import { finishImage, finishRemoval, prepareForVendor } from "../images";
+import { fetchWithTimeout, parseVendorJson } from "../transport";
 import type { BackgroundChangeRequest, BackgroundRemovalRequest } from "@/lib/image/types";
-import type { ProviderContext } from "../types";
+import type { ImageProvider, ProviderContext } from "../types";
 import { DEFAULT_YOUCAM_BASE_URL, DEFAULT_YOUCAM_BG_TASK_PATH, YOUCAM_PROVIDER_ID, YOUCAM_UNITS } from "./constants";
 import { waitForYoucamTask } from "./webhook";
 
 export { DEFAULT_YOUCAM_BASE_URL, DEFAULT_YOUCAM_BG_TASK_PATH, YOUCAM_PROVIDER_ID } from "./constants";
 
-/** Task limits (§3.7, §3.9): long side ≤4096, <10 MB, jpg/png. */
+/** Task limits: long side ≤4096, under 10 MB, jpg/png (PNG and WebP inputs are re-encoded or scaled to fit). */
 export const YOUCAM_LIMITS = { maxLongSide: 4096, maxBytes: 10 * 1024 * 1024 - 1 } as const;
 /** Background presets routed to YouCam templates: `youcam:<template_id>` (e.g. youcam:nature_cherryblossom). */
 export const YOUCAM_TEMPLATE_PREFIX = "youcam:";
@@ -31,13 +29,17 @@ export const YOUCAM_TEMPLATE_PREFIX = "youcam:";
 export type YoucamOptions = {
   apiKey: string;
   baseUrl?: string;
-  /** `bg-replace` (current) or `bg-replace-v2` (older docs). */
+  /** `bg-replace` (current) or `bg-replace-v2` (older docs; its files go through `/file/bg-replace-v2`). */
   bgTaskPath?: string;
   httpTimeoutMs?: number;
-  /** Polling is mandatory (§3.6): a task not polled in time can expire. Official samples use 5 s. */
+  /** Polling is mandatory: a task not polled in time can expire. Official samples poll every 5 s. */
   pollIntervalMs?: number;
   taskTimeoutMs?: number;
+  /** What one unit costs us, in catalog minor units. */
   unitCostMinor?: number;
+  clock?: Clock;
+  /** Attempts of one poll or download step on 429/5xx/timeouts (the task itself is never re-created). */
+  stepAttempts?: number;
 };
 
 /** Engine errors in `data.error` that mean the photo itself cannot be processed. */
@@ -55,13 +57,26 @@ const INPUT_ERRORS = new Set([
   "error_multiple_people",
 ]);
 
-export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
+/** A task that ended in `error`: the photo's fault for the engine's input codes, else this provider's. */
+function taskError(taskId: string, data: Record<string, unknown>): AppError {
+  const code = typeof data.error === "string" ? data.error : "unknown";
+  const message = typeof data.error_message === "string" && data.error_message ? data.error_message : code;
+  if (INPUT_ERRORS.has(code)) return providerRejectedInput(YOUCAM_PROVIDER_ID, message, { vendorCode: code, taskId });
+  return providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} ended with ${code}: ${message}`, {
+    vendorCode: code,
+    taskId,
+  });
+}
+
+export function createYoucamProvider(options: YoucamOptions): ImageProvider {
   const baseUrl = (options.baseUrl ?? DEFAULT_YOUCAM_BASE_URL).replace(/\/+$/, "");
   const bgPath = options.bgTaskPath ?? DEFAULT_YOUCAM_BG_TASK_PATH;
   const timeoutMs = options.httpTimeoutMs ?? 45_000;
   const pollIntervalMs = options.pollIntervalMs ?? 3_000;
   const taskTimeoutMs = options.taskTimeoutMs ?? 5 * 60_000;
-  const unitCost = options.unitCostMinor ?? 10;
+  const unitCost = options.unitCostMinor ?? 5;
+  const clock = options.clock ?? systemClock;
+  const stepAttempts = options.stepAttempts ?? 4;
 
   async function request(params: {
     action: string;
@@ -69,6 +84,10 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
     path: string;
     json?: unknown;
     ctx: ProviderContext;
+    /** The cost to record on this call, decided from its answer (units are charged on success). */
+    costOf?: (data: Record<string, unknown>) => number | undefined;
+    /** A well-formed answer that still means failure (a task that ended in `error`). */
+    judge?: (data: Record<string, unknown>) => AppError | undefined;
   }): Promise<Record<string, unknown>> {
     let res;
     try {
@@ -128,6 +147,8 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
           details,
         );
     }
+    const data = body?.data && typeof body.data === "object" ? (body.data as Record<string, unknown>) : {};
+    error ??= params.judge?.(data);
     await recordHttp(params.ctx, {
       provider: YOUCAM_PROVIDER_ID,
       action: params.action,
@@ -136,18 +157,26 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
       latencyMs: res.latencyMs,
       errorCode: error?.code,
       errorMessage: error?.message,
+      costMinor: error ? undefined : params.costOf?.(data),
     });
     if (error) throw error;
-    return body?.data && typeof body.data === "object" ? (body.data as Record<string, unknown>) : {};
+    return data;
   }
 
-  /** File API (§3.3): create → PUT the bytes to the presigned URL with exactly the headers given. */
-  async function upload(image: { bytes: Buffer; mime: string }, ctx: ProviderContext): Promise<string> {
+  /**
+   * File API: create → PUT the bytes to the presigned URL with exactly the headers given. The
+   * older `bg-replace-v2` feature has its own file path.
+   */
+  async function upload(
+    image: { bytes: Buffer; mime: string },
+    feature: string,
+    ctx: ProviderContext,
+  ): Promise<string> {
     const contentType = image.mime === "image/png" ? "image/png" : "image/jpg";
     const data = await request({
       action: "file.create",
       method: "POST",
-      path: "/s2s/v2.0/file",
+      path: feature === "bg-replace-v2" ? "/s2s/v2.0/file/bg-replace-v2" : "/s2s/v2.0/file",
       json: {
         files: [
           {
@@ -212,14 +241,18 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
     return file.file_id;
   }
 
-  /** Runs a task and polls it (woken early by a verified webhook); returns the result bytes. */
+  /**
+   * Runs a task and polls it (woken early by a verified webhook); returns the result bytes.
+   * Units are charged when the task succeeds, so the cost goes on the poll that reports success.
+   * After the task is accepted, a failing poll or download is retried as that step alone.
+   */
   async function runTask(
     feature: string,
     body: Record<string, unknown>,
     ctx: ProviderContext,
     costMinor: number,
   ): Promise<{ bytes: Buffer; taskId: string }> {
-    const deadline = Date.now() + taskTimeoutMs;
+    const deadline = clock.now() + taskTimeoutMs;
     const created = await request({
       action: `task.create:${feature}`,
       method: "POST",
@@ -229,15 +262,37 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
     });
     const taskId = typeof created.task_id === "string" ? created.task_id : undefined;
     if (!taskId) throw providerFailed(YOUCAM_PROVIDER_ID, "task creation answered without task_id");
+    try {
+      return { bytes: await pollAndDownload(feature, taskId, deadline, ctx, costMinor), taskId };
+    } catch (error) {
+      throw afterPaidStep(error, YOUCAM_PROVIDER_ID);
+    }
+  }
+
+  async function pollAndDownload(
+    feature: string,
+    taskId: string,
+    deadline: number,
+    ctx: ProviderContext,
+    costMinor: number,
+  ): Promise<Buffer> {
     for (;;) {
-      if (Date.now() + pollIntervalMs > deadline)
+      if (clock.now() + pollIntervalMs > deadline)
         throw providerTimeout(YOUCAM_PROVIDER_ID, `task ${taskId} still running at the deadline`, { taskId });
-      await waitForYoucamTask(taskId, pollIntervalMs, ctx.signal);
-      const data = await request({
-        action: `task.poll:${feature}`,
-        method: "GET",
-        path: `/s2s/v2.0/task/${feature}/${encodeURIComponent(taskId)}`,
-        ctx,
+      await waitForYoucamTask(taskId, pollIntervalMs, ctx.signal, (ms, signal) => clock.sleep(ms, signal));
+      const data = await retryStep({
+        attempts: stepAttempts,
+        clock,
+        signal: ctx.signal,
+        run: () =>
+          request({
+            action: `task.poll:${feature}`,
+            method: "GET",
+            path: `/s2s/v2.0/task/${feature}/${encodeURIComponent(taskId)}`,
+            ctx,
+            costOf: (d) => (d.task_status === "success" ? costMinor : undefined),
+            judge: (d) => (d.task_status === "error" ? taskError(taskId, d) : undefined),
+          }),
       });
       const status = String(data.task_status ?? "");
       if (status === "running" || status === "") continue;
@@ -245,26 +300,17 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
         const url = (data.results as { url?: unknown } | undefined)?.url;
         if (typeof url !== "string")
           throw providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} succeeded without results.url`, { taskId });
-        return {
-          bytes: await downloadResult({
-            provider: YOUCAM_PROVIDER_ID,
-            url,
-            ctx,
-            timeoutMs,
-            costMinor,
-            requestId: taskId,
-          }),
-          taskId,
-        };
+        return downloadResult({
+          provider: YOUCAM_PROVIDER_ID,
+          url,
+          ctx,
+          timeoutMs,
+          requestId: taskId,
+          clock,
+          attempts: stepAttempts,
+        });
       }
-      const code = typeof data.error === "string" ? data.error : "unknown";
-      const message = typeof data.error_message === "string" && data.error_message ? data.error_message : code;
-      if (INPUT_ERRORS.has(code))
-        throw providerRejectedInput(YOUCAM_PROVIDER_ID, message, { vendorCode: code, taskId });
-      throw providerFailed(YOUCAM_PROVIDER_ID, `task ${taskId} ended with ${code}: ${message}`, {
-        vendorCode: code,
-        taskId,
-      });
+      throw taskError(taskId, data);
     }
   }
 
@@ -288,7 +334,7 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
 
     async backgroundChange(req: BackgroundChangeRequest, ctx: ProviderContext) {
       const prepared = await prepareForVendor(req.image, { ...YOUCAM_LIMITS, keepAlpha: true });
-      const fileId = await upload(prepared, ctx);
+      const fileId = await upload(prepared, bgPath, ctx);
       const bg = req.background;
       const body: Record<string, unknown> =
         bg.kind === "preset"
@@ -309,7 +355,7 @@ export function createYoucamProvider(options: YoucamOptions): CheckedProvider {
 
     async backgroundRemoval(req: BackgroundRemovalRequest, ctx: ProviderContext) {
       const prepared = await prepareForVendor(req.image, { ...YOUCAM_LIMITS, keepAlpha: true });
-      const fileId = await upload(prepared, ctx);
+      const fileId = await upload(prepared, "sod", ctx);
       const costMinor = YOUCAM_UNITS.sod * unitCost;
       const { bytes, taskId } = await runTask("sod", { src_file_id: fileId }, ctx, costMinor);
       return finishRemoval({

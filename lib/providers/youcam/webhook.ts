@@ -2,10 +2,11 @@ import "server-only";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { PrismaClient } from "@/generated/prisma/client";
 import { AppError } from "@/lib/errors";
+import { sleep as abortableSleep } from "../backoff";
 import { YOUCAM_PROVIDER_ID } from "./constants";
 
 /**
- * YouCam webhooks follow Standard Webhooks (notes/providers.md §3.8): headers `webhook-id`,
+ * YouCam webhooks follow Standard Webhooks (see README.md here): headers `webhook-id`,
  * `webhook-timestamp`, `webhook-signature: v1,<base64>` (several may be space-separated);
  * signature = base64(HMAC-SHA256(base64decode(secret minus "whsec_"), "<id>.<ts>.<raw body>")).
  */
@@ -68,29 +69,45 @@ export function notifyYoucamTask(taskId: string): void {
   for (const wake of waiters().get(taskId) ?? []) wake();
 }
 
-/** Waits `ms` or until a webhook for `taskId` arrives, whichever is first. */
-export function waitForYoucamTask(taskId: string, ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms` (with `sleep`, the adapter's clock) or until a webhook for `taskId` arrives,
+ * whichever is first.
+ */
+export function waitForYoucamTask(
+  taskId: string,
+  ms: number,
+  signal: AbortSignal,
+  sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const set = waiters().get(taskId) ?? new Set<Waiter>();
     waiters().set(taskId, set);
+    const timer = new AbortController();
+    let settled = false;
     const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      set.delete(done);
+      settled = true;
+      set.delete(wake);
       if (set.size === 0) waiters().delete(taskId);
     };
     const wake = () => {
+      if (settled) return;
       done();
+      timer.abort(); // stop the sleep; its rejection is ignored below
       resolve();
     };
-    const onAbort = () => {
-      done();
-      reject(new AppError("job_canceled", "The job was canceled."));
-    };
-    const timer = setTimeout(wake, ms);
     set.add(wake);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    sleep(ms, AbortSignal.any([signal, timer.signal])).then(
+      () => {
+        if (settled) return;
+        done();
+        resolve();
+      },
+      (error: unknown) => {
+        if (settled) return;
+        done();
+        reject(signal.aborted ? new AppError("job_canceled", "The job was canceled.") : error);
+      },
+    );
   });
 }
 

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { DataTable, type Column } from "@/components/admin/data-table";
-import { formatDateTime, formatDuration } from "@/components/admin/format";
+import { formatDateTime, formatDuration, formatMoney } from "@/components/admin/format";
 import { Badge, PageHeader, StatusBadge } from "@/components/admin/ui";
 import { requireAdminPage } from "@/lib/admin/page-auth";
-import { getProvidersOverview } from "@/lib/admin/providers";
+import { getCostWarnings, getProvidersOverview } from "@/lib/admin/providers";
 import { SERVICES } from "@/lib/catalog/services";
 
 export const dynamic = "force-dynamic";
@@ -81,13 +81,30 @@ const PROVIDER_COLUMNS: Array<Column<Provider>> = [
 
 export default async function AdminProvidersPage() {
   await requireAdminPage();
-  const providers = await getProvidersOverview();
+  const [providers, costWarnings] = await Promise.all([getProvidersOverview(), getCostWarnings()]);
   return (
     <>
       <PageHeader
         title="Providers"
         description="Which engines are configured (PROVIDER_* lists and keys), how the last 24 hours went, and each circuit breaker."
       />
+      {costWarnings.length > 0 ? (
+        <div
+          role="alert"
+          className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+        >
+          <p className="font-medium">Some edits cost more than they sell for</p>
+          <ul className="mt-1 list-disc pl-5">
+            {costWarnings.map((w) => (
+              <li key={`${w.providerId}-${w.serviceId}`}>
+                {w.providerId} · {SERVICES[w.serviceId].name}: costs {formatMoney(w.costMinor, w.currency)} per edit,
+                sells for {formatMoney(w.priceMinor, w.currency)}. Raise the price in Catalog or lower the
+                provider&apos;s cost setting.
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <DataTable
         label="Providers"
         columns={PROVIDER_COLUMNS}
