@@ -61,17 +61,19 @@ async function main(): Promise<void> {
   const { GET: batchStatus } = await import("@/app/api/batches/[id]/route");
   const { GET: batchZip } = await import("@/app/api/batches/[id]/zip/route");
   const { getDb, getDbHandle } = await import("@/lib/db");
-  const { getEnv } = await import("@/lib/env");
+  const { engineConfigFromEnv, getEnv } = await import("@/lib/env");
+  const { configureEngine } = await import("@/lib/image/config");
   const { startEmbeddedWorkers } = await import("@/lib/jobs/worker");
   const { closeEnginePool } = await import("@/lib/image/pool");
   const { readZip } = await import("@/lib/zip");
 
   const env = getEnv();
+  const engine = configureEngine(engineConfigFromEnv(env));
   await getDbHandle();
   const workers = startEmbeddedWorkers();
   const photos = await makePhotos(PHOTOS);
   console.log(
-    `${PHOTOS} photos of ~${SIDE} px · WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} · ENGINE_THREADS=${env.ENGINE_THREADS} · ${os.cpus().length} CPUs`,
+    `${PHOTOS} photos of ~${SIDE} px · WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} · ENGINE_THREADS=${engine.threads} · ${os.cpus().length} CPUs`,
   );
 
   const t0 = performance.now();
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
     `# Batch benchmark (${new Date().toISOString().slice(0, 10)})`,
     "",
     `\`npx tsx --conditions=react-server bench/batch.ts --photos ${PHOTOS} --side ${SIDE}\` on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg()[0]!.toFixed(1)} at the end.`,
-    `Embedded defaults: PGlite, WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY}, ENGINE_THREADS=${env.ENGINE_THREADS}; look: white background, contact shadow, square 2000 px, JPEG.`,
+    `Embedded defaults: PGlite, WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY}, ENGINE_THREADS=${engine.threads}; look: white background, contact shadow, square 2000 px, JPEG.`,
     "",
     "| step | wall time |",
     "|---|---|",

@@ -15,6 +15,10 @@ import { changeBackground, removeBackground, replaceSky } from "../lib/image/eng
 import { imglyDistDir, releaseSubjectSession } from "../lib/image/subject-model";
 import { warmEngine } from "../lib/image/warmup";
 import type { ImageInput } from "../lib/image/types";
+import { engineConfigFromEnv } from "../lib/env";
+import { configureEngine } from "../lib/image/config";
+
+configureEngine(engineConfigFromEnv());
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {

@@ -16,6 +16,10 @@ import { pruneToOutputs, quantiseIsnet, readGraph } from "../lib/image/onnx-quan
 import { type Rgb, decodeRgb } from "../lib/image/raster";
 import { type SubjectPrecision, buildSubjectModel, subjectInput } from "../lib/image/subject-model";
 import { FIXTURE_DIR } from "../lib/image/test-support/fixtures";
+import { engineConfigFromEnv } from "../lib/env";
+import { configureEngine } from "../lib/image/config";
+
+configureEngine(engineConfigFromEnv());
 
 const OUT = path.resolve("bench/out");
 const TILE = 256;

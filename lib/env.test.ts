@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
+import path from "node:path";
+import { engineConfigFromEnv, parseEnv } from "./env";
 
 describe("configuration", () => {
   it("runs on embedded defaults with nothing set", () => {
@@ -22,6 +23,28 @@ describe("configuration", () => {
     [{ S3_BUCKET: "photos" }, /S3 storage needs/],
     [{ PORT: "-1" }, /PORT/],
   ])("refuses %j with a message naming the setting", (source, message) => {
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+
+  it("hands the engine its settings: the model cache in DATA_DIR unless ENGINE_CACHE_DIR is set", () => {
+    expect(engineConfigFromEnv(parseEnv({ DATA_DIR: "/srv/backdrop" })).cacheDir).toBe(path.resolve("/srv/backdrop"));
+    const config = engineConfigFromEnv(
+      parseEnv({ DATA_DIR: "/srv/backdrop", ENGINE_CACHE_DIR: "/var/cache/bd", ENGINE_SUBJECT_PRECISION: "fp32" }),
+    );
+    expect(config).toMatchObject({ cacheDir: "/var/cache/bd", subjectPrecision: "fp32", lowMemory: true });
+    expect(engineConfigFromEnv(parseEnv({ ENGINE_LOW_MEMORY: "0", ENGINE_CONCURRENCY: "3" }))).toMatchObject({
+      lowMemory: false,
+      concurrency: 3,
+    });
+  });
+
+  it.each([
+    [{ ENGINE_SUBJECT_SIDE: "700" }, /ENGINE_SUBJECT_SIDE/],
+    [{ ENGINE_SUBJECT_SIDE: "2048" }, /ENGINE_SUBJECT_SIDE/],
+    [{ ENGINE_SUBJECT_PRECISION: "fp16" }, /ENGINE_SUBJECT_PRECISION/],
+    [{ ENGINE_THREADS: "0" }, /ENGINE_THREADS/],
+    [{ ENGINE_CONCURRENCY: "many" }, /ENGINE_CONCURRENCY/],
+  ])("refuses an engine setting it cannot use: %j", (source, message) => {
     expect(() => parseEnv(source)).toThrow(message);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type EngineConfig, resolveEngineConfig } from "@/lib/image/config";
 
 /**
  * Every setting Backdrop reads, validated once. Documented in `.env.example`.
@@ -13,6 +14,11 @@ const bool = (fallback: boolean) =>
       value === "" || value === undefined ? fallback : ["1", "true", "yes", "on"].includes(String(value).toLowerCase()),
     z.boolean(),
   );
+const optionalBool = z.preprocess(
+  (value) =>
+    value === "" || value === undefined ? undefined : ["1", "true", "yes", "on"].includes(String(value).toLowerCase()),
+  z.boolean().optional(),
+);
 const providerList = z.preprocess(
   emptyAsUndefined,
   z
@@ -128,7 +134,16 @@ const envSchema = z
 
     WORKER_MODE: z.enum(["embedded", "external"]).default("embedded"),
     WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
-    ENGINE_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+    /** ONNX runtime threads per image (default: up to 2, never more than the cores). */
+    ENGINE_THREADS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).optional()),
+    /** Engine worker threads per process (default: 1 below 4 cores, else 2). */
+    ENGINE_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).optional()),
+    /** Where the rewritten subject model is cached (default: DATA_DIR). */
+    ENGINE_CACHE_DIR: optionalString,
+    /** onnxruntime's memory arena off (default: on for fp32 and an own model, off for int8). */
+    ENGINE_LOW_MEMORY: optionalBool,
+    /** The engine worker's entry file, when the project root is not the working directory. */
+    ENGINE_WORKER_PATH: optionalString,
     ENGINE_SUBJECT_MODEL: optionalString,
     /** ISNet inference side for the bundled model: a multiple of 128 from 256 to 1024. */
     ENGINE_SUBJECT_SIDE: z.coerce
@@ -138,7 +153,7 @@ const envSchema = z
       .max(1024)
       .refine((side) => side % 128 === 0, "must be a multiple of 128")
       .default(768),
-    /** Bundled ISNet's arithmetic: static int8 quantisation or plain fp32 (see lib/image/onnx-quantize.ts). */
+    /** Bundled ISNet's arithmetic: static int8 quantisation or plain fp32 (lib/image/README.md). */
     ENGINE_SUBJECT_PRECISION: z.enum(["int8", "fp32"]).default("int8"),
     /** Run each edit on a small synthetic photo when a process starts, so the first real job is not slow. */
     ENGINE_WARMUP: bool(true),
@@ -274,4 +289,18 @@ export function getEnv(): Env {
 /** Tests change process.env between cases; this drops the cached parse. */
 export function resetEnvCache(): void {
   cached = undefined;
+}
+
+/** The image engine's configuration from the validated settings (the engine itself never reads the environment). */
+export function engineConfigFromEnv(env: Env = getEnv()): EngineConfig {
+  return resolveEngineConfig({
+    modelPath: env.ENGINE_SUBJECT_MODEL,
+    subjectSide: env.ENGINE_SUBJECT_SIDE,
+    subjectPrecision: env.ENGINE_SUBJECT_PRECISION,
+    cacheDir: env.ENGINE_CACHE_DIR ?? env.DATA_DIR,
+    threads: env.ENGINE_THREADS,
+    concurrency: env.ENGINE_CONCURRENCY,
+    lowMemory: env.ENGINE_LOW_MEMORY,
+    workerPath: env.ENGINE_WORKER_PATH,
+  });
 }

@@ -1,7 +1,8 @@
 import "server-only";
 import { getCatalogDb } from "@/lib/catalog/seed";
 import { getDbHandle } from "@/lib/db";
-import { getEnv } from "@/lib/env";
+import { engineConfigFromEnv, getEnv } from "@/lib/env";
+import { configureEngine } from "@/lib/image/config";
 import { startEmbeddedWorkers } from "@/lib/jobs/worker";
 import { logger } from "@/lib/logger";
 import { validateProviderConfig } from "@/lib/providers/chain";
@@ -12,6 +13,7 @@ export async function startServer(): Promise<void> {
   const env = getEnv();
   // A provider list that cannot work (missing keys, Alibaba without PUBLIC_BASE_URL) stops the boot.
   validateProviderConfig(env);
+  configureEngine(engineConfigFromEnv(env));
   const db = await getDbHandle();
   await getCatalogDb();
   logger.info("database ready", { kind: db.kind, location: db.location });

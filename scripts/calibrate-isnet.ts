@@ -18,6 +18,10 @@ import { pruneToOutputs, readGraph, tensorsToCalibrate, withGraphOutputs } from 
 import { decodeRgb } from "../lib/image/raster";
 import { ensureSubjectModel, subjectInput } from "../lib/image/subject-model";
 import { FIXTURE_DIR } from "../lib/image/test-support/fixtures";
+import { engineConfigFromEnv } from "../lib/env";
+import { configureEngine } from "../lib/image/config";
+
+configureEngine(engineConfigFromEnv());
 
 const OUT = path.resolve("lib/image/isnet-int8-ranges.json");
 const BATCH = 60;

@@ -18,6 +18,10 @@ import { SKY_CONFIDENCE_THRESHOLD, computeSkyMatte } from "../lib/image/sky-mask
 import { computeSubjectMatte } from "../lib/image/subject";
 import { releaseSubjectSession } from "../lib/image/subject-model";
 import type { ImageInput } from "../lib/image/types";
+import { engineConfigFromEnv } from "../lib/env";
+import { configureEngine } from "../lib/image/config";
+
+configureEngine(engineConfigFromEnv());
 
 const OUT = path.resolve("eval/out");
 const TILE_H = 240;

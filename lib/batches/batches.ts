@@ -3,9 +3,8 @@ import { ZodError } from "zod";
 import type { Asset, Job, Payment, Prisma } from "@/generated/prisma/client";
 import { extensionFor, getAssetOrThrow, readAssetBytes, toPublicAsset } from "@/lib/assets/assets";
 import { csvRow } from "@/lib/admin/csv";
-import { authorizePaymentForJob, reservePaymentToken } from "@/lib/billing/payments";
+import { authorizePaymentForJob, reservePaymentToken, reserveRetryOfPayment } from "@/lib/billing/payments";
 import { reserveCredits, type CreditPayer } from "@/lib/billing/credits";
-import { hashPaymentToken, isWellFormedToken } from "@/lib/billing/tokens";
 import { getServiceOrThrow } from "@/lib/catalog/catalog";
 import { getDb } from "@/lib/db";
 import { AppError, isAppError } from "@/lib/errors";
@@ -16,8 +15,6 @@ import { backgroundChangeInputSchema } from "@/lib/edits/schemas";
 import { formatPrice } from "@/lib/utils";
 import { zipStream, type ZipEntry } from "@/lib/zip";
 import type { CreateBatchInput } from "./schemas";
-
-type Tx = Prisma.TransactionClient;
 
 export const BATCH_SERVICE_ID = "background-change" as const;
 
@@ -63,99 +60,6 @@ export type BatchView = {
 
 function paymentRequired(message: string, details?: unknown): AppError {
   return new AppError("payment_required", message, { details });
-}
-
-/**
- * Reserves `units` edits of one payment for a whole batch, in the caller's transaction. The token
- * is spent by this: its hash is cleared, so it cannot also be used for single edits while the
- * batch runs (issue 4's reservePaymentToken locks a payment for one job at a time).
- */
-async function reserveBatchUnits(
-  tx: Tx,
-  params: { token: string; serviceId: string; units: number },
-): Promise<Payment> {
-  const tokenHash = isWellFormedToken(params.token) ? hashPaymentToken(params.token) : null;
-  const payment = tokenHash ? await tx.payment.findUnique({ where: { tokenHash } }) : null;
-  const now = new Date();
-  if (!payment)
-    throw new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
-  if (payment.serviceId !== params.serviceId) {
-    throw new AppError("token_wrong_service", `This token pays for ${payment.serviceId}, not ${params.serviceId}.`, {
-      details: { paymentId: payment.id },
-    });
-  }
-  if (payment.status === "pending")
-    throw new AppError("payment_not_paid", "This payment has not been paid yet.", {
-      details: { paymentId: payment.id },
-    });
-  if ((payment.tokenExpiresAt && payment.tokenExpiresAt <= now) || payment.status === "expired") {
-    throw new AppError("token_expired", "This payment token has expired; create a new payment.", {
-      details: { paymentId: payment.id },
-    });
-  }
-  if (payment.status === "reserved")
-    throw new AppError("token_in_use", "This token is being used by another request right now.", {
-      details: { paymentId: payment.id },
-    });
-  if (payment.status === "captured" || payment.status === "refunded" || payment.usesLeft <= 0) {
-    throw new AppError("token_already_used", "This token has already been used; create a new payment.", {
-      details: { paymentId: payment.id },
-    });
-  }
-  if (payment.usesLeft < params.units) {
-    throw paymentRequired(
-      `This payment covers ${payment.usesLeft} edit${payment.usesLeft === 1 ? "" : "s"}; the batch has ${params.units} photos.`,
-      {
-        paymentId: payment.id,
-        usesLeft: payment.usesLeft,
-        units: params.units,
-      },
-    );
-  }
-  const { count } = await tx.payment.updateMany({
-    where: { id: payment.id, tokenHash, status: { in: ["paid", "released"] }, usesLeft: { gte: params.units } },
-    data: { status: "reserved", tokenHash: null },
-  });
-  if (count !== 1)
-    throw new AppError("token_in_use", "This token is being used by another request right now.", {
-      details: { paymentId: payment.id },
-    });
-  return payment;
-}
-
-/**
- * Reserves one more edit of an existing payment for a retried item. The payment row is locked;
- * edits in use = captures + jobs still queued or running, so a payment never covers more edits than it paid for.
- */
-async function reserveRetryUnit(tx: Tx, params: { paymentId: string; jobId: string }): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM "Payment" WHERE id = ${params.paymentId} FOR UPDATE`;
-  const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
-  if (
-    payment.status === "refunded" ||
-    payment.status === "canceled" ||
-    payment.status === "expired" ||
-    payment.status === "pending"
-  ) {
-    throw new AppError("token_already_used", `The payment is ${payment.status}; create a new payment to retry.`, {
-      details: { paymentId: payment.id },
-    });
-  }
-  const [captures, inFlight] = await Promise.all([
-    tx.ledgerEntry.count({ where: { paymentId: payment.id, kind: "capture" } }),
-    tx.job.count({
-      where: { paymentId: payment.id, id: { not: params.jobId }, status: { in: ["queued", "running"] } },
-    }),
-  ]);
-  if (captures + inFlight >= payment.units) {
-    throw new AppError(
-      "token_already_used",
-      "Every edit this payment covers is used or in progress; create a new payment to retry.",
-      { details: { paymentId: payment.id } },
-    );
-  }
-  if (payment.status === "paid" || payment.status === "released")
-    await tx.payment.update({ where: { id: payment.id }, data: { status: "reserved" } });
-  await authorizePaymentForJob(tx, { payment, jobId: params.jobId });
 }
 
 function validateItems(input: CreateBatchInput): Array<Record<string, unknown>> {
@@ -228,7 +132,7 @@ export async function createBatch(params: {
       if (credits) await reserveCredits(tx, { payer: credits, jobIds });
       const batchPayment =
         !free && paymentToken
-          ? await reserveBatchUnits(tx, { token: paymentToken, serviceId: service.id, units })
+          ? await reservePaymentToken(tx, { token: paymentToken, serviceId: service.id, units, spend: true })
           : null;
       await tx.batch.create({
         data: {
@@ -320,7 +224,7 @@ export async function retryBatchItems(params: {
           const paymentId = target.paymentId ?? batch.paymentId;
           if (!paymentId) throw paymentRequired("This item has no payment to retry on; create a new batch.");
           await tx.job.update({ where: { id: jobId }, data: { paymentId } });
-          await reserveRetryUnit(tx, { paymentId, jobId });
+          await reserveRetryOfPayment(tx, { paymentId, jobId });
         }
       },
       { timeout: 60_000, maxWait: 10_000 },

@@ -144,28 +144,72 @@ export async function getPaymentOrThrow(id: string): Promise<Payment> {
 }
 
 /**
- * Reserves a payment token for one job of `serviceId`, inside the caller's transaction.
- * One conditional UPDATE decides the race: of many concurrent calls with the same token exactly
- * one matches `status IN (paid, released)`; the others see `reserved` and get `token_in_use`.
+ * Reserves `units` edits of a paid token, inside the caller's transaction: one for a tool call or a
+ * studio edit, N for a batch. One conditional UPDATE decides the race: of many concurrent calls with
+ * the same token exactly one matches `status IN (paid, released)`; the others see `reserved` and get
+ * `token_in_use`. `spend` (batches) also clears the token's hash, so the token cannot pay single
+ * edits while the batch's jobs run on the payment.
  */
-export async function reservePaymentToken(tx: Tx, params: { token: string; serviceId: string }): Promise<Payment> {
+export async function reservePaymentToken(
+  tx: Tx,
+  params: { token: string; serviceId: string; units?: number; spend?: boolean },
+): Promise<Payment> {
+  const units = params.units ?? 1;
   const tokenHash = isWellFormedToken(params.token) ? hashPaymentToken(params.token) : null;
   const now = new Date();
-  if (tokenHash) {
+  const found = tokenHash ? await tx.payment.findUnique({ where: { tokenHash } }) : null;
+  if (found) {
     const { count } = await tx.payment.updateMany({
       where: {
+        id: found.id,
         tokenHash,
         serviceId: params.serviceId,
         status: { in: ["paid", "released"] },
-        usesLeft: { gt: 0 },
+        usesLeft: { gte: units },
         OR: [{ tokenExpiresAt: null }, { tokenExpiresAt: { gt: now } }],
       },
-      data: { status: "reserved" },
+      data: { status: "reserved", ...(params.spend ? { tokenHash: null } : {}) },
     });
-    if (count === 1) return tx.payment.findUniqueOrThrow({ where: { tokenHash } });
+    if (count === 1) return tx.payment.findUniqueOrThrow({ where: { id: found.id } });
   }
-  const payment = tokenHash ? await tx.payment.findUnique({ where: { tokenHash } }) : null;
-  throw tokenRefusal(payment, params.serviceId, now);
+  // Read again: a concurrent call may have reserved it since.
+  const payment = found ? await tx.payment.findUnique({ where: { id: found.id } }) : null;
+  throw tokenRefusal({ payment, serviceId: params.serviceId, units, now });
+}
+
+/**
+ * Reserves one more edit of a payment already held by a batch, for a retried item (no token: the batch spent it). The payment row is locked;
+ * edits in use = captures + jobs still queued or running, so a payment never covers more edits than it paid for.
+ */
+export async function reserveRetryOfPayment(tx: Tx, params: { paymentId: string; jobId: string }): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM "Payment" WHERE id = ${params.paymentId} FOR UPDATE`;
+  const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
+  if (
+    payment.status === "refunded" ||
+    payment.status === "canceled" ||
+    payment.status === "expired" ||
+    payment.status === "pending"
+  ) {
+    throw new AppError("token_already_used", `The payment is ${payment.status}; create a new payment to retry.`, {
+      details: { paymentId: payment.id },
+    });
+  }
+  const [captures, inFlight] = await Promise.all([
+    tx.ledgerEntry.count({ where: { paymentId: payment.id, kind: "capture" } }),
+    tx.job.count({
+      where: { paymentId: payment.id, id: { not: params.jobId }, status: { in: ["queued", "running"] } },
+    }),
+  ]);
+  if (captures + inFlight >= payment.units) {
+    throw new AppError(
+      "token_already_used",
+      "Every edit this payment covers is used or in progress; create a new payment to retry.",
+      { details: { paymentId: payment.id } },
+    );
+  }
+  if (payment.status === "paid" || payment.status === "released")
+    await tx.payment.update({ where: { id: payment.id }, data: { status: "reserved" } });
+  await authorizePaymentForJob(tx, { payment, jobId: params.jobId });
 }
 
 /** Books the reservation of one unit for a job (after the job row exists, same transaction). */
@@ -180,7 +224,8 @@ export async function authorizePaymentForJob(tx: Tx, params: { payment: Payment;
   });
 }
 
-function tokenRefusal(payment: Payment | null, serviceId: string, now: Date): AppError {
+function tokenRefusal(params: { payment: Payment | null; serviceId: string; units: number; now: Date }): AppError {
+  const { payment, serviceId, units, now } = params;
   if (!payment)
     return new AppError("token_invalid", "This payment token is not known. Create a payment with POST /api/payments.");
   if (payment.serviceId !== serviceId) {
@@ -206,6 +251,13 @@ function tokenRefusal(payment: Payment | null, serviceId: string, now: Date): Ap
     return new AppError("token_expired", "This payment token has expired; create a new payment.", {
       details: { paymentId: payment.id },
     });
+  }
+  if (payment.usesLeft < units) {
+    return new AppError(
+      "payment_required",
+      `This payment covers ${payment.usesLeft} edit${payment.usesLeft === 1 ? "" : "s"}; the batch has ${units} photos.`,
+      { details: { paymentId: payment.id, usesLeft: payment.usesLeft, units } },
+    );
   }
   return new AppError("token_invalid", "This payment token cannot be used.", {
     details: { paymentId: payment.id, status: payment.status },

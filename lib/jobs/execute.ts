@@ -4,7 +4,8 @@ import { extensionFor, getAssetOrThrow, readAssetBytes, storeAsset } from "@/lib
 import { isServiceId, type ServiceId } from "@/lib/catalog/services";
 import { AppError } from "@/lib/errors";
 import { safeFetchImage } from "@/lib/net/safe-fetch";
-import { runWithProviders, type ServiceRequest } from "@/lib/providers";
+import { type EngineRequest, toEngineRequest } from "@/lib/edits/engine-request";
+import { runWithProviders } from "@/lib/providers";
 import type { ImageInput } from "@/lib/image/types";
 import type { ProviderContext } from "@/lib/providers/types";
 import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
@@ -12,14 +13,14 @@ import type { JobSuccess } from "./queue";
 
 type Resolved = { image: ImageInput; assetId: string };
 
-/** An image given as an asset id or as a URL (fetched through the SSRF guard, then kept as an upload). */
+/** An image given as an asset id or as a URL (fetched through the SSRF guard, then kept as an upload when `keep`). */
 async function resolveImage(params: {
   assetId?: string;
   url?: string;
   ownerId: string | null;
   keep: boolean;
   signal: AbortSignal;
-}): Promise<Resolved | undefined> {
+}): Promise<Resolved> {
   if (params.assetId) {
     const asset = await getAssetOrThrow(params.assetId);
     const bytes = await readAssetBytes(asset);
@@ -29,7 +30,7 @@ async function resolveImage(params: {
       assetId: asset.id,
     };
   }
-  if (!params.url) return undefined;
+  if (!params.url) throw new AppError("validation_failed", "The photo is missing.");
   const image = await safeFetchImage(params.url, { signal: params.signal });
   if (!params.keep) return { image, assetId: "" };
   const asset = await storeAsset({
@@ -52,72 +53,24 @@ function fileNameFromUrl(url: string): string | undefined {
   }
 }
 
-async function buildRequest(
-  serviceId: ServiceId,
+/** The job's engine request; the photo given by URL is kept as an upload (the job's input asset). */
+async function buildRequest<S extends ServiceId>(
+  serviceId: S,
   params: unknown,
   ctx: { ownerId: string | null; signal: AbortSignal },
 ) {
-  const input = TOOL_INPUT_SCHEMAS[serviceId].parse(params) as ToolInput[ServiceId];
-  const main = await resolveImage({
-    assetId: input.imageAssetId,
-    url: input.ImageURL,
-    ownerId: ctx.ownerId,
-    keep: true,
-    signal: ctx.signal,
+  const input = TOOL_INPUT_SCHEMAS[serviceId].parse(params) as ToolInput[S];
+  let photoAssetId = "";
+  const request = await toEngineRequest({
+    serviceId,
+    input,
+    resolveImage: async ({ role, assetId, url }) => {
+      const resolved = await resolveImage({ ...ctx, assetId, url, keep: role === "photo" });
+      if (role === "photo") photoAssetId = resolved.assetId;
+      return resolved.image;
+    },
   });
-  if (!main) throw new AppError("validation_failed", "The photo is missing.");
-  const extra = (assetId?: string, url?: string) =>
-    resolveImage({ assetId, url, ownerId: ctx.ownerId, keep: false, signal: ctx.signal });
-
-  switch (serviceId) {
-    case "sky-replacement": {
-      const v = input as ToolInput["sky-replacement"];
-      const skyImage = await extra(v.skyAssetId, v.ReplaceImageURL);
-      const hints = await extra(v.hintsAssetId);
-      const request: ServiceRequest["sky-replacement"] = {
-        image: main.image,
-        sky: skyImage
-          ? { kind: "image", image: skyImage.image }
-          : v.skyPresetId
-            ? { kind: "preset", presetId: v.skyPresetId }
-            : { kind: "prompt", prompt: v.skyPrompt ?? "" },
-        harmonize: v.harmonize,
-        horizonShift: v.horizonShift,
-        reflection: v.reflection,
-        ...(hints ? { hints: hints.image } : {}),
-        format: v.format,
-      };
-      return { main, request };
-    }
-    case "background-change": {
-      const v = input as ToolInput["background-change"];
-      const bg = await extra(v.backgroundAssetId, v.BackgroundURL);
-      const request: ServiceRequest["background-change"] = {
-        image: main.image,
-        background: bg
-          ? { kind: "image", image: bg.image }
-          : v.backgroundPresetId
-            ? { kind: "preset", presetId: v.backgroundPresetId }
-            : v.backgroundColor
-              ? { kind: "color", color: v.backgroundColor }
-              : { kind: "prompt", prompt: v.backgroundPrompt ?? "" },
-        shadow: v.shadow,
-        canvas: v.canvas,
-        format: v.format,
-      };
-      return { main, request };
-    }
-    case "background-removal": {
-      const v = input as ToolInput["background-removal"];
-      const request: ServiceRequest["background-removal"] = { image: main.image, format: v.format, output: v.output };
-      return { main, request };
-    }
-    case "prompt-segmentation": {
-      const v = input as ToolInput["prompt-segmentation"];
-      const request: ServiceRequest["prompt-segmentation"] = { image: main.image, prompt: v.prompt };
-      return { main, request };
-    }
-  }
+  return { photoAssetId, request };
 }
 
 /**
@@ -130,7 +83,10 @@ export async function executeJob(
 ): Promise<JobSuccess> {
   if (!isServiceId(job.serviceId)) throw new AppError("service_not_found", `Unknown service ${job.serviceId}.`);
   const serviceId = job.serviceId;
-  const { main, request } = await buildRequest(serviceId, job.params, { ownerId: job.ownerId, signal: ctx.signal });
+  const { photoAssetId, request } = await buildRequest(serviceId, job.params, {
+    ownerId: job.ownerId,
+    signal: ctx.signal,
+  });
   ctx.onProgress(0.1);
   const providerCtx: ProviderContext = {
     signal: ctx.signal,
@@ -139,12 +95,12 @@ export async function executeJob(
   };
   const { result, provider, costMinor } = await runWithProviders({
     serviceId,
-    request: request as ServiceRequest[typeof serviceId],
+    request,
     ctx: providerCtx,
   });
   const isMask =
     serviceId === "prompt-segmentation" ||
-    (serviceId === "background-removal" && (request as ServiceRequest["background-removal"]).output === "matte");
+    (serviceId === "background-removal" && (request as EngineRequest["background-removal"]).output === "matte");
   const asset = await storeAsset({
     kind: isMask ? "mask" : "result",
     bytes: result.bytes,
@@ -157,7 +113,7 @@ export async function executeJob(
   return {
     resultAssetId: asset.id,
     maskAssetId: isMask ? asset.id : null,
-    inputAssetIds: [main.assetId],
+    inputAssetIds: [photoAssetId],
     provider,
     providerRequestId: result.requestId ?? null,
     // Every paid vendor call of this job, the failed attempts' included.

@@ -1,13 +1,15 @@
 // `npm run worker`: a standalone job worker for scale mode (WORKER_MODE=external on the web
 // processes). Claims jobs from the Postgres at DATABASE_URL; any number may run on any machine.
 import { getDbHandle } from "@/lib/db";
-import { getEnv } from "@/lib/env";
+import { engineConfigFromEnv, getEnv } from "@/lib/env";
+import { configureEngine } from "@/lib/image/config";
 import { logger } from "@/lib/logger";
 import { warmLocalEngine } from "@/lib/providers/local";
 import { startWorkers } from "./worker";
 
 async function main(): Promise<void> {
   const env = getEnv();
+  configureEngine(engineConfigFromEnv(env));
   if (!env.DATABASE_URL)
     logger.warn("no DATABASE_URL: this worker uses the embedded database in DATA_DIR (only one process may open it)");
   const db = await getDbHandle();

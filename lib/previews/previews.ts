@@ -10,6 +10,7 @@ import { PREVIEW_OPTIONS } from "@/lib/image/options";
 import { localProvider } from "@/lib/providers/local";
 import type { ImageInput } from "@/lib/image/types";
 import type { ImageProvider, ProviderContext, ProviderResult } from "@/lib/providers/types";
+import { type EngineRequest, type ImageRole, type ResolveImage, toEngineRequest } from "@/lib/edits/engine-request";
 import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
 
 /** Preview files are scratch: they expire after this long (retention removes them). */
@@ -61,96 +62,56 @@ async function watermark(result: ProviderResult): Promise<ProviderResult> {
   return { ...result, bytes: data, mime: "image/png", width: info.width, height: info.height };
 }
 
-function requireImageAsset(input: { imageAssetId?: string; ImageURL?: string }): string {
-  if (!input.imageAssetId) {
-    throw new AppError(
-      "validation_failed",
-      "Previews work on uploaded photos: give imageAssetId (from POST /api/assets), not ImageURL.",
-    );
-  }
-  return input.imageAssetId;
+/** Previews render the visitor's own uploads only: a URL (fetched for paid jobs) is refused with a pointer to the asset key. */
+const URL_REFUSALS: Record<ImageRole, string> = {
+  photo: "Previews work on uploaded photos: give imageAssetId (from POST /api/assets), not ImageURL.",
+  sky: "Previews take an uploaded sky (skyAssetId), not ReplaceImageURL.",
+  background: "Previews take an uploaded background (backgroundAssetId), not BackgroundURL.",
+  hints: "Previews take uploaded sky hints (hintsAssetId).",
+};
+const ROLE_NAMES: Record<ImageRole, string> = {
+  photo: "photo",
+  sky: "sky photo",
+  background: "background image",
+  hints: "sky hints",
+};
+
+function previewImage(ownerId: string): ResolveImage {
+  return async ({ role, assetId }) => {
+    if (!assetId) throw new AppError("validation_failed", URL_REFUSALS[role]);
+    return (await loadImage({ assetId, ownerId, what: ROLE_NAMES[role] })).image;
+  };
 }
 
-async function render(params: {
+const PROVIDER_METHOD = {
+  "sky-replacement": "skyReplacement",
+  "background-change": "backgroundChange",
+  "background-removal": "backgroundRemoval",
+  "prompt-segmentation": "promptSegmentation",
+} as const satisfies Record<ServiceId, keyof ImageProvider>;
+
+async function render<S extends ServiceId>(params: {
   provider: ImageProvider;
-  serviceId: ServiceId;
-  input: ToolInput[ServiceId];
+  serviceId: S;
+  input: ToolInput[S];
   ownerId: string;
   ctx: ProviderContext;
 }): Promise<ProviderResult> {
-  const { provider, ctx, ownerId } = params;
-  const preview = PREVIEW_OPTIONS;
-  const unsupported = () => new AppError("provider_unavailable", "Previews of this edit are not available right now.");
-  switch (params.serviceId) {
-    case "sky-replacement": {
-      const input = params.input as ToolInput["sky-replacement"];
-      if (input.ReplaceImageURL)
-        throw new AppError("validation_failed", "Previews take an uploaded sky (skyAssetId), not ReplaceImageURL.");
-      const { image } = await loadImage({ assetId: requireImageAsset(input), ownerId, what: "photo" });
-      const sky = input.skyAssetId
-        ? {
-            kind: "image" as const,
-            image: (await loadImage({ assetId: input.skyAssetId, ownerId, what: "sky photo" })).image,
-          }
-        : input.skyPresetId
-          ? { kind: "preset" as const, presetId: input.skyPresetId }
-          : { kind: "prompt" as const, prompt: input.skyPrompt ?? "" };
-      const hints = input.hintsAssetId
-        ? (await loadImage({ assetId: input.hintsAssetId, ownerId, what: "sky hints" })).image
-        : undefined;
-      if (!provider.skyReplacement) throw unsupported();
-      return provider.skyReplacement(
-        {
-          image,
-          sky,
-          harmonize: input.harmonize,
-          horizonShift: input.horizonShift,
-          reflection: input.reflection,
-          hints,
-          format: input.format,
-          preview,
-        },
-        ctx,
-      );
-    }
-    case "background-change": {
-      const input = params.input as ToolInput["background-change"];
-      if (input.BackgroundURL)
-        throw new AppError(
-          "validation_failed",
-          "Previews take an uploaded background (backgroundAssetId), not BackgroundURL.",
-        );
-      const { image } = await loadImage({ assetId: requireImageAsset(input), ownerId, what: "photo" });
-      const background = input.backgroundAssetId
-        ? {
-            kind: "image" as const,
-            image: (await loadImage({ assetId: input.backgroundAssetId, ownerId, what: "background image" })).image,
-          }
-        : input.backgroundPresetId
-          ? { kind: "preset" as const, presetId: input.backgroundPresetId }
-          : input.backgroundColor
-            ? { kind: "color" as const, color: input.backgroundColor }
-            : { kind: "prompt" as const, prompt: input.backgroundPrompt ?? "" };
-      if (!provider.backgroundChange) throw unsupported();
-      return provider.backgroundChange(
-        { image, background, shadow: input.shadow, canvas: input.canvas, format: input.format, preview },
-        ctx,
-      );
-    }
-    case "background-removal": {
-      const input = params.input as ToolInput["background-removal"];
-      const { image } = await loadImage({ assetId: requireImageAsset(input), ownerId, what: "photo" });
-      if (!provider.backgroundRemoval) throw unsupported();
-      return provider.backgroundRemoval({ image, format: input.format, output: input.output, preview }, ctx);
-    }
-    case "prompt-segmentation": {
-      const input = params.input as ToolInput["prompt-segmentation"];
-      const { image } = await loadImage({ assetId: requireImageAsset(input), ownerId, what: "photo" });
-      if (!provider.promptSegmentation) throw unsupported();
-      const small = await shrink(image, preview.maxSide);
-      return watermark(await provider.promptSegmentation({ image: small, prompt: input.prompt }, ctx));
-    }
-  }
+  const { provider, serviceId } = params;
+  const method = provider[PROVIDER_METHOD[serviceId]] as
+    ((req: EngineRequest[S], ctx: ProviderContext) => Promise<ProviderResult>) | undefined;
+  if (!method) throw new AppError("provider_unavailable", "Previews of this edit are not available right now.");
+  // Segmentation has no preview mode: its photo is shrunk and its mask watermarked here.
+  const segmentation = serviceId === "prompt-segmentation";
+  const request = await toEngineRequest({
+    serviceId,
+    input: params.input,
+    resolveImage: previewImage(params.ownerId),
+    ...(segmentation ? {} : { preview: PREVIEW_OPTIONS }),
+  });
+  if (segmentation) request.image = await shrink(request.image, PREVIEW_OPTIONS.maxSide);
+  const result = await method.call(provider, request, params.ctx);
+  return segmentation ? watermark(result) : result;
 }
 
 /**

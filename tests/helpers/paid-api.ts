@@ -4,7 +4,8 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import http from "node:http";
 import { storeAsset } from "@/lib/assets/assets";
-import { resetEnvCache } from "@/lib/env";
+import { engineConfigFromEnv, resetEnvCache } from "@/lib/env";
+import { configureEngine } from "@/lib/image/config";
 import { startWorkers, type WorkerHandle } from "@/lib/jobs/worker";
 
 /** A fresh DATA_DIR (assets, signing secret) and env for a paid-API test file. */
@@ -13,6 +14,7 @@ export async function prepareScratchEnv(extra: Record<string, string> = {}): Pro
   process.env.DATA_DIR = dataDir;
   for (const [key, value] of Object.entries(extra)) process.env[key] = value;
   resetEnvCache();
+  configureEngine(engineConfigFromEnv());
   return dataDir;
 }
 
