@@ -159,6 +159,14 @@ const envSchema = z
     /** Run each edit on a small synthetic photo when a process starts, so the first real job is not slow. */
     ENGINE_WARMUP: bool(true),
     ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+    /** Computed mattes (subject, sky) kept in each process's memory, in MB (0 = storage only). */
+    MATTE_CACHE_MEMORY_MB: z.coerce.number().int().min(0).max(65536).default(256),
+    /** How long a stored matte is kept for the next edit of the same photo (retention deletes it after). */
+    MATTE_CACHE_TTL_HOURS: z.coerce
+      .number()
+      .min(0.1)
+      .max(24 * 365)
+      .default(24),
     /** How long POST /api/tools/{service} waits for the result before answering 202 with the job URL. */
     API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),
     /** A running job's lease; a worker that stops heart-beating loses the job after this long. */
