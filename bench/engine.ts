@@ -41,7 +41,7 @@ async function sized(file: string, longSide: number): Promise<ImageInput> {
     .jpeg({ quality: 92 })
     .toBuffer();
   const meta = await sharp(bytes).metadata();
-  return { bytes, mime: "image/jpeg", width: meta.width!, height: meta.height! };
+  return { bytes, mime: "image/jpeg", width: meta.width, height: meta.height };
 }
 
 function stats(ms: number[]): { median: number; p95: number } {
