@@ -181,3 +181,56 @@ test("an account can be deleted after typing its address", async ({ page }) => {
   await page.goto("/account");
   await expect(page).toHaveURL(/\/sign-in/);
 });
+
+test("the admin console lists accounts, adjusts a balance with a reason and refunds a top-up's unspent credits", async ({
+  page,
+  browser,
+}) => {
+  const email = `customer-${Date.now()}@example.com`;
+  await signInByEmail(page, email);
+  await page
+    .getByTestId("pack-pack_10")
+    .getByRole("button", { name: /Buy 10 credits/ })
+    .click();
+  await expect(page.getByTestId("credit-balance")).toHaveText("10 credits");
+
+  const admin = await newDevice(browser);
+  await admin.goto("/admin/login");
+  await admin.getByLabel("Username").fill("admin");
+  await admin.getByLabel("Password").fill("e2e-admin-password");
+  await admin.getByRole("button", { name: "Sign in" }).click();
+  await expect(admin.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+  await admin.getByRole("link", { name: "Accounts" }).click();
+  await admin.getByLabel("Email or account id").fill(email);
+  await admin.getByRole("button", { name: "Search" }).click();
+  const row = admin.getByTestId("admin-accounts").getByRole("row");
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("10");
+  await expectNoSeriousViolations(admin, "admin accounts");
+  await snap(admin, "45-admin-accounts");
+
+  await row.getByRole("link", { name: email }).click();
+  await expect(admin.getByTestId("admin-account-balance")).toHaveText("10");
+  await admin.getByLabel("Credits (+ or −)").fill("-3");
+  await admin.getByLabel(/Reason \(required/).fill("three edits done by hand");
+  await admin.getByRole("button", { name: "Adjust balance" }).click();
+  await expect(admin.getByTestId("account-action-message")).toHaveText("Done: the balance is now 7.");
+  await expect(admin.getByTestId("admin-account-balance")).toHaveText("7");
+
+  await admin.getByRole("button", { name: "Refund 7 unspent" }).click();
+  const dialog = admin.getByRole("dialog");
+  await dialog.getByLabel("Reason").fill("customer asked");
+  await expectNoSeriousViolations(admin, "admin refund dialog");
+  await dialog.getByRole("button", { name: "Refund" }).click();
+  await expect(admin.getByText("Refunded 7 credits ($1.26).")).toBeVisible();
+  await expect(admin.getByTestId("admin-account-balance")).toHaveText("0");
+  await expect(admin.getByTestId("admin-account-audit").getByRole("row")).toHaveCount(2);
+  await expect(admin.getByTestId("admin-account-audit")).toContainText("three edits done by hand");
+  await expectNoSeriousViolations(admin, "admin account");
+  await snap(admin, "46-admin-account");
+  await admin.context().close();
+
+  await page.reload();
+  await expect(page.getByTestId("credit-balance")).toHaveText("0 credits");
+  await expect(page.locator('[data-testid="activity-row"][data-kind="refund"]')).toContainText("customer asked");
+});
