@@ -1,6 +1,12 @@
 import { z } from "zod";
 import type { ServiceId } from "@/lib/catalog/services";
-import { CANVAS_PRESETS, CANVAS_PRESET_IDS, CUTOUT_FORMATS, OUTPUT_FORMATS } from "@/lib/image/options";
+import {
+  CANVAS_PRESETS,
+  CANVAS_PRESET_IDS,
+  CUTOUT_FORMATS,
+  OUTPUT_FORMATS,
+  UPLOAD_LIMITS_LABEL,
+} from "@/lib/image/options";
 
 /**
  * Input schemas of the four tools, shared by the HTTP API, the MCP tools, the studio and the
@@ -10,11 +16,17 @@ import { CANVAS_PRESETS, CANVAS_PRESET_IDS, CUTOUT_FORMATS, OUTPUT_FORMATS } fro
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .max(2048)
-  .describe("A public http(s) URL of a JPEG, PNG or WebP image (≤ 10 MB).");
+  .describe(`A public http(s) URL of a JPEG, PNG or WebP image (${UPLOAD_LIMITS_LABEL}).`);
 const assetId = z
   .string()
   .regex(/^ast_[A-Za-z0-9_-]{22}$/, "must be an asset id from POST /api/assets")
   .describe("An id returned by POST /api/assets.");
+const stripMetadata = z
+  .boolean()
+  .default(false)
+  .describe(
+    "Leave the photo's copyright and artist tags out of the result (they are copied by default; GPS and other metadata never are).",
+  );
 const presetId = z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a preset id");
 const prompt = z.string().trim().min(1).max(300);
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
@@ -74,6 +86,7 @@ export const skyReplacementInputSchema = z
       .optional()
       .describe("A greyscale mask: white = sky, black = not sky, grey = let the engine decide."),
     format: outputFormatSchema.default("jpeg"),
+    stripMetadata,
   })
   .strict()
   .superRefine(
@@ -91,9 +104,41 @@ export const backgroundChangeInputSchema = z
     backgroundPresetId: presetId.optional().describe("A background from GET /api/presets?kind=background."),
     backgroundColor: hexColor.optional(),
     backgroundPrompt: prompt.optional().describe("Describe the background: white studio sweep, marble, wood, bokeh…"),
-    shadow: z.boolean().default(false).describe("Add a soft contact shadow under the subject."),
+    shadow: z
+      .boolean()
+      .default(false)
+      .describe("Add a contact shadow on the ground under the subject (where its base touches it)."),
+    shadowStrength: z.number().min(0).max(1).default(0.6).describe("Shadow darkness (0–1)."),
+    shadowSoftness: z.number().min(0).max(1).default(0.5).describe("Shadow blur: 0 crisp, 1 very soft."),
+    castShadow: z.boolean().default(false).describe("Also cast the subject's shadow on the ground behind it."),
+    shadowDirection: z
+      .number()
+      .min(-60)
+      .max(60)
+      .default(35)
+      .describe("Where the cast shadow falls, degrees from straight back: −60 (left) … 60 (right)."),
     canvas: canvasPresetSchema.default("original").describe(`Output size: ${CANVAS_DESCRIPTION}.`),
+    margin: z
+      .number()
+      .min(0)
+      .max(0.3)
+      .default(0.08)
+      .describe("Free border around the subject on a marketplace canvas (fraction of the canvas side)."),
+    subjectScale: z
+      .number()
+      .min(0.3)
+      .max(1.5)
+      .default(1)
+      .describe("Subject size on a marketplace canvas, relative to fitting inside the margins."),
+    subjectX: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0)
+      .describe("Subject position across the free space: −1 left … 1 right."),
+    subjectY: z.number().min(-1).max(1).default(0).describe("Subject position down the free space: −1 top … 1 bottom."),
     format: outputFormatSchema.default("png"),
+    stripMetadata,
   })
   .strict()
   .superRefine(
@@ -116,6 +161,7 @@ export const backgroundRemovalInputSchema = z
       .enum(["cutout", "matte"])
       .default("cutout")
       .describe("A transparent cut-out, or the greyscale alpha matte."),
+    stripMetadata,
   })
   .strict()
   .superRefine(refine([(v) => exactlyOne(v, IMAGE_KEYS, "photo")]));
