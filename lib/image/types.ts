@@ -8,7 +8,7 @@ import type { CanvasPreset, CutoutFormat, OutputFormat } from "./options";
 
 export type { CanvasPreset, OutputFormat } from "./options";
 
-export type ImageMime = "image/jpeg" | "image/png" | "image/webp";
+type ImageMime = "image/jpeg" | "image/png" | "image/webp";
 
 /** A decoded-and-validated image as bytes (EXIF orientation already applied). */
 export type ImageInput = {
