@@ -248,3 +248,17 @@ export async function checkCreditLedger(accountId: string): Promise<LedgerCheck>
   if (summary.balance < 0) problems.push(`negative balance ${summary.balance}`);
   return { ok: problems.length === 0, problems, summary };
 }
+
+/** The account's movements, newest first. */
+export async function listCreditEntries(params: {
+  accountId: string;
+  limit?: number;
+  before?: Date;
+}): Promise<CreditEntry[]> {
+  const db = await getDb();
+  return db.creditEntry.findMany({
+    where: { accountId: params.accountId, ...(params.before ? { createdAt: { lt: params.before } } : {}) },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: params.limit,
+  });
+}

@@ -224,7 +224,7 @@ export async function getPublicTopup(topup: CreditTopup): Promise<PublicTopup> {
  * the unspent part of the balance belongs to the newest top-ups (and to credits an admin granted,
  * which are never refunded as money). Call with the account locked for a figure that holds.
  */
-async function unspentByTopup(tx: Tx, accountId: string): Promise<Map<string, number>> {
+export async function unspentByTopup(tx: Tx, accountId: string): Promise<Map<string, number>> {
   const [balance, topups, entries] = await Promise.all([
     creditBalance(tx, accountId),
     tx.creditTopup.findMany({ where: { accountId, status: "paid" } }),

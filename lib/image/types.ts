@@ -8,7 +8,7 @@ import type { CanvasPreset, CutoutFormat, OutputFormat } from "./options";
 import type { Framing } from "./placement";
 import type { ShadowStyle } from "./shadow";
 
-export type { CanvasPreset, OutputFormat } from "./options";
+export type { OutputFormat } from "./options";
 
 type ImageMime = "image/jpeg" | "image/png" | "image/webp";
 
