@@ -4,11 +4,11 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import sharp, { type Metadata } from "sharp";
 
-export const FIXTURES = path.resolve("e2e/fixtures/files");
-export const SCREENSHOT_DIR = path.resolve("test-results/screenshots");
-export const WIDTHS = [1280, 390] as const;
+const FIXTURES = path.resolve("e2e/fixtures/files");
+const SCREENSHOT_DIR = path.resolve("test-results/screenshots");
+const WIDTHS = [1280, 390] as const;
 
-export function fixture(name: string): string {
+function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 

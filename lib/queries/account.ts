@@ -20,7 +20,7 @@ export function hasSessionHint(): boolean {
   return typeof document !== "undefined" && /(?:^|;\s*)bd_csrf=/.test(document.cookie);
 }
 
-export const accountQueryOptions = () =>
+const accountQueryOptions = () =>
   queryOptions({
     queryKey: queryKeys.account.me(),
     queryFn: () => apiClient.get<AccountState>("/api/account"),
@@ -33,7 +33,7 @@ export function useAccountQuery(options: { enabled?: boolean } = {}) {
 }
 
 /** Writes to the account API: same-origin JSON with the session's CSRF token. */
-export async function accountWrite<T>(params: {
+async function accountWrite<T>(params: {
   url: string;
   method: "POST" | "PATCH" | "DELETE";
   csrfToken: string;
