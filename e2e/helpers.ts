@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import sharp, { type Metadata } from "sharp";
 
@@ -36,7 +37,7 @@ export async function uploadPhoto(page: Page, name: string): Promise<{ width: nu
   await expect(page.getByTestId("photo-dimensions")).toContainText(`${meta.width} × ${meta.height} px`);
   // The studio shows a first look on its own: wait until it is there (or given up on).
   await expect(page.getByTestId("first-look-note")).not.toHaveAttribute("data-state", "working", { timeout: 90_000 });
-  return { width: meta.width!, height: meta.height! };
+  return { width: meta.width, height: meta.height };
 }
 
 export async function openTab(page: Page, name: string): Promise<void> {
@@ -76,4 +77,20 @@ export async function downloadResult(page: Page): Promise<Metadata> {
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
   const file = await download.path();
   return sharp(readFileSync(file)).metadata();
+}
+
+/** Runs axe (WCAG 2.x A/AA) and fails on serious or critical violations, listing them readably. */
+export async function expectNoSeriousViolations(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter(
+    (violation) => violation.impact === "serious" || violation.impact === "critical",
+  );
+  const summary = serious.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
+        .map((node) => node.target.join(" "))
+        .slice(0, 5)
+        .join(", ")}`,
+  );
+  expect(summary, `${name}: serious/critical accessibility violations`).toEqual([]);
 }
