@@ -2,6 +2,9 @@
 // (embedded Postgres by default, migrations applied) and start the in-process workers.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // First, before any request is served: the real socket address for every per-client limit.
+  const { installPeerAddressHeader } = await import("@/lib/net/peer-header");
+  installPeerAddressHeader();
   const { startServer } = await import("@/lib/server-start");
   await startServer();
 }

@@ -1,5 +1,7 @@
 import "server-only";
+import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { PEER_HEADER, resolveClientAddress } from "@/lib/net/client-address";
 
 type Bucket = { tokens: number; updatedAt: number };
 
@@ -51,11 +53,13 @@ export function enforceRateLimit(limiter: ReturnType<typeof createRateLimiter>, 
 }
 
 /**
- * The client's IP: `next start` fills X-Forwarded-For with the socket address when a request
- * arrives without one. Behind a reverse proxy, the proxy must overwrite (not append to) the
- * header, or a client could rotate it to dodge per-address limits.
+ * The client's address, for every per-address limit: the socket's peer (stamped by the web server,
+ * see lib/net/peer-header.ts); `X-Forwarded-For` only counts for hops listed in TRUSTED_PROXIES.
  */
 export function clientIp(req: Request): string {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || req.headers.get("x-real-ip")?.trim() || "unknown";
+  return resolveClientAddress({
+    peer: req.headers.get(PEER_HEADER),
+    forwardedFor: req.headers.get("x-forwarded-for"),
+    trusted: getEnv().TRUSTED_PROXIES,
+  });
 }
