@@ -54,7 +54,7 @@ async function sized(file: string, longSide: number): Promise<ImageInput> {
     .jpeg({ quality: 92 })
     .toBuffer();
   const meta = await sharp(bytes).metadata();
-  return { bytes, mime: "image/jpeg", width: meta.width!, height: meta.height! };
+  return { bytes, mime: "image/jpeg", width: meta.width, height: meta.height };
 }
 
 /** A camera-size photo: the fixture brought to exactly 6000 × 4000 (cover). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type EngineConfig, resolveEngineConfig } from "@/lib/image/config";
-import { adminPasswordProblem } from "@/lib/admin/password-rule";
-import { parseProxyRanges } from "@/lib/net/client-address";
+import { isIP } from "node:net";
+import { adminPasswordProblem } from "@/lib/password-rule";
 
 /**
  * Every setting Backdrop reads, validated once. Documented in `.env.example`.
@@ -184,12 +184,19 @@ const envSchema = z
         .string()
         .default("")
         .transform((value, ctx) => {
-          try {
-            return parseProxyRanges(value);
-          } catch (error) {
-            ctx.addIssue({ code: "custom", message: (error as Error).message });
-            return z.NEVER;
+          const entries = value
+            .split(",")
+            .map((part) => part.trim())
+            .filter(Boolean);
+          for (const entry of entries) {
+            const [address = "", bits] = entry.split("/");
+            const max = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+            if (!max || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+              ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range` });
+              return z.NEVER;
+            }
           }
+          return entries;
         }),
     ),
     /** Uploads (POST /api/assets) one client address may make per minute (token bucket). */
@@ -214,7 +221,7 @@ const envSchema = z
     ),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 
-    // Vendor providers (issue 6). See lib/providers/{alibaba,sellerpic,youcam}.
+    // Vendor providers. See lib/providers/{alibaba,sellerpic,youcam}.
     /** YouCam background-change feature slug: docs disagree (`bg-replace` current, `bg-replace-v2` older). */
     YOUCAM_BG_TASK_PATH: z.preprocess(emptyAsUndefined, z.enum(["bg-replace", "bg-replace-v2"]).default("bg-replace")),
     /** Standard Webhooks secret (`whsec_…`) from the YouCam API console; unset = webhook route answers 503. */
@@ -240,7 +247,7 @@ const envSchema = z
       z.string().startsWith("/").default("/api/generate/removeBackground"),
     ),
 
-    // Admin console and batches (issue 7).
+    // Admin console and batches.
     /** How long an admin session lasts without activity being required (hours). */
     ADMIN_SESSION_HOURS: z.coerce
       .number()
@@ -256,7 +263,7 @@ const envSchema = z
       .max(7 * 24 * 60)
       .default(60),
 
-    // Native x402 (issue 9). See lib/billing/x402. Checked together by getX402Config() when X402_ENABLED.
+    // Native x402. See lib/billing/x402. Checked together by getX402Config() when X402_ENABLED.
     /** EIP-712 domain of the asset (`extra.name`/`extra.version` in the requirements): Base USDC is "USD Coin"/"2", Base Sepolia USDC "USDC"/"2". */
     X402_ASSET_NAME: z.preprocess(emptyAsUndefined, z.string().default("USD Coin")),
     X402_ASSET_VERSION: z.preprocess(emptyAsUndefined, z.string().default("2")),

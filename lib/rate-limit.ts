@@ -1,7 +1,5 @@
 import "server-only";
-import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { PEER_HEADER, resolveClientAddress } from "@/lib/net/client-address";
 
 type Bucket = { tokens: number; updatedAt: number };
 
@@ -50,16 +48,4 @@ export function enforceRateLimit(limiter: ReturnType<typeof createRateLimiter>, 
       },
     );
   }
-}
-
-/**
- * The client's address, for every per-address limit: the socket's peer (stamped by the web server,
- * see lib/net/peer-header.ts); `X-Forwarded-For` only counts for hops listed in TRUSTED_PROXIES.
- */
-export function clientIp(req: Request): string {
-  return resolveClientAddress({
-    peer: req.headers.get(PEER_HEADER),
-    forwardedFor: req.headers.get("x-forwarded-for"),
-    trusted: getEnv().TRUSTED_PROXIES,
-  });
 }

@@ -359,9 +359,9 @@ async function evalSyntheticSkies(): Promise<void> {
     const file = photoPath(SKY_PHOTOS.find((p) => p.name === name)!);
     if (!file) continue;
     const meta = await sharp(fs.readFileSync(file)).metadata();
-    const top = Math.round(meta.height! * crop.top);
+    const top = Math.round(meta.height * crop.top);
     const buf = await sharp(fs.readFileSync(file))
-      .extract({ left: 0, top, width: meta.width!, height: meta.height! - top })
+      .extract({ left: 0, top, width: meta.width, height: meta.height - top })
       .resize(W, H, { fit: "fill" })
       .png()
       .toBuffer();

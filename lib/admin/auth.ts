@@ -9,7 +9,7 @@ import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { createRateLimiter, enforceRateLimit } from "@/lib/rate-limit";
 import { getDummyHash, hashPassword, needsRehash, verifyPassword } from "./password";
-import { adminPasswordProblem } from "./password-rule";
+import { adminPasswordProblem } from "@/lib/password-rule";
 
 /** httpOnly, SameSite=Strict: `<session secret>.<hmac>`. */
 export const ADMIN_COOKIE = "bd_admin";

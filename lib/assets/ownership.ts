@@ -1,6 +1,5 @@
 import "server-only";
 import type { Asset } from "@/generated/prisma/client";
-import { hashPaymentToken, isWellFormedToken } from "@/lib/billing/tokens";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { isWellFormedId } from "@/lib/ids";
@@ -14,24 +13,6 @@ import { isWellFormedId } from "@/lib/ids";
 export type Caller = { ownerIds: string[] };
 
 export const NOBODY: Caller = { ownerIds: [] };
-
-/** The payment a token belongs to (without reserving it); null for an unknown or malformed token. */
-export async function paymentIdForToken(token: string | null | undefined): Promise<string | null> {
-  if (!token || !isWellFormedToken(token)) return null;
-  const db = await getDb();
-  const payment = await db.payment.findUnique({ where: { tokenHash: hashPaymentToken(token) }, select: { id: true } });
-  return payment?.id ?? null;
-}
-
-export async function callerFrom(params: {
-  ownerId?: string | null;
-  paymentToken?: string | null;
-  extraOwnerIds?: Array<string | null | undefined>;
-}): Promise<Caller> {
-  const paymentId = await paymentIdForToken(params.paymentToken);
-  const ids = [params.ownerId, paymentId, ...(params.extraOwnerIds ?? [])].filter((id): id is string => Boolean(id));
-  return { ownerIds: [...new Set(ids)] };
-}
 
 /**
  * Whether the caller may use or see this asset. Assets without an owner (the inputs and results of

@@ -2,7 +2,8 @@ import "server-only";
 import { ZodError } from "zod";
 import type { Asset, Job, Payment, Prisma } from "@/generated/prisma/client";
 import { extensionFor, readAssetBytes, toPublicAsset } from "@/lib/assets/assets";
-import { assertAssetsUsable, callerFrom, paymentIdForToken } from "@/lib/assets/ownership";
+import { assertAssetsUsable } from "@/lib/assets/ownership";
+import { callerFrom, paymentIdForToken } from "@/lib/billing/caller";
 import { csvRow } from "@/lib/admin/csv";
 import { authorizePaymentForJob, reservePaymentToken, reserveRetryOfPayment } from "@/lib/billing/payments";
 import { reserveCredits, type CreditPayer } from "@/lib/billing/credits";
@@ -66,7 +67,7 @@ function paymentRequired(message: string, details?: unknown): AppError {
 function validateItems(input: CreateBatchInput): Array<Record<string, unknown>> {
   return input.items.map((item, index) => {
     try {
-      return backgroundChangeInputSchema.parse({ ...input.look, ...item }) as Record<string, unknown>;
+      return backgroundChangeInputSchema.parse({ ...input.look, ...item });
     } catch (error) {
       if (error instanceof ZodError) {
         throw new AppError(
@@ -145,7 +146,7 @@ export async function createBatch(params: {
         data: {
           id: batchId,
           serviceId: service.id,
-          params: params.input.look as Prisma.InputJsonValue,
+          params: params.input.look,
           itemCount: units,
           paymentId: batchPayment?.id ?? null,
           creditAccountId: credits?.accountId ?? null,

@@ -44,7 +44,7 @@ export async function toEngineRequest<S extends ServiceId>(params: {
   const optional = async (role: ImageRole, assetId?: string, url?: string) =>
     assetId || url ? resolveImage({ role, assetId, url }) : undefined;
   const previewPart = preview ? { preview } : {};
-  const service = params.serviceId as ServiceId;
+  const service = params.serviceId;
   const image = await resolveImage({
     role: "photo",
     assetId: params.input.imageAssetId,
@@ -86,7 +86,14 @@ export async function toEngineRequest<S extends ServiceId>(params: {
         image,
         background,
         shadow: v.shadow,
+        shadowStyle: {
+          strength: v.shadowStrength,
+          softness: v.shadowSoftness,
+          cast: v.castShadow,
+          direction: v.shadowDirection,
+        },
         canvas: v.canvas,
+        framing: { margin: v.margin, scale: v.subjectScale, offsetX: v.subjectX, offsetY: v.subjectY },
         format: v.format,
         ...previewPart,
       };

@@ -80,7 +80,7 @@ describe("photos as cameras make them (25 MP, 25 MB)", () => {
       .toBuffer();
     expect((await sharp(p3).metadata()).icc).toBeDefined();
     // The P3 file's own numbers are not the sRGB colour (reading them as sRGB would shift it)…
-    const stored = await sharp(p3, { ignoreIcc: true }).raw().extract({ left: 10, top: 10, width: 1, height: 1 });
+    const stored = sharp(p3, { ignoreIcc: true }).raw().extract({ left: 10, top: 10, width: 1, height: 1 });
     const raw = [...(await stored.toBuffer())];
     expect(Math.abs(raw[0]! - srgb.r) + Math.abs(raw[1]! - srgb.g) + Math.abs(raw[2]! - srgb.b)).toBeGreaterThan(20);
     // …and what we store and decode is the sRGB colour again.

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { getEnv } from "@/lib/env";
 import { expandV6 } from "./ip";
 
 /**
@@ -86,4 +87,20 @@ export function resolveClientAddress(params: {
     if (!isTrusted(client)) break;
   }
   return client;
+}
+
+let parsed: { source: string[]; ranges: ProxyRange[] } | undefined;
+
+/**
+ * The client's address, for every per-address limit: the socket's peer (stamped by the web server,
+ * see peer-header.ts); `X-Forwarded-For` only counts for hops listed in TRUSTED_PROXIES.
+ */
+export function clientIp(req: Request): string {
+  const source = getEnv().TRUSTED_PROXIES;
+  if (parsed?.source !== source) parsed = { source, ranges: parseProxyRanges(source.join(",")) };
+  return resolveClientAddress({
+    peer: req.headers.get(PEER_HEADER),
+    forwardedFor: req.headers.get("x-forwarded-for"),
+    trusted: parsed.ranges,
+  });
 }

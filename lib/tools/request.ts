@@ -4,7 +4,8 @@ import { apiKeyFrom, authenticateApiKey } from "@/lib/accounts/api-keys";
 import type { CreditPayer } from "@/lib/billing/credits";
 import { getEnv } from "@/lib/env";
 import { getRequestAccount } from "@/lib/accounts/session";
-import { callerFrom, type Caller } from "@/lib/assets/ownership";
+import type { Caller } from "@/lib/assets/ownership";
+import { callerFrom } from "@/lib/billing/caller";
 import { parseOwnerCookie, OWNER_COOKIE } from "@/lib/owner";
 import { PAYMENT_HEADER } from "./api";
 

@@ -46,7 +46,7 @@ const ROUTES: Array<{ pattern: RegExp; names: string[]; load: () => Promise<Rout
   { pattern: /^\/api\/webhooks\/stripe$/, names: [], load: () => import("@/app/api/webhooks/stripe/route") },
 ];
 
-/** Admin API route files present in this checkout (issue 9 may not have landed yet). */
+/** Admin API route files present in this checkout. */
 export async function adminRouteFiles(): Promise<string[]> {
   const root = path.resolve(import.meta.dirname, "..", "..", "app", "api", "admin");
   if (!existsSync(root)) return [];
@@ -125,7 +125,7 @@ async function openInProcess(env: Record<string, string>): Promise<Target> {
         ...init,
         headers,
         ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
-      } as RequestInit);
+      });
       for (const route of ROUTES) {
         const match = route.pattern.exec(url.pathname);
         if (!match) continue;

@@ -1,5 +1,5 @@
 import { createUploadAsset, toPublicAsset } from "@/lib/assets/assets";
-import { resolveUploadOwner } from "@/lib/assets/upload-owner";
+import { resolveUploadOwner } from "@/lib/accounts/upload-owner";
 import { AppError } from "@/lib/errors";
 import { readMultipart, route } from "@/lib/http";
 import { MAX_UPLOAD_BYTES } from "@/lib/image/options";

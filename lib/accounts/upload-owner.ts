@@ -2,9 +2,10 @@ import "server-only";
 import { resolveRequestOwner } from "@/lib/accounts/accounts";
 import { apiKeyFrom, authenticateApiKey } from "@/lib/accounts/api-keys";
 import { getEnv } from "@/lib/env";
-import { clientIp, createRateLimiter, enforceRateLimit } from "@/lib/rate-limit";
+import { createRateLimiter, enforceRateLimit } from "@/lib/rate-limit";
+import { clientIp } from "@/lib/net/client-address";
 import type { Owner } from "@/lib/owner";
-import { paymentIdForToken } from "./ownership";
+import { paymentIdForToken } from "@/lib/billing/caller";
 
 const globalForLimits = globalThis as unknown as {
   backdropUploadLimiters?: {
