@@ -14,9 +14,9 @@ import { adminPasswordProblem } from "@/lib/password-rule";
 /** httpOnly, SameSite=Strict: `<session secret>.<hmac>`. */
 export const ADMIN_COOKIE = "bd_admin";
 /** Readable by the console's scripts (double submit); the server checks it is this session's token. */
-export const ADMIN_CSRF_COOKIE = "bd_admin_csrf";
-export const CSRF_HEADER = "X-CSRF-Token";
-export const BOOTSTRAP_USERNAME = "admin";
+const ADMIN_CSRF_COOKIE = "bd_admin_csrf";
+const CSRF_HEADER = "X-CSRF-Token";
+const BOOTSTRAP_USERNAME = "admin";
 
 export type AdminIdentity = { adminId: string; username: string; sessionId: string; csrfToken: string };
 
@@ -26,7 +26,7 @@ function sessionKey(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
-export function csrfTokenFor(secret: string): string {
+function csrfTokenFor(secret: string): string {
   return hmac("admin-csrf", secret);
 }
 

@@ -4,7 +4,7 @@ import { type BackgroundSpec, type SkySpec, renderScene } from "./procedural";
 import type { Rgb } from "./raster";
 
 export type TimeOfDay = "day" | "golden-hour" | "sunset" | "dusk" | "night";
-export type Weather = "clear" | "cloudy" | "overcast" | "storm";
+type Weather = "clear" | "cloudy" | "overcast" | "storm";
 
 export type SkyPreset = {
   id: string;
@@ -13,7 +13,7 @@ export type SkyPreset = {
   tags: { timeOfDay: TimeOfDay; weather: Weather };
   spec: SkySpec;
 };
-export type BackgroundGroup = "studio" | "solid" | "gradient" | "material" | "bokeh";
+type BackgroundGroup = "studio" | "solid" | "gradient" | "material" | "bokeh";
 export type BackgroundPreset = {
   id: string;
   name: string;

@@ -67,7 +67,7 @@ function valueNoise(x: number, y: number, seed: number): number {
 }
 
 /** Fractal value noise in [0,1]. */
-export function fbm(x: number, y: number, opts: { seed: number; octaves: number }): number {
+function fbm(x: number, y: number, opts: { seed: number; octaves: number }): number {
   let sum = 0;
   let amp = 0.5;
   let norm = 0;
