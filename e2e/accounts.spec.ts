@@ -37,6 +37,8 @@ async function signInByEmail(page: Page, email: string, options: { check?: boole
   // The link works once.
   await page.goto(link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("This sign-in link has been used already.");
+  await page.goto("/account");
+  await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
 }
 
 async function apiKeyEdit(request: APIRequestContext, key: string): Promise<{ status: number; code?: string }> {
