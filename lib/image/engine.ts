@@ -15,7 +15,7 @@ import type {
 } from "./types";
 import { encodeRaw } from "./encode";
 import { CANVAS_PRESETS, PREVIEW_MAX_SIDE } from "./options";
-import { findBackgroundPreset, findSkyPreset } from "./presets";
+import { findBackgroundPreset, findSkyPreset, renderSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
 import { type Rgb, boxBlur, clamp01, decodeRgb, planeToGrey, resizePlane, shrinkRgb } from "./raster";
@@ -99,7 +99,14 @@ async function renderSky(
   switch (source.kind) {
     case "preset": {
       const preset = findSkyPreset(source.presetId);
-      return { rgb: await renderScene(preset.spec, size), meta: { presetId: preset.id, skyTags: preset.tags } };
+      return {
+        rgb: await renderSkyPreset(preset.id, size),
+        meta: {
+          presetId: preset.id,
+          skyTags: preset.tags,
+          ...(preset.source === "photo" ? { skyCredit: `${preset.photo.credit} (${preset.photo.licence})` } : {}),
+        },
+      };
     }
     case "image":
       // Sky photos usually have their horizon low in the frame: anchor the crop at the bottom.
