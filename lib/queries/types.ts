@@ -16,6 +16,8 @@ export type Preset = {
   group: string;
   tags: string[];
   kind: "sky" | "background";
+  /** Author and licence of a photographic sky, shown beside it. */
+  credit?: string;
   thumbnailUrl: string;
   thumbnailWidth: number;
   thumbnailHeight: number;
