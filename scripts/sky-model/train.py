@@ -104,15 +104,11 @@ def load_set(splits):
     return items
 
 
-def composite(fg, donor):
-    """fg's sky replaced by donor's sky pixels (stretched over fg's sky box), seam feathered."""
-    img, m = fg["img"], fg["mask"]
-    h, w = m.shape
-    ys, xs = np.nonzero(m > 0.5)
+def donor_sky(donor):
+    """The donor's sky box, inpainted where its own foreground reached up into it (cached)."""
+    if "sky_box" in donor:
+        return donor["sky_box"]
     dys, dxs = np.nonzero(donor["mask"] > 0.5)
-    if len(ys) < 50 or len(dys) < 50:
-        return img, m
-    # The donor's sky box, inpainted where its own foreground reached up into it.
     y0, y1, x0, x1 = dys.min(), dys.max() + 1, dxs.min(), dxs.max() + 1
     dimg = donor["img"][y0:y1, x0:x1]
     dm = (donor["mask"][y0:y1, x0:x1] > 0.5).astype(np.uint8)
@@ -122,13 +118,25 @@ def composite(fg, donor):
         small = cv2.inpaint(small, (1 - sm) * 255, 5, cv2.INPAINT_TELEA)
         fill = cv2.resize(small, (dimg.shape[1], dimg.shape[0]))
         dimg = np.where(dm[..., None] > 0, dimg, fill)
+    donor["sky_box"] = dimg
+    return dimg
+
+
+def composite(fg, donor):
+    """fg's sky replaced by donor's sky pixels (stretched over fg's sky box), seam feathered."""
+    img, m = fg["img"], fg["mask"]
+    h, w = m.shape
+    ys = np.nonzero(m.max(1) > 0.5)[0]
+    if len(ys) < 4 or donor["mask"].mean() < 0.01:
+        return img, m
     fy0, fy1 = ys.min(), ys.max() + 1
-    sky = cv2.resize(dimg, (w, max(1, fy1 - fy0)), interpolation=cv2.INTER_LINEAR)
+    sky = cv2.resize(donor_sky(donor), (w, max(1, fy1 - fy0)), interpolation=cv2.INTER_LINEAR)
     canvas = img.copy()
     canvas[fy0:fy1] = sky
     # Match brightness a little towards the photo's old sky so the pair stays plausible.
-    old = img[m > 0.5].reshape(-1, 3).astype(np.float32).mean(0)
-    new = canvas[m > 0.5].reshape(-1, 3).astype(np.float32).mean(0)
+    sel = m > 0.5
+    old = img[sel].reshape(-1, 3).astype(np.float32).mean(0)
+    new = canvas[sel].reshape(-1, 3).astype(np.float32).mean(0)
     k = random.uniform(0.0, 0.6)
     gain = ((old + 8) / (new + 8)) ** k
     canvas = np.clip(canvas.astype(np.float32) * gain, 0, 255)
@@ -160,7 +168,10 @@ def jitter(img):
 
 
 def sample(items, skies):
-    it = random.choice(items)
+    # Two thirds photos with sky, one third without, whatever the set's balance.
+    with_sky, without = items["sky"], items["none"]
+    pool = with_sky if with_sky and (not without or random.random() < 0.67) else without
+    it = random.choice(pool)
     img, m = it["img"], it["mask"]
     if it["sky"] and random.random() < 0.45:
         img, m = composite(it, random.choice(skies))
@@ -204,9 +215,10 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     cv2.setNumThreads(1)
-    items = load_set(splits)
-    skies = [it for it in items if it["sky"] and it["mask"].mean() > 0.15]
-    print(f"{len(items)} photos ({sum(it['sky'] for it in items)} with sky, {len(skies)} sky donors)", flush=True)
+    photos = load_set(splits)
+    items = {"sky": [it for it in photos if it["sky"]], "none": [it for it in photos if not it["sky"]]}
+    skies = [it for it in items["sky"] if it["mask"].mean() > 0.15]
+    print(f"{len(photos)} photos ({len(items['sky'])} with sky, {len(skies)} sky donors)", flush=True)
     net = SkyNet()
     print(f"{sum(p.numel() for p in net.parameters())} parameters", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
