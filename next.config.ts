@@ -19,6 +19,9 @@ const nextConfig: NextConfig = {
     "onnxruntime-node",
     "@imgly/background-removal-node",
     "stripe",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/credential-providers",
+    "@aws-sdk/s3-request-presigner",
   ],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

@@ -4,7 +4,10 @@
  * reference. Runs on the calling thread (the pool adds only message passing), after the engine's
  * start-up warm-up (warmup.ts, as a server or worker process does it; --no-warmup measures cold code).
  *
- *   npx tsx bench/engine.ts [--runs 5] [--big-runs 3] [--no-imgly] [--no-warmup]
+ * Then "masks once": the first look at a 12 MP photo (masks computed) against a second look with
+ * another sky or background (masks from the matte cache, over a temporary local storage).
+ *
+ *   npx tsx bench/engine.ts [--runs 5] [--big-runs 3] [--no-imgly] [--no-warmup] [--only-looks]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -29,6 +32,7 @@ const RUNS = arg("--runs", 5);
 const BIG_RUNS = arg("--big-runs", 3);
 const WITH_IMGLY = !args.includes("--no-imgly");
 const WARMUP = !args.includes("--no-warmup");
+const ONLY_LOOKS = args.includes("--only-looks");
 
 async function sized(file: string, longSide: number): Promise<ImageInput> {
   const bytes = await sharp(fs.readFileSync(file))
@@ -77,7 +81,7 @@ if (WARMUP) {
   console.log(rows[0]);
 }
 
-for (const size of [1024, 4000]) {
+for (const size of ONLY_LOOKS ? [] : [1024, 4000]) {
   const runs = size > 2000 ? BIG_RUNS : RUNS;
   const subject = await sized(subjectFile, size);
   const sky = await sized(skyFile, size);
@@ -115,12 +119,86 @@ for (const size of [1024, 4000]) {
     );
   }
 }
+// ---------------------------------------------------------------- masks once: first vs second look
+{
+  const { MatteCache } = await import("../lib/assets/matte-cache");
+  const { createLocalStorage } = await import("../lib/assets/storage/local");
+  const { createLocalProvider } = await import("../lib/providers/local");
+  const { PREVIEW_OPTIONS } = await import("../lib/image/options");
+  const os = await import("node:os");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-mattes-"));
+  const subject = await sized(subjectFile, 4000);
+  const skyPhoto = await sized(skyFile, 4000);
+  const ctx = () => ({ signal: new AbortController().signal });
+  rows.push("", "| look on a 12 MP photo | first ms (masks computed) | second ms (masks kept) | second / first |");
+  rows.push("|---|---|---|---|");
+  const looks: Array<{
+    name: string;
+    run: (p: ReturnType<typeof createLocalProvider>, i: number) => Promise<unknown>;
+  }> = [];
+  for (const preview of [PREVIEW_OPTIONS, undefined]) {
+    const tag = preview ? `preview ${preview.maxSide} px` : "full size";
+    looks.push({
+      name: `sky (${tag})`,
+      run: (p, i) =>
+        p.skyReplacement!(
+          {
+            image: skyPhoto,
+            sky: { kind: "preset", presetId: i % 2 ? "golden-hour" : "cumulus-afternoon" },
+            harmonize: 0.5,
+            horizonShift: 0,
+            format: "jpeg",
+            ...(preview ? { preview } : {}),
+          },
+          ctx(),
+        ),
+    });
+    looks.push({
+      name: `background (${tag})`,
+      run: (p, i) =>
+        p.backgroundChange!(
+          {
+            image: subject,
+            background: i % 2 ? { kind: "color", color: "#f4f1ea" } : { kind: "preset", presetId: "studio-white" },
+            shadow: true,
+            canvas: "original",
+            format: "jpeg",
+            ...(preview ? { preview } : {}),
+          },
+          ctx(),
+        ),
+    });
+  }
+  for (const look of looks) {
+    const firsts: number[] = [];
+    const seconds: number[] = [];
+    for (let r = 0; r < BIG_RUNS; r++) {
+      // A fresh cache each round: the first look computes the masks, the second finds them.
+      const cache = new MatteCache({ storage: createLocalStorage(path.join(tmp, `${look.name}-${r}`)) });
+      const provider = createLocalProvider({ mode: "inline", matteCache: cache });
+      let t0 = performance.now();
+      await look.run(provider, 0);
+      firsts.push(performance.now() - t0);
+      t0 = performance.now();
+      await look.run(provider, 1);
+      seconds.push(performance.now() - t0);
+    }
+    const f = stats(firsts).median;
+    const s2 = stats(seconds).median;
+    results[`first look ${look.name}`] = f;
+    results[`second look ${look.name}`] = s2;
+    rows.push(`| ${look.name} | ${Math.round(f)} | ${Math.round(s2)} | ${((100 * s2) / f).toFixed(0)} % |`);
+    console.log(rows.at(-1));
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
 await releaseSubjectSession();
 const enginePeak = process.resourceUsage().maxRSS / 1024;
 rows.push(`\npeak RSS (engine, this process): ${Math.round(enginePeak)} MB`);
 console.log(rows.at(-1));
 
-if (WITH_IMGLY) {
+if (WITH_IMGLY && !ONLY_LOOKS) {
   // Reference: imgly's own pipeline (same model family) on the same images.
   const { removeBackground: imglyRemove } = await import("@imgly/background-removal-node");
   const publicPath = pathToFileURL(`${imglyDistDir()}/`).href;

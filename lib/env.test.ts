@@ -20,7 +20,9 @@ describe("configuration", () => {
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     [{ PAYMENTS_MODE: "stripe" }, /STRIPE_SECRET_KEY/],
     [{ PAYMENTS_MODE: "bitcoin" }, /PAYMENTS_MODE/],
-    [{ S3_BUCKET: "photos" }, /S3 storage needs/],
+    [{ S3_ENDPOINT: "http://127.0.0.1:9000" }, /S3 storage needs S3_BUCKET/],
+    [{ S3_BUCKET: "photos", S3_ACCESS_KEY_ID: "id" }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/],
+    [{ S3_BUCKET: "photos", S3_SESSION_TOKEN: "t" }, /S3_SESSION_TOKEN/],
     [{ PORT: "-1" }, /PORT/],
   ])("refuses %j with a message naming the setting", (source, message) => {
     expect(() => parseEnv(source)).toThrow(message);

@@ -130,6 +130,7 @@ const envSchema = z
     S3_BUCKET: optionalString,
     S3_ACCESS_KEY_ID: optionalString,
     S3_SECRET_ACCESS_KEY: optionalString,
+    S3_SESSION_TOKEN: optionalString,
     S3_REGION: z.preprocess(emptyAsUndefined, z.string().default("us-east-1")),
 
     WORKER_MODE: z.enum(["embedded", "external"]).default("embedded"),
@@ -158,6 +159,14 @@ const envSchema = z
     /** Run each edit on a small synthetic photo when a process starts, so the first real job is not slow. */
     ENGINE_WARMUP: bool(true),
     ASSET_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+    /** Computed mattes (subject, sky) kept in each process's memory, in MB (0 = storage only). */
+    MATTE_CACHE_MEMORY_MB: z.coerce.number().int().min(0).max(65536).default(256),
+    /** How long a stored matte is kept for the next edit of the same photo (retention deletes it after). */
+    MATTE_CACHE_TTL_HOURS: z.coerce
+      .number()
+      .min(0.1)
+      .max(24 * 365)
+      .default(24),
     /** How long POST /api/tools/{service} waits for the result before answering 202 with the job URL. */
     API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),
     /** A running job's lease; a worker that stops heart-beating loses the job after this long. */
@@ -251,12 +260,29 @@ const envSchema = z
         message: "SMTP_URL needs PUBLIC_BASE_URL: emailed sign-in links must not be built from a request's Host header",
       });
     }
-    const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
-    if (s3.some(Boolean) && !s3.every(Boolean)) {
+    if (
+      !env.S3_BUCKET &&
+      (env.S3_ENDPOINT || env.S3_ACCESS_KEY_ID || env.S3_SECRET_ACCESS_KEY || env.S3_SESSION_TOKEN)
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["S3_BUCKET"],
-        message: "S3 storage needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together",
+        message: "S3 storage needs S3_BUCKET (S3_ENDPOINT and the S3 keys are optional beside it)",
+      });
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["S3_ACCESS_KEY_ID"],
+        message:
+          "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together (or leave both unset for the AWS credential chain)",
+      });
+    }
+    if (env.S3_SESSION_TOKEN && !env.S3_ACCESS_KEY_ID) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["S3_SESSION_TOKEN"],
+        message: "S3_SESSION_TOKEN belongs to temporary keys in S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY",
       });
     }
   });

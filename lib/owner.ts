@@ -1,4 +1,5 @@
 import "server-only";
+import { readCookie } from "@/lib/cookies";
 import { hmac, safeEqual } from "@/lib/assets/signing";
 import { newId } from "@/lib/ids";
 
@@ -7,15 +8,6 @@ export const OWNER_COOKIE = "bd_owner";
 const MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 export type Owner = { id: string; isNew: boolean };
-
-function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.get("cookie") ?? "";
-  for (const part of header.split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(rest.join("="));
-  }
-  return undefined;
-}
 
 export function parseOwnerCookie(value: string | undefined): string | null {
   if (!value) return null;

@@ -2,7 +2,7 @@
  * `npm run test:scale`: Backdrop in scale mode on one machine, end to end, with faults.
  *
  *   Postgres (a private server, or TEST_DATABASE_URL with a fresh database)
- *   the S3 test server (SigV4-verifying, in this process)
+ *   the S3 test server (verifying SigV4 signatures with its own code, in this process)
  *   web A + web B   (`next start`, WORKER_MODE=external, shared SIGNING_SECRET/DATABASE_URL/S3_*)
  *   worker 1 + 2    (`npm run worker`)
  *

@@ -65,6 +65,44 @@ describe("Alibaba ACS3-HMAC-SHA256 signing (golden values)", () => {
     );
   });
 
+  it("reproduces Alibaba's documented V3 worked example byte for byte (an oracle that is not our code)", () => {
+    // The "Fixed parameter values" example of Alibaba Cloud's request-signature page (V3):
+    // https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature
+    const signed = signRpcRequest({
+      endpoint: "https://ecs.cn-shanghai.aliyuncs.com",
+      action: "RunInstances",
+      version: "2014-05-26",
+      query: { RegionId: "cn-shanghai", ImageId: "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd" },
+      accessKeyId: "YourAccessKeyId",
+      accessKeySecret: "YourAccessKeySecret",
+      now: new Date("2023-10-26T10:22:32Z"),
+      nonce: "3156853299f313e23d1673dc12e1703d",
+    });
+    expect(signed.canonicalRequest).toBe(
+      [
+        "POST",
+        "/",
+        "ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai",
+        "host:ecs.cn-shanghai.aliyuncs.com",
+        "x-acs-action:RunInstances",
+        "x-acs-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "x-acs-date:2023-10-26T10:22:32Z",
+        "x-acs-signature-nonce:3156853299f313e23d1673dc12e1703d",
+        "x-acs-version:2014-05-26",
+        "",
+        "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      ].join("\n"),
+    );
+    expect(signed.stringToSign).toBe(
+      "ACS3-HMAC-SHA256\n7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259",
+    );
+    expect(signed.signature).toBe("06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0");
+    expect(signed.headers.authorization).toBe(
+      "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0",
+    );
+  });
+
   it("percent-encodes the five extra characters and signs content-type when present", () => {
     expect(percentEncode("a b*(c)!'~")).toBe("a%20b%2A%28c%29%21%27~");
     const { signedHeaders } = canonicalRequest({

@@ -350,7 +350,7 @@ for (const target of testDbTargets()) {
         },
         db: db.handle.prisma,
         overrides: {
-          providers: new Map([["local", createLocalProvider({ mode: "inline" })]]),
+          providers: new Map([["local", createLocalProvider({ mode: "inline", matteCache: null })]]),
           deps: { renderReference: renderReferenceInline },
         },
         routerOptions: { retries: 1 },

@@ -189,6 +189,30 @@ export function virtualClock(start = 1_700_000_000_000) {
 }
 
 /** Router options for tests: no real waiting. */
+/**
+ * A clock whose sleeps never end by themselves, only when aborted: whatever the code under test
+ * does after a wait must come from an event (a webhook). `sleeping` resolves when the first
+ * sleep begins.
+ */
+export function heldClock(start = 1_700_000_000_000) {
+  const sleeps: number[] = [];
+  let began: () => void = () => undefined;
+  const sleeping = new Promise<void>((resolve) => (began = resolve));
+  const clock: Clock = {
+    now: () => start,
+    sleep(ms, signal) {
+      sleeps.push(ms);
+      began();
+      return new Promise((_, reject) => {
+        const stop = () => reject(new AppError("job_canceled", "The job was canceled."));
+        if (signal?.aborted) stop();
+        signal?.addEventListener("abort", stop, { once: true });
+      });
+    },
+  };
+  return { clock, sleeps, sleeping };
+}
+
 export const FAST_ROUTER: Partial<RouterOptions> = { baseDelayMs: 1, maxDelayMs: 2, sleep: async () => undefined };
 
 /**

@@ -1,7 +1,8 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startYoucamFake, type YoucamFake } from "@/e2e/fakes/youcam-server";
 import { resetEnvCache } from "@/lib/env";
@@ -9,9 +10,11 @@ import { resetCircuits, routeCall } from "@/lib/providers/router";
 import type { ImageInput } from "@/lib/image/types";
 import type { ProviderCallRecord } from "@/lib/providers/types";
 import { createYoucamProvider } from "@/lib/providers/youcam";
+import { computeWebhookSignature, verifyStandardWebhook } from "@/lib/providers/youcam/webhook";
 import {
   callRecorder,
   FAST_ROUTER,
+  heldClock,
   makeImage,
   okResult,
   regionMean,
@@ -24,11 +27,46 @@ import { testDbTargets, useTestDb } from "./test-db";
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 setupTempEnv({ YOUCAM_WEBHOOK_SECRET: WEBHOOK_SECRET });
 
+/** A delivery's signature as the Standard Webhooks reference library makes it (the oracle). */
 function sign(secret: string, id: string, ts: string, body: string) {
-  return `v1,${createHmac("sha256", Buffer.from(secret.slice(6), "base64"))
-    .update(`${id}.${ts}.${body}`)
-    .digest("base64")}`;
+  return new Webhook(secret).sign(id, new Date(Number(ts) * 1000), body);
 }
+
+describe("YouCam webhook signatures agree with the Standard Webhooks reference library", () => {
+  const id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
+  const timestamp = "1761112848";
+  const body = JSON.stringify({ created_at: 1761112848, data: { task_id: "task-1", task_status: "success" } });
+  const headers = (signature: string) =>
+    new Headers({ "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature });
+
+  it("accepts what the library signs and refuses it when the body, id or secret differs", () => {
+    const signature = sign(WEBHOOK_SECRET, id, timestamp, body);
+    const verify = (rawBody: string, given = headers(signature), secret = WEBHOOK_SECRET) =>
+      verifyStandardWebhook({ secret, headers: given, rawBody, nowSeconds: Number(timestamp) + 60 });
+    expect(verify(body)).toEqual({ id, timestamp: Number(timestamp) });
+    expect(() => verify(body.replace("success", "error"))).toThrow(/does not match/);
+    const otherId = new Headers({
+      "webhook-id": "msg_other",
+      "webhook-timestamp": timestamp,
+      "webhook-signature": signature,
+    });
+    expect(() => verify(body, otherId)).toThrow(/does not match/);
+    expect(() => verify(body, headers(signature), `whsec_${randomBytes(24).toString("base64")}`)).toThrow(
+      /does not match/,
+    );
+  });
+
+  it("signs what the library verifies", () => {
+    const nowSeconds = Math.floor(Date.now() / 1000).toString();
+    const signature = `v1,${computeWebhookSignature({ secret: WEBHOOK_SECRET, id, timestamp: nowSeconds, body })}`;
+    const payload = new Webhook(WEBHOOK_SECRET).verify(body, {
+      "webhook-id": id,
+      "webhook-timestamp": nowSeconds,
+      "webhook-signature": signature,
+    });
+    expect(payload).toMatchObject({ data: { task_id: "task-1" } });
+  });
+});
 
 for (const target of testDbTargets()) {
   describe(`YouCam adapter and webhook against the fake (${target.name})`, () => {
@@ -106,6 +144,8 @@ for (const target of testDbTargets()) {
         downloadFailures: 0,
         unitsCharged: 0,
         tasksCreated: {},
+        tasks: new Map(),
+        webhooksSent: [],
         webhook: undefined,
       });
       time = virtualClock();
@@ -290,13 +330,19 @@ for (const target of testDbTargets()) {
 
     it("a signed webhook wakes the poller early and is recorded once", async () => {
       fake.state.webhook = { url: hookUrl, secret: WEBHOOK_SECRET };
-      fake.state.taskMs = 50;
+      fake.state.neverFinish = true;
       fake.state.pollsToFinish = 0;
       const image = await makeImage({ width: 160, height: 160 });
-      // The real clock and an hour between polls: only the webhook can end this within the test's timeout.
-      const result = await provider({ pollIntervalMs: 3_600_000, taskTimeoutMs: 7_200_000, clock: undefined })
+      // A clock whose hour-long wait between polls never ends by itself: only the webhook can end it.
+      const held = heldClock();
+      const running = provider({ pollIntervalMs: 3_600_000, taskTimeoutMs: 7_200_000, clock: held.clock })
         .backgroundRemoval!({ image, format: "png", output: "cutout" }, ctx());
+      await held.sleeping;
+      fake.state.neverFinish = false;
+      await fake.deliverWebhooks();
+      const result = await running;
       expect(result.width).toBe(160);
+      expect(held.sleeps).toEqual([3_600_000]);
       expect(fake.state.calls.filter((c) => c.path.startsWith("/s2s/v2.0/task/sod/"))).toHaveLength(1);
       expect(fake.state.webhooksSent).toHaveLength(1);
       expect(fake.state.webhooksSent[0]!.status).toBe(200);

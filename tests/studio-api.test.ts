@@ -74,7 +74,7 @@ for (const target of testDbTargets()) {
         provider,
       });
       expect(calls[0]?.op).toBe("sky");
-      expect(calls[0]?.req.preview).toEqual({ maxSide: 640, watermark: true });
+      expect(calls[0]?.req.preview).toEqual({ maxSide: 1280, watermark: true });
       expect(calls[0]?.req.sky).toEqual({ kind: "preset", presetId: "golden-hour" });
       expect(preview).toMatchObject({ width: 640, height: 427, serviceId: "sky-replacement", meta: { op: "sky" } });
       expect(preview.url).toMatch(/^\/api\/assets\/ast_[\w-]{22}\/content\?/);
@@ -103,7 +103,7 @@ for (const target of testDbTargets()) {
         provider,
       });
       const image = calls[0]?.req.image as { width: number; height: number };
-      expect(Math.max(image.width, image.height)).toBe(640);
+      expect(Math.max(image.width, image.height)).toBe(1280);
       expect(preview.width).toBe(640);
       const stored = await getAsset(preview.id);
       const { data } = await sharp(await readAssetBytes(stored!))
@@ -144,10 +144,10 @@ for (const target of testDbTargets()) {
       ).rejects.toMatchObject({ code: "service_not_found" });
       const owner = photo.ownerId!;
       const big = fakeProvider(async () => ({
-        bytes: await jpeg(800, 600),
+        bytes: await jpeg(1600, 1200),
         mime: "image/jpeg",
-        width: 800,
-        height: 600,
+        width: 1600,
+        height: 1200,
       }));
       await expect(
         createPreview({

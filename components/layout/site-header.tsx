@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { AccountLink } from "./account-link";
 import { MobileMenu } from "./mobile-menu";
 
 export type NavItem = { href: string; label: string };
@@ -16,7 +17,7 @@ const link =
 
 export function SiteHeader() {
   return (
-    <header className="relative z-30 border-b border-slate-200/80 bg-white/95 dark:border-slate-800 dark:bg-slate-950/95">
+    <header className="relative z-30 print:hidden border-b border-slate-200/80 bg-white/95 dark:border-slate-800 dark:bg-slate-950/95">
       <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-4">
         <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
           <span
@@ -32,7 +33,10 @@ export function SiteHeader() {
             </Link>
           ))}
         </nav>
-        <MobileMenu items={NAV} />
+        <div className="flex items-center gap-1 text-sm">
+          <AccountLink className={link} />
+          <MobileMenu items={NAV} />
+        </div>
       </div>
     </header>
   );

@@ -13,10 +13,11 @@
  * next status checks answer 503 / 429), `downloadFailures` (result links answer 503),
  * `failNext` (every API call 503), `expireResults`, `neverFinish`.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
+import { Webhook } from "standardwebhooks";
 
 type FileEntry = { contentType: string; size: number; feature: string; bytes?: Buffer };
 type Task = {
@@ -28,6 +29,8 @@ type Task = {
   result?: Buffer;
   error?: string;
   notified: boolean;
+  /** Created while `neverFinish` was set: its webhook waits for deliverWebhooks(). */
+  held: boolean;
 };
 
 export type YoucamFakeState = {
@@ -56,7 +59,13 @@ export type YoucamFakeState = {
   tasks: Map<string, Task>;
 };
 
-export type YoucamFake = { url: string; close: () => Promise<void>; state: YoucamFakeState };
+export type YoucamFake = {
+  url: string;
+  close: () => Promise<void>;
+  state: YoucamFakeState;
+  /** Sends the webhook of every task held by `neverFinish` and not notified yet. */
+  deliverWebhooks: () => Promise<void>;
+};
 
 export async function startYoucamFake(options: { port?: number; apiKey?: string } = {}): Promise<YoucamFake> {
   const state: YoucamFakeState = {
@@ -104,16 +113,12 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
     res.end(JSON.stringify(body));
   }
 
-  function signWebhook(secret: string, id: string, timestamp: string, body: string): string {
-    const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-    return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
-  }
-
   async function deliverWebhook(task: Task) {
     if (!state.webhook || task.notified) return;
     task.notified = true;
     const id = `msg_${randomBytes(12).toString("base64url")}`;
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const sentAt = new Date();
+    const timestamp = String(Math.floor(sentAt.getTime() / 1000));
     const body = JSON.stringify({
       created_at: Number(timestamp),
       data: { task_id: task.id, task_status: state.failTasks ? "error" : "success" },
@@ -124,7 +129,8 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
         "content-type": "application/json",
         "webhook-id": id,
         "webhook-timestamp": timestamp,
-        "webhook-signature": signWebhook(state.webhook.secret, id, timestamp, body),
+        // Signed by the Standard Webhooks reference library, as the vendor's own sender would.
+        "webhook-signature": new Webhook(state.webhook.secret).sign(id, sentAt, body),
       },
       body,
     }).catch(() => null);
@@ -304,6 +310,7 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
           result,
           error: state.failTasks ? state.failCode : undefined,
           notified: false,
+          held: state.neverFinish,
         };
         state.tasksCreated[feature] = (state.tasksCreated[feature] ?? 0) + 1;
         state.tasks.set(task.id, task);
@@ -363,6 +370,9 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
   return {
     url: base,
     state,
+    deliverWebhooks: async () => {
+      await Promise.all([...state.tasks.values()].filter((task) => task.held).map((task) => deliverWebhook(task)));
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);

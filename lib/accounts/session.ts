@@ -1,4 +1,5 @@
 import "server-only";
+import { readCookie } from "@/lib/cookies";
 import { createHash, randomBytes } from "node:crypto";
 import type { Account } from "@/generated/prisma/client";
 import { assertSameOrigin } from "@/lib/admin/auth";
@@ -29,20 +30,6 @@ function csrfTokenFor(secret: string): string {
   return hmac("account-csrf", secret);
 }
 
-export function readCookie(header: string | null, name: string): string | undefined {
-  for (const part of (header ?? "").split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === name) {
-      try {
-        return decodeURIComponent(rest.join("="));
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
 function parseSessionCookie(value: string | undefined): string | null {
   if (!value) return null;
   const dot = value.lastIndexOf(".");
@@ -64,7 +51,7 @@ export async function getAccountFromCookieValue(value: string | undefined): Prom
 
 /** The signed-in account of a request, or null. Reads only; no CSRF check (see requireAccount). */
 export async function getRequestAccount(req: Request): Promise<SignedInAccount | null> {
-  return getAccountFromCookieValue(readCookie(req.headers.get("cookie"), SESSION_COOKIE));
+  return getAccountFromCookieValue(readCookie(req, SESSION_COOKIE));
 }
 
 /** Throws 403 `csrf_failed` unless a write comes from this site with the session's CSRF token. */

@@ -1,4 +1,5 @@
 import "server-only";
+import { readCookie } from "@/lib/cookies";
 import { createHash, randomBytes } from "node:crypto";
 import { hmac, safeEqual } from "@/lib/assets/signing";
 import { getDb } from "@/lib/db";
@@ -26,20 +27,6 @@ function sessionKey(secret: string): string {
 
 export function csrfTokenFor(secret: string): string {
   return hmac("admin-csrf", secret);
-}
-
-function readCookie(header: string | null, name: string): string | undefined {
-  for (const part of (header ?? "").split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === name) {
-      try {
-        return decodeURIComponent(rest.join("="));
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 /** The session secret inside a cookie value, when its signature holds. */
@@ -101,7 +88,7 @@ export function assertSameOrigin(req: Request): void {
  * a same-origin request carrying the session's CSRF token. 401 `unauthorized`, 403 `csrf_failed`.
  */
 export async function requireAdmin(req: Request): Promise<AdminIdentity> {
-  const admin = await getAdminFromCookieValue(readCookie(req.headers.get("cookie"), ADMIN_COOKIE));
+  const admin = await getAdminFromCookieValue(readCookie(req, ADMIN_COOKIE));
   if (!admin) throw new AppError("unauthorized", "Sign in to the admin console first.");
   if (!SAFE_METHODS.has(req.method.toUpperCase())) {
     assertSameOrigin(req);

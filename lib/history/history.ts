@@ -1,5 +1,5 @@
 import "server-only";
-import type { Asset } from "@/generated/prisma/client";
+import type { Asset, Job } from "@/generated/prisma/client";
 import { deleteAssetBytes, toPublicAsset } from "@/lib/assets/assets";
 import { SERVICES, isServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
@@ -10,7 +10,7 @@ export type HistoryItem = {
   id: string;
   serviceId: string;
   serviceName: string;
-  status: string;
+  status: Job["status"];
   createdAt: string;
   finishedAt: string | null;
   error: { code: string; message: string } | null;

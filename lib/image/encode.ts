@@ -37,26 +37,58 @@ function textRects(text: string, cell: number): { svg: string; width: number } {
   return { svg, width: x0 - cell };
 }
 
-/** A repeated diagonal "BACKDROP PREVIEW" overlay (light text with a dark shadow: visible on any image). */
+/**
+ * The preview mark, light enough to judge edges through: a "BACKDROP PREVIEW" label in the lower
+ * right corner (white on a dark, half-transparent plate: readable on any image) and a faint, sparse
+ * pattern of "BACKDROP" across the picture (a few words, ~15 % white with a darker halo), so that
+ * cropping the corner away does not give an unmarked image. Never on a paid result.
+ */
 export function watermarkSvg(width: number, height: number): Buffer {
-  const cell = Math.max(2, Math.round(Math.max(width, height) / 160));
-  const { svg, width: tw } = textRects("BACKDROP PREVIEW", cell);
-  const diag = Math.ceil(Math.hypot(width, height));
-  const stepY = cell * 16;
+  const long = Math.max(width, height);
+  // Corner label: ~22 % of the long side wide, at least 2 px glyph cells.
+  const cell = Math.max(1, Math.round(long / 420));
+  const label = textRects("BACKDROP PREVIEW", cell);
+  const pad = 2 * cell;
+  const plateW = label.width + 2 * pad;
+  const plateH = 7 * cell + 2 * pad;
+  const margin = Math.max(4, Math.round(0.015 * long));
+  const px = width - plateW - margin;
+  const py = height - plateH - margin;
+  // Sparse pattern: words about every 45 % of the long side, rows staggered.
+  const big = Math.max(2, Math.round(long / 170));
+  const word = textRects("BACKDROP", big);
+  const step = Math.max(word.width * 1.6, 0.45 * long);
   let uses = "";
-  for (let y = -diag / 2, row = 0; y < diag / 2; y += stepY, row++) {
-    for (let x = -diag / 2 - (row % 2) * (tw / 2); x < diag / 2; x += tw + cell * 10) {
-      uses += `<use href="#t" x="${Math.round(x)}" y="${Math.round(y)}"/>`;
+  for (let row = 0, y = 0.22 * height; y < height; row++, y += step * 0.62) {
+    for (let x = (row % 2 ? 0.55 : 0.12) * step; x < width; x += step) {
+      uses += `<use href="#w" x="${Math.round(x)}" y="${Math.round(y)}" transform="rotate(-24 ${Math.round(x + word.width / 2)} ${Math.round(y)})"/>`;
     }
   }
-  const s = Math.max(1, Math.round(cell / 2));
+  const s = Math.max(1, Math.round(big / 3));
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-      `<defs><g id="t">${svg}</g></defs>` +
-      `<g transform="translate(${width / 2} ${height / 2}) rotate(-30)">` +
-      `<g fill="#000" fill-opacity="0.35" transform="translate(${s} ${s})">${uses}</g>` +
-      `<g fill="#fff" fill-opacity="0.55">${uses}</g></g></svg>`,
+      `<defs><g id="w">${word.svg}</g></defs>` +
+      `<g fill="#000" fill-opacity="0.08" transform="translate(${s} ${s})">${uses}</g>` +
+      `<g fill="#fff" fill-opacity="0.16">${uses}</g>` +
+      `<rect x="${px}" y="${py}" width="${plateW}" height="${plateH}" rx="${cell * 2}" fill="#000" fill-opacity="0.45"/>` +
+      `<g fill="#fff" fill-opacity="0.92" transform="translate(${px + pad} ${py + pad})">${label.svg}</g></svg>`,
   );
+}
+
+/** Rendered marks by size: every look at a photo has the same size, and rasterising the SVG is the slow part. */
+const renderedMarks = new Map<string, Promise<Buffer>>();
+
+/** The watermark as raw RGBA pixels of `width`×`height` (a few recent sizes kept). */
+export function watermarkPixels(width: number, height: number): Promise<Buffer> {
+  const key = `${width}x${height}`;
+  let mark = renderedMarks.get(key);
+  if (!mark) {
+    mark = sharp(watermarkSvg(width, height)).ensureAlpha().raw().toBuffer();
+    mark.catch(() => renderedMarks.delete(key));
+    renderedMarks.set(key, mark);
+    if (renderedMarks.size > 6) renderedMarks.delete(renderedMarks.keys().next().value!);
+  }
+  return mark;
 }
 
 /** Encodes raw pixels; sharp writes no metadata unless asked, so EXIF/GPS never leak into outputs. */
@@ -68,7 +100,12 @@ export async function encodeRaw(
   if (opts.watermark) {
     // Composite first (it always yields RGB(A)), then restore the caller's channel layout.
     const marked = await pipeline
-      .composite([{ input: watermarkSvg(img.width, img.height) }])
+      .composite([
+        {
+          input: await watermarkPixels(img.width, img.height),
+          raw: { width: img.width, height: img.height, channels: 4 },
+        },
+      ])
       .raw()
       .toBuffer({ resolveWithObject: true });
     pipeline = sharp(marked.data, {

@@ -258,7 +258,7 @@ describe("sky replacement", () => {
     expect(data[i + 2]!).toBeGreaterThan(data[i]! + 40);
   });
 
-  it("renders a watermarked preview no larger than maxSide", async () => {
+  it("renders a preview no larger than maxSide with a light mark: a corner label and a faint sparse pattern", async () => {
     const req = {
       image: camera,
       sky: { kind: "prompt" as const, prompt: "night with stars" },
@@ -266,15 +266,30 @@ describe("sky replacement", () => {
       horizonShift: 0.2,
       format: "png" as const,
     };
-    const plain = await replaceSky({ ...req, preview: { maxSide: 300, watermark: false } });
-    const marked = await replaceSky({ ...req, preview: { maxSide: 300, watermark: true } });
-    expect(Math.max(marked.width, marked.height)).toBeLessThanOrEqual(300);
+    const plain = await replaceSky({ ...req, preview: { maxSide: 400, watermark: false } });
+    const marked = await replaceSky({ ...req, preview: { maxSide: 400, watermark: true } });
+    expect(Math.max(marked.width, marked.height)).toBeLessThanOrEqual(400);
     expect(marked.meta?.promptWords).toEqual(["night", "stars"]);
     const a = await rawOf(plain.bytes);
     const b = await rawOf(marked.bytes);
-    let changed = 0;
-    for (let i = 0; i < a.data.length; i++) if (Math.abs(a.data[i]! - b.data[i]!) > 30) changed++;
-    expect(changed / a.data.length).toBeGreaterThan(0.02);
+    const W = a.width;
+    const H = a.height;
+    // Share of pixels in a region that the mark changes by more than `by` (any channel).
+    const changed = (x0: number, y0: number, x1: number, y1: number, by: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) {
+          const i = 3 * (y * W + x);
+          if ([0, 1, 2].some((k) => Math.abs(a.data[i + k]! - b.data[i + k]!) > by)) n++;
+        }
+      return n / ((x1 - x0) * (y1 - y0));
+    };
+    // The label in the lower right corner is plain to see…
+    expect(changed(Math.round(0.7 * W), Math.round(0.9 * H), W, H, 30)).toBeGreaterThan(0.1);
+    // …the rest of the picture stays judgeable: almost nothing changes strongly…
+    expect(changed(0, 0, W, Math.round(0.85 * H), 60)).toBeLessThan(0.005);
+    // …yet a faint pattern covers it, so cropping the corner away does not unmark it.
+    expect(changed(0, 0, W, Math.round(0.85 * H), 4)).toBeGreaterThan(0.01);
   });
 });
 

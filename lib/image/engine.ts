@@ -14,7 +14,8 @@ import type {
   SkySource,
 } from "./types";
 import { encodeRaw } from "./encode";
-import { CANVAS_PRESETS, PREVIEW_MAX_SIDE } from "./options";
+import { type MatteBytes, skyMatteFor, subjectMatteFor } from "./mattes";
+import { CANVAS_PRESETS, previewRenderSide } from "./options";
 import { findBackgroundPreset, findSkyPreset, renderSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
@@ -28,8 +29,7 @@ export type EngineHooks = { onProgress?: (fraction: number) => void };
 
 /** Preview renders are capped at PREVIEW_MAX_SIDE whatever the caller asks. */
 function previewSide(preview?: PreviewOptions): number | undefined {
-  if (!preview) return undefined;
-  return Math.max(64, Math.min(PREVIEW_MAX_SIDE, Math.round(preview.maxSide)));
+  return preview ? previewRenderSide(preview.maxSide) : undefined;
 }
 
 async function decodeInput(image: ImageInput, preview?: PreviewOptions): Promise<Rgb> {
@@ -124,8 +124,17 @@ async function renderSky(
 function result(
   encoded: { bytes: Buffer; mime: EditResult["mime"]; width: number; height: number },
   meta: Record<string, unknown>,
+  computed: MatteBytes = {},
 ): EditResult {
-  return { bytes: encoded.bytes, mime: encoded.mime, width: encoded.width, height: encoded.height, meta };
+  const out: EditResult = {
+    bytes: encoded.bytes,
+    mime: encoded.mime,
+    width: encoded.width,
+    height: encoded.height,
+    meta,
+  };
+  if (Object.keys(computed).length > 0) out.mattes = computed;
+  return out;
 }
 
 // ---------------------------------------------------------------- background removal
@@ -134,7 +143,8 @@ export async function removeBackground(req: BackgroundRemovalRequest, hooks: Eng
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.1);
   const work = await shrinkRgb(full, WORK_SIDE);
-  const matte = await computeSubjectMatte(full, { work });
+  const computed: MatteBytes = {};
+  const matte = await subjectMatteFor({ full, work, known: req.mattes, computed });
   hooks.onProgress?.(0.7);
   const meta = { coverage: Number(matte.coverage.toFixed(4)), preview: Boolean(req.preview) };
   if (req.output === "matte") {
@@ -143,7 +153,7 @@ export async function removeBackground(req: BackgroundRemovalRequest, hooks: Eng
       { data: grey, width: full.width, height: full.height, channels: 1 },
       { format: req.format, watermark: req.preview?.watermark },
     );
-    return result(enc, meta);
+    return result(enc, meta, computed);
   }
   const rgba = await decontaminatedCutout(full, matte, { work });
   hooks.onProgress?.(0.9);
@@ -151,7 +161,7 @@ export async function removeBackground(req: BackgroundRemovalRequest, hooks: Eng
     { data: rgba, width: full.width, height: full.height, channels: 4 },
     { format: req.format, watermark: req.preview?.watermark },
   );
-  return result(enc, meta);
+  return result(enc, meta, computed);
 }
 
 // ---------------------------------------------------------------- background change
@@ -269,7 +279,8 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
   const full = await decodeInput(req.image, req.preview);
   hooks.onProgress?.(0.05);
   const work = await shrinkRgb(full, WORK_SIDE);
-  const matte = await computeSubjectMatte(full, { work });
+  const computed: MatteBytes = {};
+  const matte = await subjectMatteFor({ full, work, known: req.mattes, computed });
   hooks.onProgress?.(0.6);
   const rgba = await decontaminatedCutout(full, matte, { work });
   // Previews shrink marketplace canvases too, so the whole render stays ≤ PREVIEW_MAX_SIDE.
@@ -332,13 +343,17 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
     { data: out, width: CW, height: CH, channels: 3 },
     { format: req.format, watermark: req.preview?.watermark },
   );
-  return result(enc, {
-    ...bg.meta,
-    canvas: req.canvas,
-    shadow: req.shadow,
-    coverage: Number(matte.coverage.toFixed(4)),
-    preview: Boolean(req.preview),
-  });
+  return result(
+    enc,
+    {
+      ...bg.meta,
+      canvas: req.canvas,
+      shadow: req.shadow,
+      coverage: Number(matte.coverage.toFixed(4)),
+      preview: Boolean(req.preview),
+    },
+    computed,
+  );
 }
 
 // ---------------------------------------------------------------- sky replacement
@@ -346,9 +361,11 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
 export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks = {}): Promise<EditResult> {
   validateSkySource(req.sky);
   const full = await decodeInput(req.image, req.preview);
-  const hints = req.hints ? await decodeRgb(req.hints.bytes, { maxSide: 1024 }) : undefined;
+  const hintBytes = req.hints?.bytes;
+  const hints = hintBytes ? () => decodeRgb(hintBytes, { maxSide: 1024 }) : undefined;
   hooks.onProgress?.(0.05);
-  const matte = await computeSkyMatte(full, { hints });
+  const computed: MatteBytes = {};
+  const matte = await skyMatteFor({ full, hints, known: req.mattes, computed });
   hooks.onProgress?.(0.5);
   const { width: W, height: H } = matte;
   // The new sky's horizon sits a little below the lowest sky pixel; horizonShift moves it by ±25 %.
@@ -369,25 +386,29 @@ export async function replaceSky(req: SkyReplacementRequest, hooks: EngineHooks 
     { data: out, width: W, height: H, channels: 3 },
     { format: req.format, watermark: req.preview?.watermark },
   );
-  return result(enc, {
-    ...skyImg.meta,
-    ...(water
-      ? {
-          waterReflection: {
-            coverage: Number(water.coverage.toFixed(4)),
-            confidence: Number(water.confidence.toFixed(3)),
-          },
-        }
-      : {}),
-    skyConfidence: Number(matte.confidence.toFixed(3)),
-    photoLight: matte.light,
-    // Skies whose time of day suits the photo's light, best first.
-    matchingSkies: skiesForLight(matte.light.timeOfDay).slice(0, 4),
-    skyCoverage: Number(matte.coverage.toFixed(4)),
-    warnings: matte.warnings,
-    usedHints: Boolean(req.hints),
-    preview: Boolean(req.preview),
-  });
+  return result(
+    enc,
+    {
+      ...skyImg.meta,
+      ...(water
+        ? {
+            waterReflection: {
+              coverage: Number(water.coverage.toFixed(4)),
+              confidence: Number(water.confidence.toFixed(3)),
+            },
+          }
+        : {}),
+      skyConfidence: Number(matte.confidence.toFixed(3)),
+      photoLight: matte.light,
+      // Skies whose time of day suits the photo's light, best first.
+      matchingSkies: skiesForLight(matte.light.timeOfDay).slice(0, 4),
+      skyCoverage: Number(matte.coverage.toFixed(4)),
+      warnings: matte.warnings,
+      usedHints: Boolean(req.hints),
+      preview: Boolean(req.preview),
+    },
+    computed,
+  );
 }
 
 // ---------------------------------------------------------------- segmentation by prompt

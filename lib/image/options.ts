@@ -65,6 +65,14 @@ export function canvasOutputSize(canvas: CanvasPreset, photo: Size): Size {
 
 // ---------------------------------------------------------------- previews
 
-/** Free previews are small and watermarked: never the full resolution. */
-export const PREVIEW_MAX_SIDE = 640;
+/**
+ * Free previews are large enough to judge edges (1280 px on the long side, viewable at 100 %) and
+ * carry a light mark: never the full resolution, never unmarked.
+ */
+export const PREVIEW_MAX_SIDE = 1280;
 export const PREVIEW_OPTIONS = { maxSide: PREVIEW_MAX_SIDE, watermark: true } as const;
+
+/** The long side a preview is rendered at: what the caller asks, capped at PREVIEW_MAX_SIDE. */
+export function previewRenderSide(maxSide: number): number {
+  return Math.max(64, Math.min(PREVIEW_MAX_SIDE, Math.round(maxSide)));
+}

@@ -65,7 +65,7 @@ describe("engine pool", () => {
   });
 
   it("backs the local provider", async () => {
-    const provider = createLocalProvider({ pool });
+    const provider = createLocalProvider({ pool, matteCache: null });
     expect(provider.capabilities).toHaveLength(4);
     const camera = await fixture("camera");
     const progress: number[] = [];

@@ -3,6 +3,7 @@
  * take these requests and return these results, so they are defined here, at the bottom.
  */
 
+import type { MatteBytes } from "./mattes";
 import type { CanvasPreset, CutoutFormat, OutputFormat } from "./options";
 
 export type { CanvasPreset, OutputFormat } from "./options";
@@ -42,6 +43,8 @@ export type SkyReplacementRequest = {
   reflection?: boolean;
   format: OutputFormat;
   preview?: PreviewOptions;
+  /** Mattes of this photo kept from an earlier edit (see mattes.ts); recomputed when absent or stale. */
+  mattes?: MatteBytes;
 };
 
 export type BackgroundChangeRequest = {
@@ -51,6 +54,7 @@ export type BackgroundChangeRequest = {
   canvas: CanvasPreset;
   format: OutputFormat;
   preview?: PreviewOptions;
+  mattes?: MatteBytes;
 };
 
 export type BackgroundRemovalRequest = {
@@ -59,6 +63,7 @@ export type BackgroundRemovalRequest = {
   /** `cutout` = transparent subject, `matte` = the greyscale alpha matte. */
   output: "cutout" | "matte";
   preview?: PreviewOptions;
+  mattes?: MatteBytes;
 };
 
 export type PromptSegmentationRequest = {
@@ -74,4 +79,6 @@ export type EditResult = {
   height: number;
   /** Facts worth showing the user: sky confidence, prompt words used, … */
   meta?: Record<string, unknown>;
+  /** Mattes this edit had to compute, for the caller to keep (never sent to users). */
+  mattes?: MatteBytes;
 };

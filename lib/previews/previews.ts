@@ -5,7 +5,7 @@ import { getAssetOrThrow, readAssetBytes, storeAsset, toPublicAsset } from "@/li
 import { isServiceId, type ServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
-import { watermarkSvg } from "@/lib/image/encode";
+import { watermarkPixels } from "@/lib/image/encode";
 import { PREVIEW_OPTIONS } from "@/lib/image/options";
 import { localProvider } from "@/lib/providers/local";
 import type { ImageInput } from "@/lib/image/types";
@@ -56,7 +56,12 @@ async function shrink(image: ImageInput, maxSide: number): Promise<ImageInput> {
 
 async function watermark(result: ProviderResult): Promise<ProviderResult> {
   const { data, info } = await sharp(result.bytes)
-    .composite([{ input: watermarkSvg(result.width, result.height) }])
+    .composite([
+      {
+        input: await watermarkPixels(result.width, result.height),
+        raw: { width: result.width, height: result.height, channels: 4 },
+      },
+    ])
     .png()
     .toBuffer({ resolveWithObject: true });
   return { ...result, bytes: data, mime: "image/png", width: info.width, height: info.height };

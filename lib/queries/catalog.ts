@@ -1,37 +1,32 @@
 "use client";
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { apiClient } from "@/lib/api-client";
-import type { ServiceId } from "@/lib/catalog/services";
 import { queryKeys } from "./keys";
-import type { CatalogService } from "./types";
+import type { CatalogDiscovery } from "./types";
 
-type WireService = {
-  id: ServiceId;
-  name: string;
-  description?: string;
-  enabled?: boolean;
-  priceMinor?: number;
-  currency?: string;
-  pricing?: { amountMinor: number; currency: string };
+/** A service as the studio and the bulk page use it: its discovery entry with the price flattened. */
+export type CatalogService = Pick<CatalogDiscovery["services"][number], "id" | "name" | "description"> & {
+  priceMinor: number;
+  currency: string;
+  /** The discovery document lists enabled services only. */
+  enabled: true;
 };
-type CatalogResponse = { services: WireService[]; payment?: { mode?: string; sandbox?: boolean } };
-
-export type Catalog = { services: CatalogService[]; paymentsMode: "sandbox" | "stripe" };
+export type Catalog = { services: CatalogService[]; paymentsMode: CatalogDiscovery["payment"]["mode"] };
 
 export const catalogQueryOptions = () =>
   queryOptions({
     queryKey: queryKeys.catalog(),
     queryFn: async (): Promise<Catalog> => {
-      const body = await apiClient.get<CatalogResponse>("/api/catalog");
+      const body = await apiClient.get<CatalogDiscovery>("/api/catalog");
       return {
-        paymentsMode: body.payment?.mode === "stripe" ? "stripe" : "sandbox",
+        paymentsMode: body.payment.mode,
         services: body.services.map((service) => ({
           id: service.id,
           name: service.name,
           description: service.description,
-          enabled: service.enabled ?? true,
-          priceMinor: service.priceMinor ?? service.pricing?.amountMinor ?? 0,
-          currency: service.currency ?? service.pricing?.currency ?? "USD",
+          enabled: true,
+          priceMinor: service.pricing.amountMinor,
+          currency: service.pricing.currency,
         })),
       };
     },

@@ -5,4 +5,12 @@ export const queryKeys = {
   job: (id: string) => ["jobs", id] as const,
   batch: (id: string) => ["batches", id] as const,
   history: () => ["history"] as const,
+  account: {
+    all: () => ["account"] as const,
+    me: () => ["account", "me"] as const,
+    keys: () => ["account", "keys"] as const,
+    activity: () => ["account", "activity"] as const,
+    topups: () => ["account", "topups"] as const,
+  },
+  creditPacks: () => ["credit-packs"] as const,
 };

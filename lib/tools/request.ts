@@ -1,4 +1,5 @@
 import "server-only";
+import { readCookie } from "@/lib/cookies";
 import { apiKeyFrom, authenticateApiKey } from "@/lib/accounts/api-keys";
 import type { CreditPayer } from "@/lib/billing/credits";
 import { getEnv } from "@/lib/env";
@@ -25,12 +26,7 @@ export function waitMsFrom(req: Request): number {
 
 /** The browser's anonymous owner when the request carries the cookie (API clients usually don't). */
 export function existingOwnerId(req: Request): string | null {
-  const header = req.headers.get("cookie") ?? "";
-  for (const part of header.split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === OWNER_COOKIE) return parseOwnerCookie(decodeURIComponent(rest.join("=")));
-  }
-  return null;
+  return parseOwnerCookie(readCookie(req, OWNER_COOKIE));
 }
 
 /**

@@ -48,7 +48,7 @@ describe("getStorage() picks the backend from the configuration", () => {
     expect(storage.kind).toBe("s3");
     await storage.put({ key: "result/ab/ast_1.png", bytes: Buffer.from("png"), mime: "image/png" });
     expect(fake.state.buckets.get("configured-bucket")?.has("result/ab/ast_1.png")).toBe(true);
-    const url = getS3Storage()!.presignGetUrl("result/ab/ast_1.png", 60);
+    const url = await getS3Storage()!.presignGetUrl("result/ab/ast_1.png", 60);
     expect(url.startsWith(`${fake.url}/configured-bucket/result/ab/ast_1.png?X-Amz-Algorithm=AWS4-HMAC-SHA256`)).toBe(
       true,
     );

@@ -1,119 +1,175 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+  type CompletedPart,
+} from "@aws-sdk/client-s3";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { AppError } from "@/lib/errors";
-import { presignUrl, sha256Hex, signRequest, type SigV4Credentials } from "./sigv4";
 import { assertSafeKey, type Storage } from "./types";
 
 export type S3Config = {
-  /** e.g. https://s3.eu-central-1.amazonaws.com or http://127.0.0.1:9000 (path-style URLs). */
-  endpoint: string;
+  /**
+   * An S3-compatible endpoint such as http://127.0.0.1:9000 (MinIO, Ceph, R2, B2, Garage…), used
+   * with path-style URLs (`{endpoint}/{bucket}/{key}`). Unset: AWS's own regional endpoint.
+   */
+  endpoint?: string;
   bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
   region: string;
+  /**
+   * Static keys (with a session token for temporary ones). Unset: the AWS SDK's standard
+   * credential chain — AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, the shared
+   * config files and AWS_PROFILE, web identity (EKS), the ECS container role, the EC2 instance
+   * profile — refreshed by the SDK before they expire.
+   */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
   /** Per-request timeout (default 15 s). */
   timeoutMs?: number;
-  /** Attempts for idempotent requests on network errors and 5xx (default 3). */
+  /** Attempts per request under the SDK's standard retry policy (default 3). */
   attempts?: number;
+  /** Objects at least this large go up as a multipart upload (default 16 MiB; at least 5 MiB). */
+  multipartThresholdBytes?: number;
+  /** Part size of multipart uploads (default 8 MiB; S3's minimum is 5 MiB). */
+  partSizeBytes?: number;
 };
 
 export type S3Storage = Storage & {
   readonly kind: "s3";
   /** A presigned GET URL for the object, valid for `ttlSeconds` (1 s … 7 days). */
-  presignGetUrl(key: string, ttlSeconds: number, options?: { now?: Date }): string;
+  presignGetUrl(key: string, ttlSeconds: number, options?: { now?: Date }): Promise<string>;
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MIB = 1024 * 1024;
+const MIN_PART_BYTES = 5 * MIB;
+const PART_CONCURRENCY = 3;
+
+function clientFor(config: S3Config): S3Client {
+  const timeoutMs = config.timeoutMs ?? 15_000;
+  return new S3Client({
+    region: config.region,
+    endpoint: config.endpoint?.replace(/\/+$/, ""),
+    forcePathStyle: Boolean(config.endpoint),
+    credentials:
+      config.accessKeyId && config.secretAccessKey
+        ? {
+            accessKeyId: config.accessKeyId,
+            secretAccessKey: config.secretAccessKey,
+            sessionToken: config.sessionToken,
+          }
+        : fromNodeProviderChain(),
+    maxAttempts: Math.max(1, config.attempts ?? 3),
+    retryMode: "standard",
+    requestHandler: { connectionTimeout: Math.min(timeoutMs, 5_000), requestTimeout: timeoutMs },
+    // Many S3-compatible servers refuse the newer default CRC checksums and aws-chunked bodies;
+    // payloads are still covered by the signed x-amz-content-sha256 (or Content-MD5 where needed).
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
 
 /**
- * S3-compatible object storage over plain HTTP with our own SigV4 signer (lib/assets/storage/sigv4.ts).
- * Path-style URLs (`{endpoint}/{bucket}/{key}`) work with AWS, MinIO, Ceph, R2, B2, Garage….
- * Payloads are hashed (x-amz-content-sha256) so a corrupted upload is refused by the server.
- * Requests are retried (all four operations are idempotent) with a short backoff; a storage that
- * stays unreachable surfaces as AppError `unavailable` (503, retryable) so jobs are retried.
+ * Maps what the SDK throws (after its own retries) to what the app expects: a storage that
+ * stays unreachable or answers 5xx is AppError `unavailable` (503, retryable, so jobs are
+ * retried); any other refusal is a configuration problem (wrong key, bucket, region, clock) and
+ * never the user's fault.
  */
-export function createS3Storage(config: S3Config): S3Storage {
-  const endpoint = config.endpoint.replace(/\/+$/, "");
-  const credentials: SigV4Credentials = {
-    accessKeyId: config.accessKeyId,
-    secretAccessKey: config.secretAccessKey,
-    region: config.region,
-    service: "s3",
-  };
-  const timeoutMs = config.timeoutMs ?? 15_000;
-  const attempts = Math.max(1, config.attempts ?? 3);
-
-  const objectUrl = (key: string) => {
-    assertSafeKey(key);
-    return `${endpoint}/${encodeURIComponent(config.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
-  };
-
-  async function send(method: string, url: string, body?: Buffer, contentType?: string): Promise<Response> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const headers = signRequest({
-        method,
-        url,
-        credentials,
-        payloadHash: body ? sha256Hex(body) : undefined,
-        headers: contentType ? { "content-type": contentType } : {},
-      });
-      delete headers.host; // fetch sets Host itself (to the same value we signed)
-      try {
-        const response = await fetch(url, {
-          method,
-          headers,
-          body: body ? new Uint8Array(body) : undefined,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        if (response.status >= 500 && attempt < attempts) {
-          await response.body?.cancel().catch(() => undefined);
-          lastError = new Error(`S3 ${method} answered HTTP ${response.status}`);
-        } else {
-          return response;
-        }
-      } catch (error) {
-        lastError = error;
-      }
-      await sleep(100 * 2 ** (attempt - 1));
-    }
-    throw new AppError("unavailable", "File storage is unreachable right now; try again shortly.", {
-      cause: lastError,
+function storageError(operation: string, error: unknown): Error {
+  const status = statusOf(error);
+  const code = error instanceof S3ServiceException ? error.name : "";
+  if (status === undefined || status >= 500) {
+    return new AppError("unavailable", "File storage is unreachable right now; try again shortly.", {
+      cause: error,
       retryable: true,
     });
   }
+  return new Error(`S3 ${operation} failed: HTTP ${status} ${code}`.trim(), { cause: error });
+}
 
-  async function fail(operation: string, response: Response): Promise<never> {
-    const text = await response.text().catch(() => "");
-    const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? "";
-    if (response.status >= 500) {
-      throw new AppError("unavailable", "File storage is unreachable right now; try again shortly.", {
-        retryable: true,
-        cause: new Error(`S3 ${operation}: HTTP ${response.status} ${code}`),
-      });
+/**
+ * Object storage on the official AWS SDK (`@aws-sdk/client-s3`): AWS or any S3-compatible
+ * server, static or temporary credentials (the standard chain), the SDK's retry policy, and
+ * multipart uploads for large objects (parts uploaded a few at a time; an upload that fails is
+ * aborted so no orphaned parts are billed).
+ */
+export function createS3Storage(config: S3Config): S3Storage {
+  const client = clientFor(config);
+  const Bucket = config.bucket;
+  const threshold = Math.max(MIN_PART_BYTES, config.multipartThresholdBytes ?? 16 * MIB);
+  const partSize = Math.max(MIN_PART_BYTES, config.partSizeBytes ?? 8 * MIB);
+
+  async function putMultipart(Key: string, bytes: Buffer, mime: string): Promise<void> {
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket, Key, ContentType: mime }));
+    const UploadId = created.UploadId;
+    if (!UploadId) throw new Error("S3 CreateMultipartUpload answered without an UploadId");
+    try {
+      const count = Math.ceil(bytes.length / partSize);
+      const parts: CompletedPart[] = new Array<CompletedPart>(count);
+      let next = 0;
+      const worker = async () => {
+        while (next < count) {
+          const index = next++;
+          const body = bytes.subarray(index * partSize, Math.min(bytes.length, (index + 1) * partSize));
+          const answer = await client.send(
+            new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: index + 1, Body: body }),
+          );
+          parts[index] = { PartNumber: index + 1, ETag: answer.ETag };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PART_CONCURRENCY, count) }, worker));
+      await client.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+      );
+    } catch (error) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+      throw error;
     }
-    // 4xx other than 404 is a configuration problem (wrong key, bucket, clock): not the user's fault.
-    throw new Error(`S3 ${operation} failed: HTTP ${response.status} ${code}`.trim());
   }
 
   const storage: S3Storage = {
     kind: "s3",
     async put({ key, bytes, mime }) {
-      const response = await send("PUT", objectUrl(key), bytes, mime);
-      if (!response.ok) await fail("PutObject", response);
-      await response.body?.cancel().catch(() => undefined);
+      assertSafeKey(key);
+      try {
+        if (bytes.length >= threshold) await putMultipart(key, bytes, mime);
+        else await client.send(new PutObjectCommand({ Bucket, Key: key, Body: bytes, ContentType: mime }));
+      } catch (error) {
+        throw storageError("PutObject", error);
+      }
     },
     async get(key) {
-      const response = await send("GET", objectUrl(key));
-      if (response.status === 404) {
-        await response.body?.cancel().catch(() => undefined);
-        return null;
+      assertSafeKey(key);
+      try {
+        const answer = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        if (!answer.Body) return Buffer.alloc(0);
+        return Buffer.from(await answer.Body.transformToByteArray());
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw storageError("GetObject", error);
       }
-      if (!response.ok) await fail("GetObject", response);
-      return Buffer.from(await response.arrayBuffer());
     },
     async delete(key) {
-      const response = await send("DELETE", objectUrl(key));
-      if (!response.ok && response.status !== 404) await fail("DeleteObject", response);
-      await response.body?.cancel().catch(() => undefined);
+      assertSafeKey(key);
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        throw storageError("DeleteObject", error);
+      }
     },
     async check() {
       const key = `health/${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -123,8 +179,13 @@ export function createS3Storage(config: S3Config): S3Storage {
       await storage.delete(key);
       if (!back?.equals(probe)) throw new Error("storage probe read back different bytes");
     },
-    presignGetUrl(key, ttlSeconds, options = {}) {
-      return presignUrl({ url: objectUrl(key), credentials, expiresSeconds: ttlSeconds, now: options.now });
+    async presignGetUrl(key, ttlSeconds, options = {}) {
+      assertSafeKey(key);
+      const expiresIn = Math.min(604_800, Math.max(1, Math.floor(ttlSeconds)));
+      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), {
+        expiresIn,
+        signingDate: options.now,
+      });
     },
   };
   return storage;
@@ -132,28 +193,17 @@ export function createS3Storage(config: S3Config): S3Storage {
 
 /** Creates the bucket if it does not exist (used by the scale harness and first-run setup). */
 export async function ensureS3Bucket(config: S3Config): Promise<void> {
-  const url = `${config.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(config.bucket)}`;
-  const credentials: SigV4Credentials = {
-    accessKeyId: config.accessKeyId,
-    secretAccessKey: config.secretAccessKey,
-    region: config.region,
-    service: "s3",
-  };
-  const head = signRequest({ method: "HEAD", url, credentials });
-  delete head.host;
-  const exists = await fetch(url, {
-    method: "HEAD",
-    headers: head,
-    signal: AbortSignal.timeout(config.timeoutMs ?? 15_000),
-  });
-  if (exists.ok) return;
-  const put = signRequest({ method: "PUT", url, credentials });
-  delete put.host;
-  const created = await fetch(url, {
-    method: "PUT",
-    headers: put,
-    signal: AbortSignal.timeout(config.timeoutMs ?? 15_000),
-  });
-  if (!created.ok && created.status !== 409)
-    throw new Error(`S3 CreateBucket failed: HTTP ${created.status} ${await created.text()}`);
+  const client = clientFor(config);
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
+  } catch (error) {
+    if (statusOf(error) !== 404) throw storageError("HeadBucket", error);
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: config.bucket }));
+    } catch (createError) {
+      if (statusOf(createError) !== 409) throw storageError("CreateBucket", createError);
+    }
+  } finally {
+    client.destroy();
+  }
 }

@@ -1,6 +1,10 @@
 import crypto from "node:crypto";
+import type { MatteCache } from "../../assets/matte-cache";
 import { AppError } from "../../errors";
+import { getEngineConfig } from "../../image/config";
+import { type MatteBytes, type MatteKind, matteKey } from "../../image/mattes";
 import { type EnginePool, getEnginePool } from "../../image/pool";
+import type { ImageInput, PreviewOptions } from "../../image/types";
 import type { EngineOp, EngineTasks } from "../../image/worker/tasks";
 import type { ImageProvider, ProviderContext, ProviderResult } from "../types";
 
@@ -12,7 +16,25 @@ export type LocalProviderOptions = {
    * (scripts and tests only: the pixel loops block the event loop for up to seconds).
    */
   mode?: "pool" | "inline";
+  /**
+   * Where mattes are kept between edits of the same photo: previews, paid renders and batch items
+   * of one photo then compute its masks once. Default: the process's cache over the asset storage;
+   * `null` computes every matte afresh.
+   */
+  matteCache?: MatteCache | null;
 };
+
+/** The matte an operation needs, if it is one that keeps mattes. */
+function matteKindOf(op: EngineOp): MatteKind | undefined {
+  if (op === "removeBackground" || op === "changeBackground") return "subject";
+  if (op === "replaceSky") return "sky";
+  return undefined;
+}
+
+async function defaultMatteCache(): Promise<MatteCache> {
+  // Imported lazily: the store needs the database and storage, which scripts using the engine alone lack.
+  return (await import("../../assets/matte-store")).getMatteCache();
+}
 
 /** The embedded offline engine as an `ImageProvider` (all four services, cost 0). */
 export function createLocalProvider(opts: LocalProviderOptions = {}): ImageProvider {
@@ -24,6 +46,15 @@ export function createLocalProvider(opts: LocalProviderOptions = {}): ImageProvi
   ): Promise<ProviderResult> {
     if (ctx.signal.aborted) throw new AppError("job_canceled", "The job was canceled.");
     const requestId = `local-${ctx.jobId ?? crypto.randomUUID()}`;
+    const kind = matteKindOf(op);
+    const cache = kind ? (opts.matteCache === undefined ? await defaultMatteCache() : opts.matteCache) : null;
+    let key: string | undefined;
+    if (kind && cache) {
+      const r = req as { image: ImageInput; preview?: PreviewOptions; hints?: ImageInput };
+      key = matteKey({ kind, image: r.image, preview: r.preview, hints: r.hints, config: getEngineConfig() });
+      const known = await cache.get(key);
+      if (known) req = { ...req, mattes: { [kind]: known } satisfies MatteBytes };
+    }
     let res: unknown;
     if (mode === "inline") {
       // Imported lazily: in pool mode the web process never loads sharp's pipelines or onnxruntime.
@@ -36,7 +67,11 @@ export function createLocalProvider(opts: LocalProviderOptions = {}): ImageProvi
       res = await (opts.pool ?? getEnginePool()).run(op, req, { signal: ctx.signal, onProgress: ctx.onProgress });
     }
     ctx.onProgress?.(1);
-    return { ...(res as ProviderResult), requestId, costMinor: 0 };
+    const { mattes, ...edit } = res as ProviderResult;
+    const computed = kind ? mattes?.[kind] : undefined;
+    if (cache && key && computed)
+      await cache.put(key, Buffer.from(computed.buffer, computed.byteOffset, computed.byteLength));
+    return { ...edit, requestId, costMinor: 0 };
   }
   return {
     id: "local",

@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { PrismaClient } from "@/generated/prisma/client";
+import { getDb } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { sleep as abortableSleep } from "../backoff";
 import { YOUCAM_PROVIDER_ID } from "./constants";
@@ -125,7 +126,8 @@ export type WebhookOutcome = {
  * same delivery are no-ops even when they race) and wakes the poller of that task.
  */
 export async function handleYoucamWebhook(params: {
-  db: PrismaClient;
+  /** The app's database unless given. */
+  db?: PrismaClient;
   secret: string;
   headers: Headers;
   rawBody: string;
@@ -148,7 +150,8 @@ export async function handleYoucamWebhook(params: {
   const rowId = `pcw_${createHash("sha256").update(`youcam:${id}`).digest("base64url").slice(0, 22)}`;
   // INSERT … ON CONFLICT DO NOTHING on an id derived from webhook-id: concurrent retries of the
   // same delivery cannot both be recorded, on PGlite and on a Postgres server alike.
-  const inserted = await params.db.providerCall.createMany({
+  const db = params.db ?? (await getDb());
+  const inserted = await db.providerCall.createMany({
     data: [
       {
         id: rowId,

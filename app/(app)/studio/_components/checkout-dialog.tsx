@@ -7,7 +7,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { ApiError } from "@/lib/api-client";
 import type { ServiceId } from "@/lib/catalog/services";
 import { createPayment, useCreateJobMutation } from "@/lib/queries/jobs";
-import type { CatalogService } from "@/lib/queries/types";
+import type { CatalogService } from "@/lib/queries/catalog";
 import { formatPrice } from "@/lib/utils";
 
 type Props = {

@@ -216,7 +216,8 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
           <p className="text-sm">
             <span className="font-medium">Preview:</span> {selected.label}{" "}
             <span className="text-slate-600 dark:text-slate-400">
-              · {selected.preview.width} × {selected.preview.height} px, watermarked
+              · {selected.preview.width} × {selected.preview.height} px, lightly watermarked · “Zoom to 100 %” shows it
+              pixel for pixel
             </span>
           </p>
           <label className="flex items-center gap-2 text-sm">

@@ -1,4 +1,3 @@
-import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { readBodyLimited, route } from "@/lib/http";
@@ -12,6 +11,6 @@ export const POST = route(async ({ req }) => {
   if (!secret) throw new AppError("unavailable", "YouCam webhooks are not configured (YOUCAM_WEBHOOK_SECRET).");
   // The signature covers the exact bytes received: read the raw text before any JSON parsing.
   const rawBody = (await readBodyLimited(req, 64 * 1024)).toString("utf8");
-  const outcome = await handleYoucamWebhook({ db: await getDb(), secret, headers: req.headers, rawBody });
+  const outcome = await handleYoucamWebhook({ secret, headers: req.headers, rawBody });
   return Response.json({ received: true, duplicate: outcome.status === "duplicate" }, { status: 200 });
 });
