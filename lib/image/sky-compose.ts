@@ -141,7 +141,8 @@ export function composeSky(args: {
     }
   }
   // Water mirroring the old sky mirrors the new one (unless the caller turned it off).
-  const water = args.reflection ? detectWaterReflection(matte.refine.rgb, matte.refine.alpha) : undefined;
+  const found = args.reflection ? detectWaterReflection(matte.refine.rgb, matte.refine.alpha) : undefined;
+  const water = found && found.coverage > 0 ? found : undefined;
   if (water) applyWaterReflection({ out, orig: d, width: W, height: H, sky, skyRows: horizon, reflection: water });
   return { out, water };
 }

@@ -12,6 +12,7 @@ import {
   planeSampler,
   resizePlane,
   shrinkRgb,
+  smoothstep,
 } from "./raster";
 import { SKY_INPUT_SIDE, predictSky } from "./sky-model";
 
@@ -144,8 +145,8 @@ function refineAlpha(rgb: Rgb, prob: Float32Array): { alpha: Float32Array; skyCo
   const sure = new Float32Array(n);
   const fg = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    sure[i] = u[i]! > 0.999 && prob[i]! > 0.9 ? 1 : 0;
-    fg[i] = u[i]! < 0.001 && prob[i]! < 0.1 ? 1 : 0;
+    sure[i] = u[i]! > 0.999 && prob[i]! > 0.8 ? 1 : 0;
+    fg[i] = u[i]! < 0.001 && prob[i]! < 0.2 ? 1 : 0;
   }
   const skyColour = localMeanColour({ rgb, weight: sure, r: r2 });
   const [sR, sG, sB] = skyColour.map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
@@ -162,7 +163,8 @@ function refineAlpha(rgb: Rgb, prob: Float32Array): { alpha: Float32Array; skyCo
         continue;
       }
       if (fg[i]) continue;
-      const p = prob[i]!;
+      // The model's probability, sharpened: a matte must not be a half-transparent guess.
+      const p = smoothstep(0.3, 0.7, prob[i]!);
       const s0 = sR(x, y);
       const f0 = fR(x, y);
       if (Number.isNaN(s0) || Number.isNaN(f0)) {
@@ -272,7 +274,7 @@ export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; refuse?: b
   }
   const hasSky = painted > 0.01 * prob.length ? Math.max(predicted.hasSky, 0.99) : predicted.hasSky;
   const coverage0 = sky / prob.length;
-  const uncertain = painted > 0.01 * prob.length ? 0 : unsure / Math.max(1, sky);
+  const uncertain = painted > 0.01 * prob.length ? 0 : Math.min(1, unsure / Math.max(1, sky));
   if (opts.refuse !== false) {
     const verdict = decideSky({ hasSky, coverage: coverage0, uncertain });
     if (!verdict.ship) {

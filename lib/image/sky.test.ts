@@ -50,7 +50,6 @@ describe("sky mask on real photos", () => {
     // Cloud pixels: true sky that is bright and grey-white, not blue.
     const cloud = (i: number) => {
       const r = data[3 * i]!;
-      const g = data[3 * i + 1]!;
       const b = data[3 * i + 2]!;
       return truth[i] === 1 && r > 170 && b - r < 40;
     };
