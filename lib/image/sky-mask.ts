@@ -195,36 +195,22 @@ function refineAlpha(rgb: Rgb, prob: Float32Array): { alpha: Float32Array; skyCo
 
 /** What a user should know about a shipped sky replacement. */
 function skyWarnings(rgb: Rgb, alpha: Float32Array, coverage: number): string[] {
-  const { width: w, height: h, data } = rgb;
+  const { width: w, height: h } = rgb;
   const warnings: string[] = [];
-  // The sun in frame: a compact blown-out disc in or next to the sky. It is replaced with the old
-  // sky around it, so the new sky has no sun where the light comes from.
-  const blown = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) {
-    if (data[3 * i]! > 245 && data[3 * i + 1]! > 235 && data[3 * i + 2]! > 200) blown[i] = 1;
-  }
+  // The sun in frame: a small, very bright blob (glare and rays included) in or next to the sky. The
+  // new sky has no sun where the photo's light comes from, so the user should know.
+  const lum = luminance(rgb);
+  const glow = boxBlur(lum, w, h, Math.max(1, Math.round(w / 120)));
   const near = boxBlur(alpha, w, h, Math.max(2, Math.round(w / 60)));
-  let minX = w;
-  let maxX = -1;
-  let minY = h;
-  let maxY = -1;
-  let count = 0;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (!blown[i] || near[i]! < 0.3) continue;
-      count++;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
+  let bright = 0;
+  let peak = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (near[i]! < 0.3) continue;
+    if (glow[i]! > peak) peak = glow[i]!;
+    if (glow[i]! > 0.96) bright++;
   }
-  if (count > 0.002 * w * h) {
-    const bw = maxX - minX + 1;
-    const bh = maxY - minY + 1;
-    const aspect = Math.max(bw, bh) / Math.min(bw, bh);
-    if (aspect < 1.6 && count / (bw * bh) > 0.55) warnings.push("sun-in-frame");
-  }
+  const share = bright / (w * h);
+  if (peak > 0.97 && share > 0.0004 && share < 0.04) warnings.push("sun-in-frame");
   if (coverage < 0.08) warnings.push("small-sky");
   // Fine detail against the sky (branches, cables, lattices): boundary pixels per column.
   let edges = 0;
