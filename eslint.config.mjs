@@ -79,6 +79,18 @@ const config = [
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  // Type-aware checks (a subset of typescript-eslint's recommendedTypeChecked that the code passes): promises are
+  // awaited or handled, never passed where a void callback is expected, and only thenables are awaited.
+  {
+    files: ["**/*.{ts,tsx}"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { attributes: false } }],
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/no-unnecessary-type-assertion": "error",
+    },
+  },
   // Layers: lib/ never imports app/ or components/; only lib/ reaches the database; the image engine imports only
   // itself, lib/errors and lib/process-singleton (plus node and npm packages). Tests may reach across for fixtures.
   {

@@ -34,7 +34,7 @@ export async function uploadPhoto(page: Page, name: string): Promise<{ width: nu
   const meta = await sharp(readFileSync(fixture(name))).metadata();
   await page.getByLabel("Choose a photo").first().setInputFiles(fixture(name));
   await expect(page.getByTestId("photo-dimensions")).toContainText(`${meta.width} × ${meta.height} px`);
-  return { width: meta.width!, height: meta.height! };
+  return { width: meta.width, height: meta.height };
 }
 
 export async function openTab(page: Page, name: string): Promise<void> {

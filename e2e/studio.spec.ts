@@ -195,10 +195,10 @@ test.describe("studio", () => {
       const { width, height } = await image.metadata();
       return image
         .extract({
-          left: Math.round(width! * 0.72),
-          top: Math.round(height! * 0.07),
-          width: Math.round(width! * 0.2),
-          height: Math.round(height! * 0.06),
+          left: Math.round(width * 0.72),
+          top: Math.round(height * 0.07),
+          width: Math.round(width * 0.2),
+          height: Math.round(height * 0.06),
         })
         .removeAlpha()
         .raw()

@@ -189,7 +189,7 @@ const envSchema = z
     ),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 
-    // Vendor providers (issue 6). See lib/providers/{alibaba,sellerpic,youcam}.
+    // Vendor providers. See lib/providers/{alibaba,sellerpic,youcam}.
     /** YouCam background-change feature slug: docs disagree (`bg-replace` current, `bg-replace-v2` older). */
     YOUCAM_BG_TASK_PATH: z.preprocess(emptyAsUndefined, z.enum(["bg-replace", "bg-replace-v2"]).default("bg-replace")),
     /** Standard Webhooks secret (`whsec_…`) from the YouCam API console; unset = webhook route answers 503. */
@@ -215,7 +215,7 @@ const envSchema = z
       z.string().startsWith("/").default("/api/generate/removeBackground"),
     ),
 
-    // Admin console and batches (issue 7).
+    // Admin console and batches.
     /** How long an admin session lasts without activity being required (hours). */
     ADMIN_SESSION_HOURS: z.coerce
       .number()
@@ -231,7 +231,7 @@ const envSchema = z
       .max(7 * 24 * 60)
       .default(60),
 
-    // Native x402 (issue 9). See lib/billing/x402. Checked together by getX402Config() when X402_ENABLED.
+    // Native x402. See lib/billing/x402. Checked together by getX402Config() when X402_ENABLED.
     /** EIP-712 domain of the asset (`extra.name`/`extra.version` in the requirements): Base USDC is "USD Coin"/"2", Base Sepolia USDC "USDC"/"2". */
     X402_ASSET_NAME: z.preprocess(emptyAsUndefined, z.string().default("USD Coin")),
     X402_ASSET_VERSION: z.preprocess(emptyAsUndefined, z.string().default("2")),

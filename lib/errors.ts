@@ -56,11 +56,11 @@ export const ERROR_STATUS = {
   conflict: 409,
   internal_error: 500,
   unavailable: 503,
-  // vendor providers (issue 6)
+  // vendor providers
   provider_timeout: 504,
   provider_failed: 502,
   webhook_invalid: 401,
-  // native x402 (issue 9)
+  // native x402
   x402_malformed: 402,
   x402_invalid_signature: 402,
   x402_amount_mismatch: 402,

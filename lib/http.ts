@@ -17,7 +17,7 @@ export function route<P = Record<string, string>>(
   return async (req, context) => {
     const requestId = req.headers.get("x-request-id")?.slice(0, 64) || randomUUID();
     try {
-      const params = context?.params ? await context.params : ({} as P);
+      const params = (await context?.params) ?? ({} as P);
       const response = await handler({ req, params, requestId });
       response.headers.set("X-Request-Id", requestId);
       return response;

@@ -21,7 +21,7 @@ const env = {
   DATA_DIR: dataDir,
   PAYMENTS_MODE: "sandbox",
   NODE_ENV: "production",
-  // issue 7: the admin console's first account (`admin`) for e2e/admin.spec.ts
+  // The admin console's first account (`admin`) for e2e/admin.spec.ts
   ADMIN_PASSWORD: "e2e-admin-password",
 };
 const server = spawn(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3200", "-H", "127.0.0.1"], {

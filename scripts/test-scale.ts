@@ -172,7 +172,7 @@ async function main(): Promise<number> {
   const objects = () => s3.state.buckets.get("backdrop-scale")!;
   log(`S3 test server at ${s3.url}`);
 
-  // A vendor provider (issue 6's SellerPic fake) that can be told to hang, for prompt segmentation.
+  // A vendor provider (the SellerPic fake) that can be told to hang, for prompt segmentation.
   const sellerpic = await startSellerPicFake();
   const sellerpicHost = new URL(sellerpic.url).host;
   const stripeWebhookSecret = `whsec_${randomBytes(24).toString("base64")}`;

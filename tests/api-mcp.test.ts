@@ -130,6 +130,6 @@ describe.each(testDbTargets())("MCP tools on $name", (target) => {
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content)).toMatch(/validation_failed|new sky/);
     await client.close();
-    expect((await mcpGet()).status).toBe(405);
+    expect(mcpGet().status).toBe(405);
   });
 });

@@ -35,17 +35,17 @@ function fakeProvider(answer?: (req: { preview?: { maxSide: number } }) => Promi
   const calls: { op: string; req: Record<string, unknown> }[] = [];
   const respond = async (op: string, req: Record<string, unknown>): Promise<ProviderResult> => {
     calls.push({ op, req });
-    if (answer) return answer(req as { preview?: { maxSide: number } });
+    if (answer) return answer(req);
     const bytes = await jpeg(640, 427);
     return { bytes, mime: "image/jpeg", width: 640, height: 427, meta: { op } };
   };
   const provider: ImageProvider = {
     id: "fake",
     capabilities: ["sky-replacement", "background-change", "background-removal", "prompt-segmentation"],
-    skyReplacement: (req) => respond("sky", req as unknown as Record<string, unknown>),
-    backgroundChange: (req) => respond("background", req as unknown as Record<string, unknown>),
-    backgroundRemoval: (req) => respond("removal", req as unknown as Record<string, unknown>),
-    promptSegmentation: (req) => respond("segmentation", req as unknown as Record<string, unknown>),
+    skyReplacement: (req) => respond("sky", req),
+    backgroundChange: (req) => respond("background", req),
+    backgroundRemoval: (req) => respond("removal", req),
+    promptSegmentation: (req) => respond("segmentation", req),
   };
   return { provider, calls };
 }

@@ -102,7 +102,7 @@ function payingFetch(handler: (req: Request) => Promise<Response>) {
   });
   const local = async (input: RequestInfo | URL, init?: RequestInit) =>
     handler(input instanceof Request ? input : new Request(input, init));
-  return wrapFetchWithPayment(local as typeof fetch, client);
+  return wrapFetchWithPayment(local, client);
 }
 
 async function requirementsFor(call: () => Promise<Response>): Promise<PaymentRequirements> {

@@ -1,11 +1,15 @@
 import { IntentLink } from "@/components/layout/intent-link";
 import { listServices } from "@/lib/catalog/catalog";
+import { ACCEPTED_LABEL, UPLOAD_LIMITS_LABEL } from "@/lib/image/options";
 import { formatPrice } from "@/lib/utils";
 
 export const dynamic = "force-dynamic";
 
 const STEPS = [
-  { title: "Upload", text: "Drop, paste or pick a JPEG, PNG or WebP photo up to 10 MB and 4096 px." },
+  {
+    title: "Upload",
+    text: `Drop, paste or pick a ${ACCEPTED_LABEL} photo ${UPLOAD_LIMITS_LABEL}, straight from the camera.`,
+  },
   {
     title: "Preview for free",
     text: "Try skies and backgrounds side by side as watermarked previews before you pay a cent.",

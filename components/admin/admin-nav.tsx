@@ -10,6 +10,7 @@ const ITEMS = [
   { href: "/admin", label: "Overview", exact: true },
   { href: "/admin/jobs", label: "Jobs" },
   { href: "/admin/payments", label: "Payments" },
+  { href: "/admin/accounts", label: "Accounts" },
   { href: "/admin/catalog", label: "Catalog" },
   { href: "/admin/providers", label: "Providers" },
   { href: "/admin/retention", label: "Retention" },

@@ -11,8 +11,8 @@ import {
   ACCEPTED_IMAGE_TYPES,
   ACCEPTED_LABEL,
   CANVAS_PRESET_IDS,
-  MAX_LONG_SIDE,
   MAX_UPLOAD_BYTES,
+  UPLOAD_LIMITS_LABEL,
   type CanvasPreset,
   type OutputFormat,
   canvasLabel,
@@ -251,7 +251,7 @@ export function BatchWorkbench() {
             {isDragActive ? "Release to add these photos" : "Drop up to 100 product photos"}
           </p>
           <p className="text-sm text-slate-600 dark:text-slate-400">
-            or click to choose · {ACCEPTED_LABEL} · up to {formatBytes(MAX_UPLOAD_BYTES)} and {MAX_LONG_SIDE} px each
+            or click to choose · {ACCEPTED_LABEL} · {UPLOAD_LIMITS_LABEL} each
           </p>
         </div>
         {notice ? (

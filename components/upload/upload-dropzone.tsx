@@ -6,8 +6,8 @@ import { ApiError, uploadWithProgress } from "@/lib/api-client";
 import {
   ACCEPTED_IMAGE_TYPES,
   ACCEPTED_LABEL,
-  MAX_LONG_SIDE,
   MAX_UPLOAD_BYTES,
+  UPLOAD_LIMITS_LABEL,
   formatBytes,
 } from "@/lib/image/options";
 import { cn } from "@/lib/utils";
@@ -133,7 +133,7 @@ export function UploadDropzone({ onUploaded, onFileChosen, compact = false, labe
         )}
         <p className="font-medium">{isDragActive ? "Release to upload" : label}</p>
         <p className="text-sm text-slate-600 dark:text-slate-400">
-          or click to choose, or paste · {ACCEPTED_LABEL} · up to {formatBytes(MAX_UPLOAD_BYTES)} and {MAX_LONG_SIDE} px
+          or click to choose, or paste · {ACCEPTED_LABEL} · {UPLOAD_LIMITS_LABEL}
         </p>
       </div>
       {progress !== null && (

@@ -65,7 +65,7 @@ function paymentRequired(message: string, details?: unknown): AppError {
 function validateItems(input: CreateBatchInput): Array<Record<string, unknown>> {
   return input.items.map((item, index) => {
     try {
-      return backgroundChangeInputSchema.parse({ ...input.look, ...item }) as Record<string, unknown>;
+      return backgroundChangeInputSchema.parse({ ...input.look, ...item });
     } catch (error) {
       if (error instanceof ZodError) {
         throw new AppError(
@@ -138,7 +138,7 @@ export async function createBatch(params: {
         data: {
           id: batchId,
           serviceId: service.id,
-          params: params.input.look as Prisma.InputJsonValue,
+          params: params.input.look,
           itemCount: units,
           paymentId: batchPayment?.id ?? null,
           creditAccountId: credits?.accountId ?? null,

@@ -267,7 +267,7 @@ function tokenRefusal(params: { payment: Payment | null; serviceId: string; unit
 /** The job succeeded: capture one unit (idempotent per job). Call inside the job's final transaction. */
 export async function capturePaymentForJob(tx: Tx, params: { paymentId: string; jobId: string }): Promise<void> {
   const payment = await tx.payment.findUniqueOrThrow({ where: { id: params.paymentId } });
-  if (payment.method === "x402") return; // issue 9: captured by settleX402Payment once the money moved on chain
+  if (payment.method === "x402") return; // x402: captured by settleX402Payment once the money moved on chain
   const applied = await appendLedgerEntry(tx, {
     paymentId: payment.id,
     jobId: params.jobId,

@@ -340,6 +340,8 @@ export async function adjustCredits(params: {
   credits: number;
   reason: string;
   actor: string;
+  /** Runs in the same transaction once the entry is booked (the admin console's audit row). */
+  onBooked?: (tx: Tx, booked: { balanceBefore: number; balance: number; entryId: string }) => Promise<void>;
 }): Promise<{ balance: number; entryId: string }> {
   const reason = params.reason.trim();
   if (reason.length < 3) throw new AppError("validation_failed", "Say why the balance changes (a reason is required).");
@@ -366,6 +368,8 @@ export async function adjustCredits(params: {
       actor: params.actor,
     });
     const entry = await tx.creditEntry.findUniqueOrThrow({ where: { idempotencyKey } });
-    return { balance: balance + params.credits, entryId: entry.id };
+    const booked = { balanceBefore: balance, balance: balance + params.credits, entryId: entry.id };
+    await params.onBooked?.(tx, booked);
+    return { balance: booked.balance, entryId: entry.id };
   });
 }

@@ -44,7 +44,7 @@ export async function toEngineRequest<S extends ServiceId>(params: {
   const optional = async (role: ImageRole, assetId?: string, url?: string) =>
     assetId || url ? resolveImage({ role, assetId, url }) : undefined;
   const previewPart = preview ? { preview } : {};
-  const service = params.serviceId as ServiceId;
+  const service = params.serviceId;
   const image = await resolveImage({
     role: "photo",
     assetId: params.input.imageAssetId,

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import type { ServiceId } from "@/lib/catalog/services";
-import { CANVAS_PRESETS, CANVAS_PRESET_IDS, CUTOUT_FORMATS, OUTPUT_FORMATS } from "@/lib/image/options";
+import {
+  CANVAS_PRESETS,
+  CANVAS_PRESET_IDS,
+  CUTOUT_FORMATS,
+  OUTPUT_FORMATS,
+  UPLOAD_LIMITS_LABEL,
+} from "@/lib/image/options";
 
 /**
  * Input schemas of the four tools, shared by the HTTP API, the MCP tools, the studio and the
@@ -10,11 +16,17 @@ import { CANVAS_PRESETS, CANVAS_PRESET_IDS, CUTOUT_FORMATS, OUTPUT_FORMATS } fro
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .max(2048)
-  .describe("A public http(s) URL of a JPEG, PNG or WebP image (≤ 10 MB).");
+  .describe(`A public http(s) URL of a JPEG, PNG or WebP image (${UPLOAD_LIMITS_LABEL}).`);
 const assetId = z
   .string()
   .regex(/^ast_[A-Za-z0-9_-]{22}$/, "must be an asset id from POST /api/assets")
   .describe("An id returned by POST /api/assets.");
+const stripMetadata = z
+  .boolean()
+  .default(false)
+  .describe(
+    "Leave the photo's copyright and artist tags out of the result (they are copied by default; GPS and other metadata never are).",
+  );
 const presetId = z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a preset id");
 const prompt = z.string().trim().min(1).max(300);
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a #rrggbb colour");
@@ -74,6 +86,7 @@ export const skyReplacementInputSchema = z
       .optional()
       .describe("A greyscale mask: white = sky, black = not sky, grey = let the engine decide."),
     format: outputFormatSchema.default("jpeg"),
+    stripMetadata,
   })
   .strict()
   .superRefine(
@@ -94,6 +107,7 @@ export const backgroundChangeInputSchema = z
     shadow: z.boolean().default(false).describe("Add a soft contact shadow under the subject."),
     canvas: canvasPresetSchema.default("original").describe(`Output size: ${CANVAS_DESCRIPTION}.`),
     format: outputFormatSchema.default("png"),
+    stripMetadata,
   })
   .strict()
   .superRefine(
@@ -116,6 +130,7 @@ export const backgroundRemovalInputSchema = z
       .enum(["cutout", "matte"])
       .default("cutout")
       .describe("A transparent cut-out, or the greyscale alpha matte."),
+    stripMetadata,
   })
   .strict()
   .superRefine(refine([(v) => exactlyOne(v, IMAGE_KEYS, "photo")]));

@@ -15,7 +15,7 @@ import type {
 } from "./types";
 import { encodeRaw } from "./encode";
 import { type MatteBytes, skyMatteFor, subjectMatteFor } from "./mattes";
-import { CANVAS_PRESETS, previewRenderSide } from "./options";
+import { CANVAS_PRESETS, MAX_INPUT_PIXELS, previewRenderSide } from "./options";
 import { findBackgroundPreset, findSkyPreset, renderSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
@@ -46,7 +46,7 @@ function parseHexColour(colour: string): [number, number, number] {
 /** Cover-fit an uploaded image (EXIF-rotated) onto width×height. */
 async function coverImage(image: ImageInput, size: { width: number; height: number; position?: string }): Promise<Rgb> {
   try {
-    const buf = await sharp(image.bytes, { limitInputPixels: 4096 * 4096 })
+    const buf = await sharp(image.bytes, { limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .flatten({ background: "#ffffff" })
       .toColourspace("srgb")

@@ -6,11 +6,20 @@
 
 // ---------------------------------------------------------------- uploads
 
-/** The browser check is only for a quick message; the server decodes the bytes (validate.ts). */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
-export const MAX_LONG_SIDE = 4096;
-/** Pixels a header may declare before we refuse to decode (decompression bombs). */
-export const MAX_INPUT_PIXELS = MAX_LONG_SIDE * MAX_LONG_SIDE;
+/**
+ * Photos as cameras make them: up to 25 MB and 25 megapixels (a 6000 × 4000 camera JPEG is the
+ * common case), processed at full resolution. The browser check is only for a quick message; the
+ * server decodes the bytes (validate.ts).
+ */
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+export const MAX_MEGAPIXELS = 25;
+/** Pixels a photo may have; a header declaring far more is refused before decoding (bombs). */
+export const MAX_INPUT_PIXELS = MAX_MEGAPIXELS * 1_000_000;
+/** Long side of the narrowest accepted panorama (12000 × 2083 px is 25 MP). */
+export const MAX_LONG_SIDE = 12_000;
+
+/** "up to 25 MB and 25 MP": the limits as the upload pages say them. */
+export const UPLOAD_LIMITS_LABEL = `up to ${MAX_UPLOAD_BYTES / (1024 * 1024)} MB and ${MAX_MEGAPIXELS} MP`;
 
 export const ACCEPTED_IMAGE_TYPES = {
   "image/jpeg": [".jpg", ".jpeg"],

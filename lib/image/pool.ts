@@ -57,7 +57,7 @@ function reviveError(e: SerializedError): Error {
 }
 
 function reviveResult(res: unknown): unknown {
-  if (res && typeof res === "object" && "bytes" in res && (res as { bytes: unknown }).bytes instanceof Uint8Array) {
+  if (res && typeof res === "object" && "bytes" in res && res.bytes instanceof Uint8Array) {
     (res as { bytes: Buffer }).bytes = asBuffer((res as { bytes: Uint8Array }).bytes);
   }
   return res;
@@ -277,7 +277,7 @@ const GLOBAL_KEY = Symbol.for("backdrop.enginePool");
 export function getEnginePool(): EnginePool {
   const g = globalThis as unknown as Record<symbol, EnginePool | undefined>;
   g[GLOBAL_KEY] ??= new EnginePool();
-  return g[GLOBAL_KEY]!;
+  return g[GLOBAL_KEY];
 }
 
 export async function closeEnginePool(): Promise<void> {

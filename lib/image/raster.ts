@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { AppError, isAppError } from "../errors";
-import { MAX_INPUT_PIXELS, MAX_LONG_SIDE } from "./options";
+import { MAX_INPUT_PIXELS } from "./options";
 
 /** Interleaved 8-bit sRGB pixels. */
 export type Rgb = { width: number; height: number; data: Uint8Array };
@@ -20,20 +20,23 @@ export function smoothstep(e0: number, e1: number, x: number): number {
 }
 
 /**
- * Decodes any accepted image to RGB, honouring EXIF orientation (`rotate()`), and optionally
- * shrinks it to `maxSide`. Transparent inputs are flattened on white so cut-outs stay readable.
+ * Decodes any accepted image to sRGB (converted from an embedded ICC profile such as Display P3),
+ * honouring EXIF orientation (`rotate()`), at full resolution unless `maxSide` asks for less
+ * (photos beyond MAX_INPUT_PIXELS are shrunk to it). Transparent inputs are flattened on white so
+ * cut-outs stay readable.
  */
 export async function decodeRgb(bytes: Buffer | Uint8Array, opts: { maxSide?: number } = {}): Promise<Rgb> {
   try {
-    let img = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: "error" })
+    let img = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS * 4, failOn: "error" })
       .rotate()
       .flatten({ background: "#ffffff" })
       .toColourspace("srgb");
-    const meta = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+    const meta = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS * 4 }).metadata();
     const swap = (meta.orientation ?? 1) >= 5;
     const w0 = (swap ? meta.height : meta.width) ?? 0;
     const h0 = (swap ? meta.width : meta.height) ?? 0;
-    const limit = Math.min(opts.maxSide ?? MAX_LONG_SIDE, MAX_LONG_SIDE);
+    const pixelScale = Math.min(1, Math.sqrt(MAX_INPUT_PIXELS / Math.max(1, w0 * h0)));
+    const limit = Math.min(opts.maxSide ?? Infinity, Math.floor(Math.max(w0, h0) * pixelScale));
     if (Math.max(w0, h0) > limit) img = img.resize(limit, limit, { fit: "inside" });
     const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);

@@ -1,9 +1,14 @@
 import sharp, { type Metadata } from "sharp";
 import { AppError } from "@/lib/errors";
+import { parseRightsTags, writeRightsTags } from "./metadata";
 import { MAX_INPUT_PIXELS, MAX_LONG_SIDE, MAX_UPLOAD_BYTES, type AcceptedMime } from "./options";
 
 export type ValidatedImage = {
-  /** Re-encoded bytes: EXIF orientation applied, metadata and any trailing payload dropped. */
+  /**
+   * Re-encoded bytes: EXIF orientation applied, colour converted to sRGB from any embedded ICC
+   * profile (a Display P3 photo keeps its look), metadata and any trailing payload dropped except
+   * the Artist and Copyright tags (copied on to results).
+   */
   bytes: Buffer;
   mime: AcceptedMime;
   width: number;
@@ -29,14 +34,16 @@ export function sniffImageType(bytes: Buffer): AcceptedMime | "svg" | null {
 /**
  * Validates an uploaded or fetched image by its content and returns it normalised.
  * Refuses: empty or oversized files, anything that is not JPEG/PNG/WebP, headers that declare
- * more pixels than we will decode (bombs), a long side over the limit, truncated or corrupt data.
+ * far more pixels than we will decode (bombs), more pixels or a longer side than the limits,
+ * truncated or corrupt data.
  */
 export async function validateImage(
   bytes: Buffer,
-  options: { maxBytes?: number; maxLongSide?: number } = {},
+  options: { maxBytes?: number; maxLongSide?: number; maxPixels?: number } = {},
 ): Promise<ValidatedImage> {
   const maxBytes = options.maxBytes ?? MAX_UPLOAD_BYTES;
   const maxLongSide = options.maxLongSide ?? MAX_LONG_SIDE;
+  const maxPixels = options.maxPixels ?? MAX_INPUT_PIXELS;
   if (bytes.length === 0) throw new AppError("file_empty", "The file is empty.");
   if (bytes.length > maxBytes) {
     throw new AppError(
@@ -66,19 +73,23 @@ export async function validateImage(
     );
   }
   const longSide = Math.max(metadata.width, metadata.height);
-  if (longSide > maxLongSide) {
+  const pixels = metadata.width * metadata.height;
+  if (longSide > maxLongSide || pixels > maxPixels) {
+    const megapixels = (pixels / 1e6).toFixed(1);
     throw new AppError(
       "image_too_large",
-      `The image is ${metadata.width}×${metadata.height} px; the long side may be at most ${maxLongSide} px.`,
+      longSide > maxLongSide
+        ? `The image is ${metadata.width}×${metadata.height} px; the long side may be at most ${maxLongSide} px.`
+        : `The image is ${metadata.width}×${metadata.height} px (${megapixels} MP); the limit is ${maxPixels / 1e6} MP.`,
       {
-        details: { width: metadata.width, height: metadata.height, maxLongSide },
+        details: { width: metadata.width, height: metadata.height, maxLongSide, maxPixels },
       },
     );
   }
 
   try {
-    // Full decode (catches truncation), orientation applied, metadata not copied.
-    const pipeline = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: "warning" }).rotate();
+    // Full decode (catches truncation), orientation applied, sRGB, metadata not copied.
+    const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: "warning" }).rotate().toColourspace("srgb");
     const encoded =
       mime === "image/jpeg"
         ? pipeline.jpeg({ quality: 95, chromaSubsampling: "4:4:4" })
@@ -86,7 +97,8 @@ export async function validateImage(
           ? pipeline.png({ compressionLevel: 4 })
           : pipeline.webp({ quality: 95 });
     const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-    return { bytes: data, mime, width: info.width, height: info.height };
+    const image = { bytes: data, mime, width: info.width, height: info.height };
+    return { ...image, bytes: writeRightsTags(image, parseRightsTags(metadata.exif)) };
   } catch (error) {
     throw new AppError("image_corrupt", "The image data is damaged or incomplete.", { cause: error });
   }

@@ -6,6 +6,7 @@ import { AppError } from "@/lib/errors";
 import { safeFetchImage } from "@/lib/net/safe-fetch";
 import { type EngineRequest, toEngineRequest } from "@/lib/edits/engine-request";
 import { runWithProviders } from "@/lib/providers";
+import { readRightsTags, writeRightsTags } from "@/lib/image/metadata";
 import type { ImageInput } from "@/lib/image/types";
 import type { ProviderContext } from "@/lib/providers/types";
 import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
@@ -70,7 +71,7 @@ async function buildRequest<S extends ServiceId>(
       return resolved.image;
     },
   });
-  return { photoAssetId, request };
+  return { photoAssetId, request, input };
 }
 
 /**
@@ -83,7 +84,7 @@ export async function executeJob(
 ): Promise<JobSuccess> {
   if (!isServiceId(job.serviceId)) throw new AppError("service_not_found", `Unknown service ${job.serviceId}.`);
   const serviceId = job.serviceId;
-  const { photoAssetId, request } = await buildRequest(serviceId, job.params, {
+  const { photoAssetId, request, input } = await buildRequest(serviceId, job.params, {
     ownerId: job.ownerId,
     signal: ctx.signal,
   });
@@ -101,9 +102,12 @@ export async function executeJob(
   const isMask =
     serviceId === "prompt-segmentation" ||
     (serviceId === "background-removal" && (request as EngineRequest["background-removal"]).output === "matte");
+  // The photographer's credit (EXIF Artist/Copyright) goes on to the result, unless asked not to.
+  const strip = isMask || ("stripMetadata" in input && input.stripMetadata);
+  const bytes = strip ? result.bytes : writeRightsTags(result, await readRightsTags(request.image.bytes));
   const asset = await storeAsset({
     kind: isMask ? "mask" : "result",
-    bytes: result.bytes,
+    bytes,
     mime: result.mime,
     width: result.width,
     height: result.height,

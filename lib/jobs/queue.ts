@@ -37,7 +37,7 @@ export async function enqueuePaidJob(params: {
   requestId?: string;
   batchId?: string;
   maxAttempts?: number;
-  /** issue 9: a verified x402 payment (claimed here instead of a token). */
+  /** A verified x402 payment (claimed here instead of a token). */
   x402?: VerifiedX402Payment | null;
   /** Prepaid credits of an account (an API key, or the signed-in studio), used when no token or x402 is given. */
   credits?: CreditPayer | null;
@@ -48,7 +48,7 @@ export async function enqueuePaidJob(params: {
     let payment: Payment | null = null;
     let credits: CreditPayer | null = null;
     if (params.x402) {
-      payment = await reserveX402Payment(tx, { verified: params.x402, ownerId: params.ownerId }); // issue 9
+      payment = await reserveX402Payment(tx, { verified: params.x402, ownerId: params.ownerId });
     } else if (params.paymentToken) {
       payment = await reservePaymentToken(tx, { token: params.paymentToken, serviceId: params.serviceId });
     } else if (params.credits && !params.free) {

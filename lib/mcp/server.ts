@@ -8,7 +8,7 @@ import { listServices } from "@/lib/catalog/catalog";
 import { formatPrice } from "@/lib/utils";
 import { callPaidTool, MCP_PAYMENT_ARGUMENT } from "@/lib/tools/api";
 import { TOOL_INPUT_SCHEMAS } from "@/lib/edits/schemas";
-import { paymentFromMcpMeta } from "@/lib/billing/x402"; // issue 9
+import { paymentFromMcpMeta } from "@/lib/billing/x402";
 import type { CreditPayer } from "@/lib/billing/credits";
 
 const paymentTokenArgument = z
@@ -59,7 +59,7 @@ export async function createMcpServer(params: {
           origin: params.origin,
           requestId: randomUUID(),
           ownerId: params.ownerId,
-          x402: { payload: paymentFromMcpMeta((extra as { _meta?: unknown })._meta) }, // issue 9: _meta["x402/payment"]
+          x402: { payload: paymentFromMcpMeta((extra as { _meta?: unknown })._meta) }, // x402: _meta["x402/payment"]
           credits: params.credits,
         });
         const structured = outcome.body as unknown as Record<string, unknown>;
@@ -67,7 +67,7 @@ export async function createMcpServer(params: {
           content: [{ type: "text" as const, text: JSON.stringify(outcome.body) }],
           structuredContent: structured,
           isError: outcome.status >= 400,
-          ...(outcome.meta ? { _meta: outcome.meta } : {}), // issue 9: _meta["x402/payment-response"]
+          ...(outcome.meta ? { _meta: outcome.meta } : {}), // x402: _meta["x402/payment-response"]
         };
       },
     );

@@ -155,7 +155,7 @@ function requestOnce(params: {
 /**
  * Fetches an image URL with an SSRF guard: http(s) only, every resolved address public (unless
  * allow-listed for tests), the connection pinned to the checked address (no DNS rebinding),
- * redirects followed by hand (max 3) and checked again, 10 MB and 15 s caps.
+ * redirects followed by hand (max 3) and checked again, size (MAX_UPLOAD_BYTES) and 15 s caps.
  */
 export async function safeFetch(
   rawUrl: string,

@@ -152,7 +152,7 @@ export async function createPreview(params: {
     result = await render({
       provider: params.provider ?? localProvider,
       serviceId,
-      input: parsed.data as ToolInput[ServiceId],
+      input: parsed.data,
       ownerId: params.ownerId,
       ctx: { signal },
     });

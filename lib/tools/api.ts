@@ -77,7 +77,7 @@ export type ToolEnvelope = {
   error?: { code: string; message: string; details?: unknown };
   payment?: ReturnType<typeof paymentInstructions>;
   job?: PublicJob;
-  // issue 9: x402 v2 requirements on a 402 (same as the PAYMENT-REQUIRED header)
+  // x402 v2 requirements on a 402 (same as the PAYMENT-REQUIRED header)
   x402Version?: number;
   resource?: unknown;
   accepts?: unknown[];
@@ -145,7 +145,7 @@ export function toolErrorOutcome(
 
 /** Validates the input of a tool (refusing unknown keys); throws ZodError. */
 export function parseToolInput(serviceId: ServiceId, input: unknown): Record<string, unknown> {
-  return TOOL_INPUT_SCHEMAS[serviceId].parse(input) as Record<string, unknown>;
+  return TOOL_INPUT_SCHEMAS[serviceId].parse(input);
 }
 
 /**
@@ -161,7 +161,7 @@ export async function callPaidTool(params: {
   requestId: string;
   ownerId?: string | null;
   waitMs?: number;
-  /** issue 9: an x402 payment (HTTP PAYMENT-SIGNATURE header, or MCP _meta["x402/payment"] payload). */
+  /** An x402 payment (HTTP PAYMENT-SIGNATURE header, or MCP _meta["x402/payment"] payload). */
   x402?: X402CallPayment;
   /** An API key's account: its prepaid credits pay when no token or x402 payment is given. */
   credits?: CreditPayer | null;
@@ -176,8 +176,8 @@ export async function callPaidTool(params: {
   }
   const action = service.action;
   const free = service.priceMinor === 0;
-  const x402Given = !free && hasX402Payment(params.x402); // issue 9
-  const x402Resource = { service, resourceUrl: `${params.origin}/api/tools/${service.id}` }; // issue 9
+  const x402Given = !free && hasX402Payment(params.x402);
+  const x402Resource = { service, resourceUrl: `${params.origin}/api/tools/${service.id}` };
   const credits = !params.paymentToken && !x402Given ? (params.credits ?? null) : null;
   if (!params.paymentToken && !x402Given && !credits && !free) {
     const outcome = errorOutcome({
@@ -187,12 +187,12 @@ export async function callPaidTool(params: {
       data: { Action: action },
     });
     outcome.body.payment = paymentInstructions(service, params.origin);
-    return attachX402Required(outcome, x402Resource); // issue 9
+    return attachX402Required(outcome, x402Resource);
   }
   let jobId: string;
-  let verified: VerifiedX402Payment | null = null; // issue 9
+  let verified: VerifiedX402Payment | null = null;
   try {
-    if (x402Given) verified = await verifyX402ForCall({ payment: params.x402!, service }); // issue 9
+    if (x402Given) verified = await verifyX402ForCall({ payment: params.x402!, service });
     const job = await enqueuePaidJob({
       serviceId: service.id,
       input,
@@ -208,11 +208,11 @@ export async function callPaidTool(params: {
     const outcome = toolErrorOutcome(error, params.requestId, { Action: action });
     if (isAppError(error) && outcome.status === 402) outcome.body.payment = paymentInstructions(service, params.origin);
     if (isAppError(error) && (outcome.status === 402 || error.code === "x402_replayed"))
-      attachX402Required(outcome, x402Resource); // issue 9
+      attachX402Required(outcome, x402Resource);
     return outcome;
   }
   const waitMs = params.waitMs ?? getEnv().API_WAIT_SECONDS * 1000;
-  // issue 9: an x402 call waits until its authorisation's deadline, then settles only on success
+  // An x402 call waits until its authorisation's deadline, then settles only on success
   const job = await waitForJob(jobId, verified ? x402JobDeadlineMs(verified) : waitMs);
   const x402Done = verified ? await finishX402Job({ verified, job }) : null;
   if (x402Done?.kind === "refused") {
@@ -236,7 +236,7 @@ export async function callPaidTool(params: {
       Sandbox: publicJob.payment?.sandbox ?? false,
     };
     if (service.id === "prompt-segmentation") data.MaskURL = publicJob.result.url;
-    const x402Extras = x402Done?.kind === "settled" ? { headers: x402Done.headers, meta: x402Done.meta } : {}; // issue 9
+    const x402Extras = x402Done?.kind === "settled" ? { headers: x402Done.headers, meta: x402Done.meta } : {};
     return {
       status: 200,
       body: { code: "200", content: "", data, message: "success", requestId: params.requestId },

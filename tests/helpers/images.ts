@@ -61,8 +61,8 @@ export function makePngDeclaring(params: { width: number; height: number }): Buf
 export async function badUploads(): Promise<Array<{ name: string; fileName: string; bytes: Buffer; code: string }>> {
   const jpeg = await makeJpeg({ width: 640, height: 480 });
   const noisyBig = await makeJpeg({ width: 3000, height: 3000, quality: 100 });
-  // Pad a real JPEG past 10 MB (bytes after EOI are ignored by decoders, not by our size check).
-  const elevenMb = Buffer.concat([noisyBig, Buffer.alloc(11 * 1024 * 1024 - noisyBig.length, 0)]);
+  // Pad a real JPEG past the 25 MB limit (bytes after EOI are ignored by decoders, not by our size check).
+  const overLimit = Buffer.concat([noisyBig, Buffer.alloc(26 * 1024 * 1024 - noisyBig.length, 0)]);
   return [
     {
       name: "a text file renamed .png",
@@ -76,11 +76,11 @@ export async function badUploads(): Promise<Array<{ name: string; fileName: stri
       bytes: jpeg.subarray(0, Math.floor(jpeg.length * 0.6)),
       code: "image_corrupt",
     },
-    { name: "an 11 MB photo", fileName: "big.jpg", bytes: elevenMb, code: "file_too_large" },
+    { name: "a 26 MB photo", fileName: "big.jpg", bytes: overLimit, code: "file_too_large" },
     {
-      name: "a 5000×3000 photo",
+      name: "a 6400×4000 photo (25.6 MP)",
       fileName: "wide.jpg",
-      bytes: await makeJpeg({ width: 5000, height: 3000, quality: 60 }),
+      bytes: await makeJpeg({ width: 6400, height: 4000, quality: 60 }),
       code: "image_too_large",
     },
     {

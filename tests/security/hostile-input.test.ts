@@ -309,7 +309,7 @@ describe("upload attacks", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("every known bad upload gets its own clear code (truncated, huge, SVG with script, empty, wrong type, >10 MB)", async () => {
+  it("every known bad upload gets its own clear code (truncated, huge, SVG with script, empty, wrong type, >25 MB, >25 MP)", async () => {
     for (const bad of await badUploads()) {
       const { status, body } = await upload(bad.bytes, bad.fileName);
       expect({ name: bad.name, code: body.error?.code, status: status >= 400 && status < 500 }).toEqual({

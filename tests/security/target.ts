@@ -42,7 +42,7 @@ const ROUTES: Array<{ pattern: RegExp; names: string[]; load: () => Promise<Rout
   { pattern: /^\/api\/previews$/, names: [], load: () => import("@/app/api/previews/route") },
 ];
 
-/** Admin API route files present in this checkout (issue 9 may not have landed yet). */
+/** Admin API route files present in this checkout. */
 export async function adminRouteFiles(): Promise<string[]> {
   const root = path.resolve(import.meta.dirname, "..", "..", "app", "api", "admin");
   if (!existsSync(root)) return [];
@@ -117,7 +117,7 @@ async function openInProcess(env: Record<string, string>): Promise<Target> {
       const request = new Request(url, {
         ...init,
         ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
-      } as RequestInit);
+      });
       for (const route of ROUTES) {
         const match = route.pattern.exec(url.pathname);
         if (!match) continue;

@@ -107,9 +107,9 @@ export function createRpcSettler(params: {
   const signer = toFacilitatorEvmSigner(
     {
       address: account.address,
-      readContract: (args) => client.readContract(args as Parameters<typeof client.readContract>[0]),
+      readContract: (args) => client.readContract(args),
       verifyTypedData: (args) => client.verifyTypedData(args as Parameters<typeof client.verifyTypedData>[0]),
-      writeContract: (args) => client.writeContract(args as Parameters<typeof client.writeContract>[0]),
+      writeContract: (args) => client.writeContract(args),
       sendTransaction: (args) => client.sendTransaction(args),
       waitForTransactionReceipt: (args) => client.waitForTransactionReceipt(args),
       getCode: (args) => client.getCode(args),

@@ -16,13 +16,13 @@ export async function handleTask<K extends EngineOp>(
   const hooks = { onProgress };
   switch (op) {
     case "removeBackground":
-      return (await removeBackground(req as EngineTasks["removeBackground"]["req"], hooks)) as EngineTasks[K]["res"];
+      return await removeBackground(req as EngineTasks["removeBackground"]["req"], hooks);
     case "changeBackground":
-      return (await changeBackground(req as EngineTasks["changeBackground"]["req"], hooks)) as EngineTasks[K]["res"];
+      return await changeBackground(req as EngineTasks["changeBackground"]["req"], hooks);
     case "replaceSky":
-      return (await replaceSky(req as EngineTasks["replaceSky"]["req"], hooks)) as EngineTasks[K]["res"];
+      return await replaceSky(req as EngineTasks["replaceSky"]["req"], hooks);
     case "segmentByPrompt":
-      return (await segmentByPrompt(req as EngineTasks["segmentByPrompt"]["req"], hooks)) as EngineTasks[K]["res"];
+      return await segmentByPrompt(req as EngineTasks["segmentByPrompt"]["req"], hooks);
     case "presetThumbnail": {
       const r = req as EngineTasks["presetThumbnail"]["req"];
       return { bytes: await renderPresetThumbnail(r.kind, r.id) } as EngineTasks[K]["res"];

@@ -31,7 +31,7 @@ export async function uploadToOss(params: {
     ctx: params.ctx,
     dataKey: "",
   });
-  const field = (name: string) => (typeof body[name] === "string" ? (body[name] as string) : "");
+  const field = (name: string) => (typeof body[name] === "string" ? body[name] : "");
   const [bucket, endpoint, objectKey] = [field("Bucket"), field("Endpoint"), field("ObjectKey")];
   if (!bucket || !endpoint || !objectKey || !field("EncodedPolicy") || !field("Signature"))
     throw providerFailed(ALIBABA_PROVIDER_ID, "AuthorizeFileUpload answered without an upload policy");

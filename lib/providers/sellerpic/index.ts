@@ -110,7 +110,7 @@ export function createSellerPicProvider(options: SellerPicOptions): ImageProvide
     let body: Envelope | null = null;
     let error: AppError | undefined;
     try {
-      body = parseVendorJson(SELLERPIC_PROVIDER_ID, res) as Envelope | null;
+      body = parseVendorJson(SELLERPIC_PROVIDER_ID, res);
     } catch (e) {
       error = e as AppError;
     }

@@ -28,6 +28,10 @@ const AUDIT_COLUMNS: Array<Column<AuditEntry>> = [
         <Link className="hover:underline" href={`/admin/jobs/${entry.targetId}`}>
           {entry.targetId}
         </Link>
+      ) : entry.targetType === "account" && entry.targetId ? (
+        <Link className="hover:underline" href={`/admin/accounts/${entry.targetId}`}>
+          {entry.targetId}
+        </Link>
       ) : (
         `${entry.targetType} ${entry.targetId ?? ""}`
       ),

@@ -81,7 +81,7 @@ export default async function AdminPaymentsPage({
   const filters = parsePaymentFilters(raw);
   const fallback = defaultRange();
   const pick = (key: string) =>
-    typeof raw[key] === "string" && /^\d{4}-\d{2}-\d{2}$/.test(raw[key] as string) ? (raw[key] as string) : undefined;
+    typeof raw[key] === "string" && /^\d{4}-\d{2}-\d{2}$/.test(raw[key]) ? raw[key] : undefined;
   const range = { from: pick("rfrom") ?? fallback.from, to: pick("rto") ?? fallback.to };
   let report;
   let reportError: string | null = null;
