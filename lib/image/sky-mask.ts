@@ -54,21 +54,19 @@ export type SkyMatte = {
   light: PhotoLight;
 };
 
-/**
- * Removes sky the model found where a sky cannot be: a patch detached from the main sky that
- * reaches the bottom edge or lies wholly in the lowest quarter (a reflection, a bright floor, a
- * gap in a fence). Gaps between branches high in the frame stay: they are detached but high.
- */
-export function dropImplausibleSky(prob: Plane): Float32Array {
-  const { width: w, height: h, data } = prob;
+type Blob = { size: number; minX: number; maxX: number; minY: number; maxY: number };
+
+/** 4-connected components of the pixels above one half: a label per pixel (−1: none) and each blob. */
+function blobs(p: Plane): { label: Int32Array; comps: Blob[] } {
+  const { width: w, height: h, data } = p;
   const n = w * h;
   const label = new Int32Array(n).fill(-1);
-  const comps: { size: number; top: number; bottom: number }[] = [];
+  const comps: Blob[] = [];
   const stack: number[] = [];
   for (let s = 0; s < n; s++) {
     if (label[s] !== -1 || data[s]! <= 0.5) continue;
     const id = comps.length;
-    const c = { size: 0, top: h, bottom: 0 };
+    const c = { size: 0, minX: w, maxX: 0, minY: h, maxY: 0 };
     comps.push(c);
     label[s] = id;
     stack.push(s);
@@ -77,8 +75,10 @@ export function dropImplausibleSky(prob: Plane): Float32Array {
       const y = (i / w) | 0;
       const x = i - y * w;
       c.size++;
-      if (y < c.top) c.top = y;
-      if (y > c.bottom) c.bottom = y;
+      if (x < c.minX) c.minX = x;
+      if (x > c.maxX) c.maxX = x;
+      if (y < c.minY) c.minY = y;
+      if (y > c.maxY) c.maxY = y;
       const next = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1];
       for (const j of next) {
         if (j >= 0 && label[j] === -1 && data[j]! > 0.5) {
@@ -88,6 +88,24 @@ export function dropImplausibleSky(prob: Plane): Float32Array {
       }
     }
   }
+  return { label, comps };
+}
+
+function largestBlob(p: Plane): Blob | undefined {
+  const { comps } = blobs(p);
+  return comps.reduce<Blob | undefined>((best, c) => (!best || c.size > best.size ? c : best), undefined);
+}
+
+/**
+ * Removes sky the model found where a sky cannot be: a patch detached from the main sky that
+ * reaches the bottom edge or lies wholly in the lowest quarter (a reflection, a bright floor, a
+ * gap in a fence). Gaps between branches high in the frame stay: they are detached but high.
+ */
+export function dropImplausibleSky(prob: Plane): Float32Array {
+  const { width: w, height: h, data } = prob;
+  const n = w * h;
+  const { label, comps: found } = blobs(prob);
+  const comps = found.map((c) => ({ size: c.size, top: c.minY, bottom: c.maxY }));
   const out = new Float32Array(data);
   if (comps.length === 0) return out;
   const main = comps.reduce((best, c, i) => (c.size > comps[best]!.size ? i : best), 0);
@@ -145,8 +163,8 @@ function refineAlpha(rgb: Rgb, prob: Float32Array): { alpha: Float32Array; skyCo
   const sure = new Float32Array(n);
   const fg = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    sure[i] = u[i]! > 0.999 && prob[i]! > 0.8 ? 1 : 0;
-    fg[i] = u[i]! < 0.001 && prob[i]! < 0.2 ? 1 : 0;
+    sure[i] = u[i]! > 0.999 && prob[i]! > 0.9 ? 1 : 0;
+    fg[i] = u[i]! < 0.001 && prob[i]! < 0.1 ? 1 : 0;
   }
   const skyColour = localMeanColour({ rgb, weight: sure, r: r2 });
   const [sR, sG, sB] = skyColour.map((p) => planeSampler(p, W, H)) as [Sampler, Sampler, Sampler];
@@ -184,7 +202,7 @@ function refineAlpha(rgb: Rgb, prob: Float32Array): { alpha: Float32Array; skyCo
       // Trust the colour line as far as the two colours are apart; it may only move alpha so far
       // from the model where the model is sure.
       const trust = clamp01((dd - 0.004) / 0.03);
-      const sureness = Math.abs(2 * p - 1);
+      const sureness = Math.abs(2 * prob[i]! - 1);
       const limit = 1 - 0.7 * sureness;
       const mixed = p + trust * (line - p);
       alpha[i] = Math.min(p + limit, Math.max(p - limit, mixed));
@@ -195,22 +213,22 @@ function refineAlpha(rgb: Rgb, prob: Float32Array): { alpha: Float32Array; skyCo
 
 /** What a user should know about a shipped sky replacement. */
 function skyWarnings(rgb: Rgb, alpha: Float32Array, coverage: number): string[] {
-  const { width: w, height: h } = rgb;
+  const { width: w, height: h, data } = rgb;
   const warnings: string[] = [];
-  // The sun in frame: a small, very bright blob (glare and rays included) in or next to the sky. The
-  // new sky has no sun where the photo's light comes from, so the user should know.
-  const lum = luminance(rgb);
-  const glow = boxBlur(lum, w, h, Math.max(1, Math.round(w / 120)));
+  // The sun in frame: a compact blown-out disc (every channel clipped) in or next to the sky, the
+  // largest such blob round and small. White clouds clip too, but in wide ragged patches. The new
+  // sky has no sun where the photo's light comes from, so the user should know.
   const near = boxBlur(alpha, w, h, Math.max(2, Math.round(w / 60)));
-  let bright = 0;
-  let peak = 0;
+  const blown = new Float32Array(w * h);
   for (let i = 0; i < w * h; i++) {
-    if (near[i]! < 0.3) continue;
-    if (glow[i]! > peak) peak = glow[i]!;
-    if (glow[i]! > 0.96) bright++;
+    if (near[i]! >= 0.3 && data[3 * i]! >= 250 && data[3 * i + 1]! >= 250 && data[3 * i + 2]! >= 245) blown[i] = 1;
   }
-  const share = bright / (w * h);
-  if (peak > 0.97 && share > 0.0004 && share < 0.04) warnings.push("sun-in-frame");
+  const disc = largestBlob({ width: w, height: h, data: blown });
+  if (disc && disc.size > 0.0003 * w * h && disc.size < 0.03 * w * h) {
+    const bw = disc.maxX - disc.minX + 1;
+    const bh = disc.maxY - disc.minY + 1;
+    if (Math.max(bw, bh) / Math.min(bw, bh) < 1.8 && disc.size / (bw * bh) > 0.45) warnings.push("sun-in-frame");
+  }
   if (coverage < 0.08) warnings.push("small-sky");
   // Fine detail against the sky (branches, cables, lattices): boundary pixels per column.
   let edges = 0;
@@ -225,14 +243,14 @@ function skyWarnings(rgb: Rgb, alpha: Float32Array, coverage: number): string[] 
 
 /**
  * Sky matte at the photo's full resolution. Refuses (throws `no_sky_detected` or `sky_uncertain`,
- * never charged) unless `allowRefusal` is off — the evaluation reads refused mattes too. User hints
+ * never charged) unless called with `refuse: false` — the evaluation reads refused mattes too. User hints
  * (a greyscale image: white = sky, black = not sky, mid-grey = the model's call) win over the model,
  * and a photo whose sky the user painted is not refused.
  */
 export async function computeSkyMatte(full: Rgb, opts: { hints?: Rgb; refuse?: boolean } = {}): Promise<SkyMatte> {
   const refineRgb = await shrinkRgb(full, REFINE_SIDE);
   const { width: rw, height: rh } = refineRgb;
-  const predicted = await predictSky(full);
+  const predicted = await predictSky(refineRgb);
   let prob = dropImplausibleSky(predicted.prob);
   let painted = 0;
   if (opts.hints) {

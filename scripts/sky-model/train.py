@@ -173,9 +173,16 @@ def sample(items, skies):
     pool = with_sky if with_sky and (not without or random.random() < 0.67) else without
     it = random.choice(pool)
     img, m = it["img"], it["mask"]
-    if it["sky"] and random.random() < 0.45:
+    if it["sky"] and random.random() < 0.1:
+        # A crop of sky alone (clouds, sun, haze filling the frame) is all sky.
+        img = donor_sky(random.choice(skies))
+        m = np.ones(img.shape[:2], np.float32)
+    elif it["sky"] and random.random() < 0.6:
         img, m = composite(it, random.choice(skies))
     h, w = m.shape
+    if min(h, w) < 32:
+        img, m = it["img"], it["mask"]
+        h, w = m.shape
     if random.random() < 0.55:
         # The whole photo, squashed as the engine feeds it.
         x0, y0, cw, ch = 0, 0, w, h
