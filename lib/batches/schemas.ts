@@ -12,7 +12,15 @@ export const batchLookSchema = z
     backgroundColor: z.string().optional(),
     backgroundPrompt: z.string().optional(),
     shadow: z.boolean().optional(),
+    shadowStrength: z.number().optional(),
+    shadowSoftness: z.number().optional(),
+    castShadow: z.boolean().optional(),
+    shadowDirection: z.number().optional(),
     canvas: canvasPresetSchema.optional(),
+    margin: z.number().optional(),
+    subjectScale: z.number().optional(),
+    subjectX: z.number().optional(),
+    subjectY: z.number().optional(),
     format: outputFormatSchema.optional(),
   })
   .strict();

@@ -86,7 +86,14 @@ export async function toEngineRequest<S extends ServiceId>(params: {
         image,
         background,
         shadow: v.shadow,
+        shadowStyle: {
+          strength: v.shadowStrength,
+          softness: v.shadowSoftness,
+          cast: v.castShadow,
+          direction: v.shadowDirection,
+        },
         canvas: v.canvas,
+        framing: { margin: v.margin, scale: v.subjectScale, offsetX: v.subjectX, offsetY: v.subjectY },
         format: v.format,
         ...previewPart,
       };

@@ -104,8 +104,39 @@ export const backgroundChangeInputSchema = z
     backgroundPresetId: presetId.optional().describe("A background from GET /api/presets?kind=background."),
     backgroundColor: hexColor.optional(),
     backgroundPrompt: prompt.optional().describe("Describe the background: white studio sweep, marble, wood, bokeh…"),
-    shadow: z.boolean().default(false).describe("Add a soft contact shadow under the subject."),
+    shadow: z
+      .boolean()
+      .default(false)
+      .describe("Add a contact shadow on the ground under the subject (where its base touches it)."),
+    shadowStrength: z.number().min(0).max(1).default(0.6).describe("Shadow darkness (0–1)."),
+    shadowSoftness: z.number().min(0).max(1).default(0.5).describe("Shadow blur: 0 crisp, 1 very soft."),
+    castShadow: z.boolean().default(false).describe("Also cast the subject's shadow on the ground behind it."),
+    shadowDirection: z
+      .number()
+      .min(-60)
+      .max(60)
+      .default(35)
+      .describe("Where the cast shadow falls, degrees from straight back: −60 (left) … 60 (right)."),
     canvas: canvasPresetSchema.default("original").describe(`Output size: ${CANVAS_DESCRIPTION}.`),
+    margin: z
+      .number()
+      .min(0)
+      .max(0.3)
+      .default(0.08)
+      .describe("Free border around the subject on a marketplace canvas (fraction of the canvas side)."),
+    subjectScale: z
+      .number()
+      .min(0.3)
+      .max(1.5)
+      .default(1)
+      .describe("Subject size on a marketplace canvas, relative to fitting inside the margins."),
+    subjectX: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0)
+      .describe("Subject position across the free space: −1 left … 1 right."),
+    subjectY: z.number().min(-1).max(1).default(0).describe("Subject position down the free space: −1 top … 1 bottom."),
     format: outputFormatSchema.default("png"),
     stripMetadata,
   })

@@ -122,6 +122,84 @@ describe("background change", () => {
     expect(Math.max(...steps)).toBeLessThan(12);
   });
 
+  it("grounds the product with a contact shadow under its base only, and casts a shadow to the chosen side", async () => {
+    const render = async (shadowStyle: Record<string, unknown>) => {
+      const res = await changeBackground({
+        image: coffee,
+        background: { kind: "color", color: "#ffffff" },
+        shadow: true,
+        shadowStyle,
+        canvas: "square-2000",
+        format: "png",
+        preview: { maxSide: 500, watermark: false },
+      });
+      const { data, width } = await rawOf(res.bytes);
+      return (x: number, y: number) => data[(y * width + x) * 3]!;
+    };
+    const contact = await render({ cast: false });
+    // Find the subject's extent along the centre column and row (the background is pure white).
+    let top = 0;
+    while (contact(250, top) > 250) top++;
+    let left = 0;
+    while (contact(left, 250) > 250) left++;
+    let base = 499;
+    while (contact(250, base) > 200) base--;
+    // Nothing rims the top or the left edge (the old drop shadow did).
+    for (let d = 2; d <= 12; d += 5) {
+      expect(contact(250, top - d)).toBeGreaterThan(250);
+      expect(contact(left - d, 250)).toBeGreaterThan(250);
+    }
+    // Right under the base the ground is darker, fading away from it.
+    expect(contact(250, base + 3)).toBeLessThan(235);
+    expect(contact(250, base + 3)).toBeLessThan(contact(250, Math.min(499, base + 25)));
+    // A cast shadow thrown to the right darkens the ground right of the product, not left of it.
+    const right = await render({ cast: true, direction: 50 });
+    let darkRight = 0;
+    let darkLeft = 0;
+    for (let y = top; y < base; y++) {
+      for (let x = 0; x < 500; x++) {
+        if (contact(x, y) < 250) continue; // the product itself and its contact shadow
+        if (right(x, y) < 240) x > 250 ? darkRight++ : darkLeft++;
+      }
+    }
+    expect(darkRight).toBeGreaterThan(200);
+    expect(darkRight).toBeGreaterThan(5 * darkLeft);
+  });
+
+  it("frames the product on a marketplace canvas: margin, size and position", async () => {
+    const extent = async (framing: { margin: number; scale: number; offsetX: number; offsetY: number }) => {
+      const res = await changeBackground({
+        image: coffee,
+        background: { kind: "color", color: "#ffffff" },
+        shadow: false,
+        canvas: "square-2000",
+        framing,
+        format: "png",
+        preview: { maxSide: 400, watermark: false },
+      });
+      const { data, width, height } = await rawOf(res.bytes);
+      let minX = width;
+      let maxX = -1;
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          if (data[(y * width + x) * 3]! < 245) {
+            minX = Math.min(minX, x);
+            maxX = Math.max(maxX, x);
+          }
+        }
+      return { minX, maxX, w: maxX - minX };
+    };
+    const centred = await extent({ margin: 0.08, scale: 1, offsetX: 0, offsetY: 0 });
+    const wide = await extent({ margin: 0.2, scale: 1, offsetX: 0, offsetY: 0 });
+    const small = await extent({ margin: 0.08, scale: 0.5, offsetX: 0, offsetY: 0 });
+    const moved = await extent({ margin: 0.08, scale: 0.5, offsetX: 1, offsetY: 0 });
+    expect(wide.w).toBeLessThan(centred.w * 0.9);
+    expect(small.w).toBeLessThan(centred.w * 0.6);
+    expect(moved.minX).toBeGreaterThan(small.minX + 60);
+    // Moved to the right edge, it still keeps the margin.
+    expect(moved.maxX).toBeLessThanOrEqual(400 - 0.08 * 400 + 2);
+  });
+
   it("accepts an uploaded background image (cover-fit) and keeps the original canvas", async () => {
     const res = await changeBackground({
       image: astronaut,

@@ -5,7 +5,6 @@ import type {
   BackgroundChangeRequest,
   BackgroundRemovalRequest,
   BackgroundSource,
-  CanvasPreset,
   EditResult,
   ImageInput,
   PreviewOptions,
@@ -16,10 +15,12 @@ import type {
 import { encodeRaw } from "./encode";
 import { type MatteBytes, skyMatteFor, subjectMatteFor } from "./mattes";
 import { CANVAS_PRESETS, MAX_INPUT_PIXELS, previewRenderSide } from "./options";
+import { placeSubject } from "./placement";
+import { DEFAULT_SHADOW, shadowPlane } from "./shadow";
 import { findBackgroundPreset, findSkyPreset, renderSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
-import { type Rgb, boxBlur, clamp01, decodeRgb, planeToGrey, resizePlane, shrinkRgb } from "./raster";
+import { type Rgb, decodeRgb, planeToGrey, shrinkRgb } from "./raster";
 import { computeSkyMatte } from "./sky-mask";
 import { composeSky } from "./sky-compose";
 import { WORK_SIDE, computeSubjectMatte, decontaminatedCutout } from "./subject";
@@ -166,102 +167,6 @@ export async function removeBackground(req: BackgroundRemovalRequest, hooks: Eng
 
 // ---------------------------------------------------------------- background change
 
-/** Margin around the product on marketplace canvases (fraction of the canvas side). */
-const CANVAS_MARGIN = 0.08;
-
-type Placement = {
-  canvasW: number;
-  canvasH: number;
-  crop: { left: number; top: number; width: number; height: number };
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-};
-
-function placeSubject(args: {
-  canvas: CanvasPreset;
-  width: number;
-  height: number;
-  bbox: { x: number; y: number; width: number; height: number };
-  scale: number;
-}): Placement {
-  const { width: W, height: H, bbox } = args;
-  const size = CANVAS_PRESETS[args.canvas].size;
-  if (!size) {
-    const cw = Math.round(W * args.scale);
-    const ch = Math.round(H * args.scale);
-    return { canvasW: cw, canvasH: ch, crop: { left: 0, top: 0, width: W, height: H }, x: 0, y: 0, w: cw, h: ch };
-  }
-  const canvasW = Math.max(16, Math.round(size.width * args.scale));
-  const canvasH = Math.max(16, Math.round(size.height * args.scale));
-  const pad = Math.round(0.02 * Math.max(bbox.width, bbox.height));
-  const left = Math.max(0, bbox.x - pad);
-  const top = Math.max(0, bbox.y - pad);
-  const right = Math.min(W, bbox.x + bbox.width + pad);
-  const bottom = Math.min(H, bbox.y + bbox.height + pad);
-  const cropW = right - left;
-  const cropH = bottom - top;
-  // A subject cut by the photo's bottom edge (a person at the waist) stays on the canvas's bottom edge.
-  const cutAtBottom = bbox.y + bbox.height >= H - Math.max(2, 0.01 * H);
-  const availW = canvasW * (1 - 2 * CANVAS_MARGIN);
-  const availH = canvasH * (cutAtBottom ? 1 - CANVAS_MARGIN : 1 - 2 * CANVAS_MARGIN);
-  const s = Math.min(availW / cropW, availH / cropH);
-  const w = Math.max(1, Math.round(cropW * s));
-  const h = Math.max(1, Math.round(cropH * s));
-  const x = Math.round((canvasW - w) / 2);
-  const y = cutAtBottom ? canvasH - h : Math.round((canvasH - h) / 2);
-  return { canvasW, canvasH, crop: { left, top, width: cropW, height: cropH }, x, y, w, h };
-}
-
-/**
- * Soft shadow (0–255) from the placed alpha: a blurred, slightly lowered drop shadow plus a dense
- * flattened contact patch under the subject's base, so products do not float. Computed at ≤512 px
- * (it is smooth) and enlarged by sharp.
- */
-async function shadowPlane(
-  alpha: Float32Array,
-  args: { width: number; height: number; subjectH: number },
-): Promise<Uint8Array> {
-  const { width: W, height: H } = args;
-  const scale = Math.min(1, 512 / Math.max(W, H));
-  const w = Math.max(8, Math.round(W * scale));
-  const h = Math.max(8, Math.round(H * scale));
-  const small = resizePlane({ width: W, height: H, data: alpha }, w, h).data;
-  const sh = args.subjectH * scale;
-  // Drop shadow: alpha shifted down by 1.5 % of the subject height, blurred (3 box passes ≈ Gaussian).
-  const dy = Math.max(1, Math.round(0.015 * sh));
-  const drop = new Float32Array(w * h);
-  for (let y = dy; y < h; y++) drop.set(small.subarray((y - dy) * w, (y - dy + 1) * w), y * w);
-  const r1 = Math.max(1, Math.round(0.03 * sh));
-  const blurred = boxBlur(boxBlur(boxBlur(drop, w, h, r1), w, h, r1), w, h, r1);
-  // Contact patch: the lowest 4 % of each column's subject, smeared downward a little.
-  const contact = new Float32Array(w * h);
-  const band = Math.max(1, Math.round(0.04 * sh));
-  for (let x = 0; x < w; x++) {
-    let bottom = -1;
-    for (let y = h - 1; y >= 0; y--) {
-      if (small[y * w + x]! > 0.5) {
-        bottom = y;
-        break;
-      }
-    }
-    if (bottom < 0) continue;
-    for (let y = bottom - band; y <= Math.min(h - 1, bottom + band); y++) if (y >= 0) contact[y * w + x] = 1;
-  }
-  const r2 = Math.max(1, Math.round(0.012 * sh));
-  const c = boxBlur(boxBlur(contact, w, h, r2), w, h, r2);
-  const shadow = new Uint8Array(w * h);
-  for (let i = 0; i < shadow.length; i++) shadow[i] = clamp01(0.3 * blurred[i]! + 0.45 * c[i]!) * 255 + 0.5;
-  if (w === W && h === H) return shadow;
-  const big = await sharp(shadow, { raw: { width: w, height: h, channels: 1 } })
-    .resize(W, H, { fit: "fill", kernel: "linear" })
-    .extractChannel(0) // sharp widens one-channel raw input to sRGB
-    .raw()
-    .toBuffer();
-  return new Uint8Array(big.buffer, big.byteOffset, big.length);
-}
-
 /** Cheap checks (unknown preset, bad colour, unsupported prompt) before any inference. */
 function validateBackgroundSource(source: BackgroundSource): void {
   if (source.kind === "preset") findBackgroundPreset(source.presetId);
@@ -288,7 +193,14 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
   let scale = 1;
   const canvasSize = CANVAS_PRESETS[req.canvas].size;
   if (pSide && canvasSize) scale = Math.min(1, pSide / Math.max(canvasSize.width, canvasSize.height));
-  const place = placeSubject({ canvas: req.canvas, width: full.width, height: full.height, bbox: matte.bbox, scale });
+  const place = placeSubject({
+    canvas: req.canvas,
+    width: full.width,
+    height: full.height,
+    bbox: matte.bbox,
+    scale,
+    framing: req.framing,
+  });
   let subject: Uint8Array = rgba;
   if (req.canvas !== "original") {
     const buf = await sharp(rgba, { raw: { width: full.width, height: full.height, channels: 4 } })
@@ -311,7 +223,9 @@ export async function changeBackground(req: BackgroundChangeRequest, hooks: Engi
       alpha[cy * CW + cx] = subject[4 * (y * place.w + x) + 3]! / 255;
     }
   }
-  const shadow = req.shadow ? await shadowPlane(alpha, { width: CW, height: CH, subjectH: place.h }) : undefined;
+  const shadow = req.shadow
+    ? await shadowPlane(alpha, { width: CW, height: CH, style: { ...DEFAULT_SHADOW, ...req.shadowStyle } })
+    : undefined;
   // The background is the canvas; only shadowed and subject pixels are touched.
   const out = bg.rgb.data;
   const b = out;

@@ -5,6 +5,8 @@
 
 import type { MatteBytes } from "./mattes";
 import type { CanvasPreset, CutoutFormat, OutputFormat } from "./options";
+import type { Framing } from "./placement";
+import type { ShadowStyle } from "./shadow";
 
 export type { CanvasPreset, OutputFormat } from "./options";
 
@@ -51,7 +53,11 @@ export type BackgroundChangeRequest = {
   image: ImageInput;
   background: BackgroundSource;
   shadow: boolean;
+  /** How the shadow looks (defaults in shadow.ts): strength, softness, an optional cast shadow and its direction. */
+  shadowStyle?: Partial<ShadowStyle>;
   canvas: CanvasPreset;
+  /** Margin, size and position of the subject on a marketplace canvas (placement.ts). */
+  framing?: Framing;
   format: OutputFormat;
   preview?: PreviewOptions;
   mattes?: MatteBytes;

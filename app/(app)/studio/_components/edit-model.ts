@@ -29,7 +29,16 @@ export type BackgroundOptions = {
   upload: { assetId: string; name: string } | null;
   prompt: string;
   shadow: boolean;
+  shadowStrength: number;
+  shadowSoftness: number;
+  castShadow: boolean;
+  shadowDirection: number;
   canvas: CanvasPreset;
+  /** Framing on a marketplace canvas (ignored on the photo's own canvas). */
+  margin: number;
+  subjectScale: number;
+  subjectX: number;
+  subjectY: number;
   format: OutputFormat;
 };
 
@@ -64,7 +73,15 @@ export const DEFAULT_OPTIONS: EditOptions = {
     upload: null,
     prompt: "",
     shadow: true,
+    shadowStrength: 0.6,
+    shadowSoftness: 0.5,
+    castShadow: false,
+    shadowDirection: 35,
     canvas: "original",
+    margin: 0.08,
+    subjectScale: 1,
+    subjectX: 0,
+    subjectY: 0,
     format: "png",
   },
   "background-removal": { format: "png", output: "cutout" },
@@ -109,7 +126,23 @@ export function buildInput<S extends ServiceId>(params: {
     }
     case "background-change": {
       const o = params.options as BackgroundOptions;
-      const common = { imageAssetId, shadow: o.shadow, canvas: o.canvas, format: o.format };
+      const common = {
+        imageAssetId,
+        shadow: o.shadow,
+        ...(o.shadow
+          ? {
+              shadowStrength: o.shadowStrength,
+              shadowSoftness: o.shadowSoftness,
+              castShadow: o.castShadow,
+              ...(o.castShadow ? { shadowDirection: o.shadowDirection } : {}),
+            }
+          : {}),
+        canvas: o.canvas,
+        ...(o.canvas === "original"
+          ? {}
+          : { margin: o.margin, subjectScale: o.subjectScale, subjectX: o.subjectX, subjectY: o.subjectY }),
+        format: o.format,
+      };
       const suffix = o.canvas === "original" ? "" : ` · ${CANVAS_LABELS[o.canvas]}`;
       if (o.source === "preset") {
         if (!o.presetId) return { ok: false, reason: "Choose a background from the gallery." };

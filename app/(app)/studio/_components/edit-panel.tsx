@@ -365,8 +365,50 @@ function BackgroundPanel({
           onChange={(event) => set({ shadow: event.target.checked })}
           className="h-4 w-4 accent-brand-600"
         />
-        Soft contact shadow under the subject
+        Contact shadow under the subject
       </label>
+      {options.shadow && (
+        <div className="space-y-3 border-l-2 border-slate-200 pl-3 dark:border-slate-800">
+          <Slider
+            label="Shadow strength"
+            value={options.shadowStrength}
+            min={0}
+            max={1}
+            step={0.05}
+            onChange={(shadowStrength) => set({ shadowStrength })}
+            describe={(v) => `${Math.round(v * 100)} %`}
+          />
+          <Slider
+            label="Shadow softness"
+            value={options.shadowSoftness}
+            min={0}
+            max={1}
+            step={0.05}
+            onChange={(shadowSoftness) => set({ shadowSoftness })}
+            describe={(v) => (v < 0.25 ? "Crisp" : v > 0.75 ? "Very soft" : "Soft")}
+          />
+          <label className="flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              checked={options.castShadow}
+              onChange={(event) => set({ castShadow: event.target.checked })}
+              className="h-4 w-4 accent-brand-600"
+            />
+            Cast shadow on the ground
+          </label>
+          {options.castShadow && (
+            <Slider
+              label="Shadow direction"
+              value={options.shadowDirection}
+              min={-60}
+              max={60}
+              step={5}
+              onChange={(shadowDirection) => set({ shadowDirection })}
+              describe={(v) => (v === 0 ? "Straight back" : v < 0 ? `${-v}° to the left` : `${v}° to the right`)}
+            />
+          )}
+        </div>
+      )}
       <div>
         <label htmlFor={canvasId} className="text-sm font-medium">
           Output size
@@ -384,6 +426,50 @@ function BackgroundPanel({
           ))}
         </select>
       </div>
+      {options.canvas !== "original" && (
+        <div className="space-y-3 border-l-2 border-slate-200 pl-3 dark:border-slate-800">
+          <Slider
+            label="Margin"
+            value={options.margin}
+            min={0}
+            max={0.3}
+            step={0.01}
+            onChange={(margin) => set({ margin })}
+            describe={(v) => `${Math.round(v * 100)} %`}
+          />
+          <Slider
+            label="Subject size"
+            value={options.subjectScale}
+            min={0.3}
+            max={1.5}
+            step={0.05}
+            onChange={(subjectScale) => set({ subjectScale })}
+            describe={(v) => `${Math.round(v * 100)} %`}
+          />
+          <Slider
+            label="Subject left–right"
+            value={options.subjectX}
+            min={-1}
+            max={1}
+            step={0.05}
+            onChange={(subjectX) => set({ subjectX })}
+            describe={(v) =>
+              v === 0 ? "Centred" : v < 0 ? `Left ${Math.round(-v * 100)}` : `Right ${Math.round(v * 100)}`
+            }
+          />
+          <Slider
+            label="Subject up–down"
+            value={options.subjectY}
+            min={-1}
+            max={1}
+            step={0.05}
+            onChange={(subjectY) => set({ subjectY })}
+            describe={(v) =>
+              v === 0 ? "Centred" : v < 0 ? `Up ${Math.round(-v * 100)}` : `Down ${Math.round(v * 100)}`
+            }
+          />
+        </div>
+      )}
       <FormatSelect value={options.format} onChange={(format) => set({ format })} formats={["png", "jpeg", "webp"]} />
     </div>
   );
