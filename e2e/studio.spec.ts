@@ -276,7 +276,7 @@ test.describe("studio", () => {
     page,
   }) => {
     await page.goto("/studio");
-    await uploadPhoto(page, "coffee.jpg");
+    await uploadPhoto(page, "drop.jpg");
     await page.getByText("Orange sunset", { exact: true }).click();
     await page.getByTestId("preview-button").click();
     await expect(page.getByTestId("preview-problem")).toContainText(
