@@ -3,6 +3,8 @@ import { defineConfig, devices } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3200);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+// e2e/accounts.spec.ts listens here with an in-repo SMTP server; the app mails its sign-in links to it.
+const SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? PORT + 1);
 // Debian's Chromium by default (Playwright's own browser download is not available offline).
 const executablePath =
   process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
@@ -42,6 +44,6 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
-    env: { PORT: String(PORT) },
+    env: { PORT: String(PORT), SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`, PUBLIC_BASE_URL: BASE_URL },
   },
 });

@@ -135,7 +135,7 @@ async function bench(name: string, size: number, runs: number, fn: () => Promise
   console.log(rows.at(-1));
 }
 
-if (WARMUP) {
+if (WARMUP && !CAMERA_ONLY) {
   const t0 = performance.now();
   await warmEngine();
   rows.unshift(`engine warm-up (model load + 3 rounds on 512 px): ${Math.round(performance.now() - t0)} ms\n`);

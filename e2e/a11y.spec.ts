@@ -1,22 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { payInSandbox, previewLook, snap, uploadPhoto, waitForJob } from "./helpers";
-
-/** Runs axe (WCAG 2.x A/AA) and fails on serious or critical violations, listing them readably. */
-async function expectNoSeriousViolations(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations.filter(
-    (violation) => violation.impact === "serious" || violation.impact === "critical",
-  );
-  const summary = serious.map(
-    (violation) =>
-      `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
-        .map((node) => node.target.join(" "))
-        .slice(0, 5)
-        .join(", ")}`,
-  );
-  expect(summary, `${name}: serious/critical accessibility violations`).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { expectNoSeriousViolations, payInSandbox, previewLook, snap, uploadPhoto, waitForJob } from "./helpers";
 
 for (const scheme of ["light", "dark"] as const) {
   test.describe(`accessibility (${scheme})`, () => {

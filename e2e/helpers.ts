@@ -1,11 +1,12 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import sharp, { type Metadata } from "sharp";
 
-export const FIXTURES = path.resolve("e2e/fixtures/files");
-export const SCREENSHOT_DIR = path.resolve("test-results/screenshots");
-export const WIDTHS = [1280, 390] as const;
+const FIXTURES = path.resolve("e2e/fixtures/files");
+const SCREENSHOT_DIR = path.resolve("test-results/screenshots");
+const WIDTHS = [1280, 390] as const;
 
 export function fixture(name: string): string {
   return path.join(FIXTURES, name);
@@ -74,4 +75,20 @@ export async function downloadResult(page: Page): Promise<Metadata> {
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download").click()]);
   const file = await download.path();
   return sharp(readFileSync(file)).metadata();
+}
+
+/** Runs axe (WCAG 2.x A/AA) and fails on serious or critical violations, listing them readably. */
+export async function expectNoSeriousViolations(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter(
+    (violation) => violation.impact === "serious" || violation.impact === "critical",
+  );
+  const summary = serious.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes
+        .map((node) => node.target.join(" "))
+        .slice(0, 5)
+        .join(", ")}`,
+  );
+  expect(summary, `${name}: serious/critical accessibility violations`).toEqual([]);
 }

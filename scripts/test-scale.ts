@@ -7,6 +7,7 @@
  *   worker 1 + 2    (`npm run worker`)
  *
  * Checks: the paid API across processes (402 on B → pay on A → retry on B → download via A),
+ * API keys across processes (a revoked key refused at once by every web process),
  * both workers take jobs, kill -9 of a worker mid-job (the other finishes it, one capture),
  * S3 down for a moment (job retried), Postgres restarted during traffic (clean errors, recovery,
  * no job lost, none charged twice), and the ledger invariants at the end.
@@ -312,6 +313,87 @@ async function main(): Promise<number> {
     assert((await captures(jobId)) === 1, "expected exactly one capture");
     return `job ${jobId} in ${paid.ms} ms, ${bytes.length} B result served by the other process`;
   });
+
+  await check(
+    "API keys across processes: made on B, spent on A, revoked on A, refused at once by A and B",
+    async () => {
+      // Sign in by the emailed link (no SMTP here: web A prints it to its log), verify on B.
+      const email = `scale-${Date.now()}@example.com`;
+      const asked = await http("POST", `${A}/api/account/sign-in`, { email }, { origin: A });
+      assert(asked.status === 202, `sign-in answered ${asked.status}`);
+      const token = await until(
+        "the sign-in link in web A's log",
+        async () => new RegExp(`${email}[\\s\\S]*?/sign-in/verify\\?token=([A-Za-z0-9_-]{43})`).exec(webA.tail())?.[1],
+        10_000,
+      );
+      const verified = await fetch(`${B}/api/account/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: B },
+        body: JSON.stringify({ token }),
+      });
+      assert(verified.status === 200, `verify on B answered ${verified.status}`);
+      const jar = new Map(
+        verified.headers.getSetCookie().map((line) => {
+          const [pair] = line.split(";");
+          const at = pair!.indexOf("=");
+          return [pair!.slice(0, at), pair!.slice(at + 1)] as const;
+        }),
+      );
+      const session = (origin: string) => ({
+        origin,
+        cookie: [...jar].map(([key, value]) => `${key}=${value}`).join("; "),
+        "x-csrf-token": decodeURIComponent(jar.get("bd_csrf") ?? ""),
+      });
+      const topup = await http("POST", `${A}/api/account/topups`, { packId: "pack_10" }, session(A));
+      assert(topup.status === 201, `top-up on A answered ${topup.status} ${JSON.stringify(topup.json).slice(0, 200)}`);
+      const created = await http("POST", `${B}/api/account/keys`, { name: "scale" }, session(B));
+      assert(created.status === 201, `key on B answered ${created.status}`);
+      const key = String(created.json.key);
+      const keyId = String((created.json.apiKey as { id: string }).id);
+      const bearer = { authorization: `Bearer ${key}` };
+
+      const paid = await http(
+        "POST",
+        `${A}/api/tools/sky-replacement`,
+        { imageAssetId: photoAsset.id, skyPresetId: "clear-blue" },
+        { ...bearer, prefer: "wait=110" },
+      );
+      assert(paid.status === 200, `key call on A answered ${paid.status}: ${JSON.stringify(paid.json).slice(0, 300)}`);
+
+      const revoked = await http("DELETE", `${A}/api/account/keys/${keyId}`, undefined, session(A));
+      assert(revoked.status === 200, `revoke on A answered ${revoked.status}`);
+      // At once, on both processes (each looks the key up in the database on every call; no cache to expire).
+      const after = await Promise.all(
+        [A, B, B, A].map((origin) =>
+          http(
+            "POST",
+            `${origin}/api/tools/sky-replacement`,
+            { imageAssetId: photoAsset.id, skyPresetId: "clear-blue" },
+            bearer,
+          ),
+        ),
+      );
+      const wrong = after.filter((call) => call.status !== 401 || call.json.error?.code !== "api_key_revoked");
+      assert(
+        wrong.length === 0,
+        `after revocation: ${after.map((c) => `${c.status} ${c.json.error?.code}`).join(", ")}`,
+      );
+      const jobs = Number((await db.query(`SELECT count(*) AS n FROM "Job" WHERE "apiKeyId" = $1`, [keyId])).rows[0].n);
+      const balance = Number(
+        (
+          await db.query(
+            `SELECT coalesce(sum(delta), 0) AS n FROM "CreditEntry" WHERE "apiKeyId" IS NOT NULL AND "apiKeyId" = $1`,
+            [keyId],
+          )
+        ).rows[0].n,
+      );
+      assert(
+        jobs === 1 && balance === -1,
+        `the key made ${jobs} jobs and moved ${balance} credits (expected 1 and -1)`,
+      );
+      return `signed in via A's log + B, key made on B, 1 edit on A (${paid.ms} ms), revoked on A: 4/4 calls on A and B refused with api_key_revoked`;
+    },
+  );
 
   await check("both workers take jobs (6 concurrent paid calls through A and B)", async () => {
     const tokens = await Promise.all(Array.from({ length: 6 }, (_, i) => pay(i % 2 ? A : B)));

@@ -177,6 +177,23 @@ describe("SellerPic adapter against the fake", () => {
     expect(result.costMinor).toBe(5);
   });
 
+  // Big images on a shared 2-core machine: more time than the suite default, for the test and its HTTP calls.
+  it(
+    "sends a 6000 × 4000 camera photo as a copy within 4096 px, and scales the result back",
+    { timeout: 240_000 },
+    async () => {
+      const image = await makeImage({ width: 6000, height: 4000, format: "png" });
+      const result = await provider({ httpTimeoutMs: 120_000 }).backgroundRemoval!(
+        { image, format: "png", output: "cutout" },
+        ctx(),
+      );
+      expect([result.width, result.height]).toEqual([6000, 4000]);
+      const meta = await sharp(result.bytes).metadata();
+      expect([meta.width, meta.height]).toEqual([6000, 4000]);
+      expect(fake.state.tasksCreated).toEqual({ removeBackground: 1 });
+    },
+  );
+
   it("reads an alpha-channel mask from its alpha, and a black-and-white mask with an opaque alpha from its grey", async () => {
     const image = await makeImage({ width: 200, height: 200 });
     for (const style of ["alpha", "grey-opaque-alpha"] as const) {

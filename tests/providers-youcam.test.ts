@@ -288,6 +288,23 @@ for (const target of testDbTargets()) {
       expect(fake.state.calls.find((c) => c.method === "PUT")?.status).toBe(200);
     });
 
+    // Big images on a shared 2-core machine: more time than the suite default, for the test and its HTTP calls.
+    it(
+      "sends a 6000 × 4000 camera photo as a copy within 4096 px, and scales the result back",
+      { timeout: 240_000 },
+      async () => {
+        const image = await makeImage({ width: 6000, height: 4000, format: "png" });
+        const result = await provider({ httpTimeoutMs: 120_000 }).backgroundRemoval!(
+          { image, format: "png", output: "cutout" },
+          ctx(),
+        );
+        expect([result.width, result.height]).toEqual([6000, 4000]);
+        const meta = await sharp(result.bytes).metadata();
+        expect([meta.width, meta.height]).toEqual([6000, 4000]);
+        expect(fake.state.tasksCreated).toEqual({ sod: 1 });
+      },
+    );
+
     it("a failed task (error) falls back once, without a second paid task or a charge", async () => {
       fake.state.failTasks = true;
       const image = await makeImage({ width: 160, height: 160 });

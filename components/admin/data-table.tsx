@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Fragment, type ReactNode } from "react";
 import { cn } from "@/lib/utils";
 
-export const headerCellStyles =
+const headerCellStyles =
   "whitespace-nowrap px-3 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 /** For cells of rows rendered outside DataTable's own cells (see `renderRow`). */
 export const cellStyles = "whitespace-nowrap px-3 py-2.5 align-top";

@@ -18,6 +18,7 @@ import {
   canvasLabel,
   formatBytes,
 } from "@/lib/image/options";
+import { useCreditBalance, useStartCreditBatchMutation } from "@/lib/queries/account";
 import { useCreateBatchMutation } from "@/lib/queries/batches";
 import { useCatalogQuery } from "@/lib/queries/catalog";
 import { usePresetsQuery } from "@/lib/queries/presets";
@@ -148,6 +149,8 @@ export function BatchWorkbench() {
   const uploading = items.some((item) => item.state === "uploading");
   const service = catalog.data?.services.find((candidate) => candidate.id === "background-change");
   const total = service ? service.priceMinor * ready.length : null;
+  const credits = useCreditBalance();
+  const startCreditBatch = useStartCreditBatchMutation();
   const sandbox = catalog.data?.paymentsMode !== "stripe";
 
   const look = useMemo(() => {
@@ -170,12 +173,20 @@ export function BatchWorkbench() {
     }
   }
 
+  // Signed in with enough credits: one credit per photo from the balance, no checkout.
+  const payWithCredits = credits !== null && ready.length > 0 && credits.balance >= ready.length;
+
   async function start() {
     if (!look || ready.length === 0) return;
     setSubmitting(true);
     setSubmitError(null);
     const batchItems = ready.map((item) => ({ imageAssetId: item.assetId }));
     try {
+      if (payWithCredits && credits) {
+        const batch = await startCreditBatch.mutateAsync({ items: batchItems, look, csrfToken: credits.csrfToken });
+        router.push(`/batch/${batch.id}`);
+        return;
+      }
       const payment = await apiClient.post<{ paymentId: string; token?: string; checkoutUrl: string | null }>(
         "/api/payments",
         {
@@ -506,8 +517,20 @@ export function BatchWorkbench() {
                   ? "Add photos to start"
                   : !look
                     ? "Choose a background"
-                    : `Pay and process ${ready.length} photo${ready.length === 1 ? "" : "s"}`}
+                    : payWithCredits
+                      ? `Use ${ready.length} credit${ready.length === 1 ? "" : "s"} and process ${ready.length} photo${ready.length === 1 ? "" : "s"}`
+                      : `Pay and process ${ready.length} photo${ready.length === 1 ? "" : "s"}`}
           </button>
+          {credits ? (
+            <p className="mt-2 text-xs text-slate-600 dark:text-slate-400" data-testid="batch-balance">
+              Your account has {credits.balance} credit{credits.balance === 1 ? "" : "s"}
+              {payWithCredits
+                ? "; one is spent per photo that succeeds."
+                : ready.length > 0
+                  ? ` — not enough for ${ready.length} photos, so this batch is paid by card.`
+                  : "."}
+            </p>
+          ) : null}
           {submitError ? (
             <p role="alert" className="mt-3 text-sm text-red-700 dark:text-red-300">
               {submitError}

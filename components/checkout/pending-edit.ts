@@ -1,7 +1,7 @@
 import type { ServiceId } from "@/lib/catalog/services";
 
 /** An edit waiting for a card payment to finish (Stripe mode): kept in this browser while the user is on Stripe. */
-export type PendingEdit = {
+type PendingEdit = {
   kind?: "edit";
   paymentId: string;
   serviceId: ServiceId;
@@ -10,7 +10,7 @@ export type PendingEdit = {
   savedAt: number;
 };
 /** A batch waiting for its card payment: the uploaded photos and the look, started on return with the payment's token. */
-export type PendingBatch = {
+type PendingBatch = {
   kind: "batch";
   paymentId: string;
   items: Array<Record<string, unknown>>;

@@ -31,7 +31,7 @@ const SERVICE_NAMES: Record<string, string> = {
   "prompt-segmentation": "Mask by prompt",
 };
 
-export function friendlyJobError(error: { code: string; message: string }): string {
+function friendlyJobError(error: { code: string; message: string }): string {
   switch (error.code) {
     case "no_sky_detected":
       return "We couldn't find the sky in this photo. Go back, paint the sky with the brush, and try again.";

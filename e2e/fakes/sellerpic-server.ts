@@ -211,6 +211,7 @@ export async function startSellerPicFake(options: { port?: number; apiKey?: stri
     const meta = await sharp(bytes)
       .metadata()
       .catch(() => null);
+    if (bytes.length > 10 * 1024 * 1024) return "Image file exceeds 10 MB.";
     if (!meta?.width || !meta.height) return "The image cannot be decoded.";
     if (Math.min(meta.width, meta.height) < 64) return "Image resolution is too small (minimum 64 px).";
     if (Math.max(meta.width, meta.height) > 4096) return "Image resolution exceeds 4096 px.";

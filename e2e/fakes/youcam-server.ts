@@ -276,6 +276,12 @@ export async function startYoucamFake(options: { port?: number; apiKey?: string 
             error: "Image resolution too small (minimum 64 px).",
             error_code: "InvalidParameters",
           });
+        if (Math.max(meta.width, meta.height) > 4096)
+          return send(req, res, 400, {
+            status: 400,
+            error: "error_exceed_max_image_size: the long side may be at most 4096 px.",
+            error_code: "InvalidParameters",
+          });
         if (feature !== "sod" && !["prompt", "template", undefined].includes(json.type as string))
           return send(req, res, 400, {
             status: 400,

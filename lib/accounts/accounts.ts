@@ -37,7 +37,7 @@ export async function resolveRequestOwner(req: Request): Promise<RequestOwner> {
   return { ...resolveOwner(req), signedIn: null };
 }
 
-export async function getAccountOrThrow(id: string): Promise<Account> {
+async function getAccountOrThrow(id: string): Promise<Account> {
   const db = await getDb();
   const account = isWellFormedId(id, "acc") ? await db.account.findUnique({ where: { id } }) : null;
   if (!account) throw new AppError("account_not_found", "No account with this id.");

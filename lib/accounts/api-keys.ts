@@ -8,9 +8,9 @@ import { AppError } from "@/lib/errors";
 import { isWellFormedId, newId } from "@/lib/ids";
 
 /** API keys: `bdk_` + 32 random bytes (base64url). Only the SHA-256 is stored; the key is shown once. */
-export const API_KEY_PREFIX = "bdk_";
+const API_KEY_PREFIX = "bdk_";
 const KEY_PATTERN = /^bdk_[A-Za-z0-9_-]{43}$/;
-export const MAX_KEYS_PER_ACCOUNT = 20;
+const MAX_KEYS_PER_ACCOUNT = 20;
 /** lastUsedAt is written at most this often per key (a busy key must not turn every call into a row update). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -25,10 +25,6 @@ export const updateApiKeySchema = z.object({ monthlyCap: z.number().int().min(1)
 
 export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
-}
-
-export function looksLikeApiKey(value: string): boolean {
-  return value.startsWith(API_KEY_PREFIX);
 }
 
 export type PublicApiKey = {

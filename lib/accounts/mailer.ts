@@ -13,7 +13,7 @@ function getTransport(url: string): Transporter {
 
 export type SignInMail = { to: string; url: string; minutes: number };
 
-export function signInMailText(mail: SignInMail): string {
+function signInMailText(mail: SignInMail): string {
   return [
     "Sign in to Backdrop",
     "",

@@ -11,8 +11,8 @@ import { AppError } from "@/lib/errors";
 /** httpOnly, SameSite=Lax (an emailed link is a cross-site navigation): `<session secret>.<hmac>`. */
 export const SESSION_COOKIE = "bd_session";
 /** Readable by the site's scripts (double submit); writes must echo it in X-CSRF-Token. */
-export const CSRF_COOKIE = "bd_csrf";
-export const CSRF_HEADER = "X-CSRF-Token";
+const CSRF_COOKIE = "bd_csrf";
+const CSRF_HEADER = "X-CSRF-Token";
 
 export type SignedInAccount = {
   account: Account;
@@ -22,7 +22,7 @@ export type SignedInAccount = {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function sessionKey(secret: string): string {
+function sessionKey(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
@@ -74,7 +74,7 @@ export async function requireAccount(req: Request): Promise<SignedInAccount> {
   return signedIn;
 }
 
-export function isSecureRequest(req: Request): boolean {
+function isSecureRequest(req: Request): boolean {
   return new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
 }
 

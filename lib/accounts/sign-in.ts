@@ -12,7 +12,7 @@ import { claimOwnerEdits } from "./accounts";
 import { sendSignInLink } from "./mailer";
 import { createAccountSession } from "./session";
 
-export const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email("Enter a valid email address."));
+const emailSchema = z.string().trim().toLowerCase().max(254).pipe(z.email("Enter a valid email address."));
 
 /** A path on this site to open after signing in; anything else becomes /account. */
 export function safeReturnPath(value: unknown): string {

@@ -13,9 +13,9 @@ import { getDummyHash, hashPassword, verifyPassword } from "./password";
 /** httpOnly, SameSite=Strict: `<session secret>.<hmac>`. */
 export const ADMIN_COOKIE = "bd_admin";
 /** Readable by the console's scripts (double submit); the server checks it is this session's token. */
-export const ADMIN_CSRF_COOKIE = "bd_admin_csrf";
-export const CSRF_HEADER = "X-CSRF-Token";
-export const BOOTSTRAP_USERNAME = "admin";
+const ADMIN_CSRF_COOKIE = "bd_admin_csrf";
+const CSRF_HEADER = "X-CSRF-Token";
+const BOOTSTRAP_USERNAME = "admin";
 
 export type AdminIdentity = { adminId: string; username: string; sessionId: string; csrfToken: string };
 
@@ -25,7 +25,7 @@ function sessionKey(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
-export function csrfTokenFor(secret: string): string {
+function csrfTokenFor(secret: string): string {
   return hmac("admin-csrf", secret);
 }
 
@@ -196,16 +196,4 @@ export async function ensureBootstrapAdmin(): Promise<boolean> {
   });
   if (count === 1) logger.info("created the first admin account from ADMIN_PASSWORD", { username: BOOTSTRAP_USERNAME });
   return count === 1;
-}
-
-/** Adds another admin (or changes a password) — for scripts and tests. */
-export async function upsertAdmin(params: { username: string; password: string }): Promise<void> {
-  const db = await getDb();
-  const username = params.username.trim().toLowerCase();
-  const passwordHash = await hashPassword(params.password);
-  await db.adminUser.upsert({
-    where: { username },
-    create: { id: newId("adm"), username, passwordHash },
-    update: { passwordHash },
-  });
 }

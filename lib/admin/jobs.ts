@@ -25,7 +25,7 @@ export const JOB_STATUSES = [
   "failed",
   "canceled",
 ] as const satisfies readonly JobStatus[];
-export const JOB_SORTS = ["time", "duration"] as const;
+const JOB_SORTS = ["time", "duration"] as const;
 
 const dateParam = z
   .string()
@@ -41,7 +41,7 @@ const optionalText = (max: number) =>
     .transform((value) => value || undefined);
 
 /** Filters of the jobs table (query string of /admin/jobs and GET /api/admin/jobs). */
-export const jobFiltersSchema = z.object({
+const jobFiltersSchema = z.object({
   status: z
     .enum(JOB_STATUSES)
     .optional()

@@ -28,7 +28,7 @@ const day = z
   .optional()
   .or(blank);
 
-export const paymentFiltersSchema = z.object({
+const paymentFiltersSchema = z.object({
   status: z.enum(PAYMENT_STATUSES).optional().or(blank),
   method: z.enum(PAYMENT_METHODS).optional().or(blank),
   service: z.enum(SERVICE_IDS).optional().or(blank),

@@ -18,7 +18,7 @@ export type MatteCacheOptions = {
   onError?: (error: unknown, context: { op: "get" | "put"; key: string }) => void;
 };
 
-export const MATTE_STORAGE_PREFIX = "mattes";
+const MATTE_STORAGE_PREFIX = "mattes";
 
 const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
 

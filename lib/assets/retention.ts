@@ -145,8 +145,3 @@ export function startRetentionSchedule(): void {
   globalForRetention.backdropRetentionTimer = setInterval(tick, minutes * 60_000);
   globalForRetention.backdropRetentionTimer.unref();
 }
-
-export function stopRetentionSchedule(): void {
-  if (globalForRetention.backdropRetentionTimer) clearInterval(globalForRetention.backdropRetentionTimer);
-  globalForRetention.backdropRetentionTimer = undefined;
-}

@@ -10,7 +10,7 @@ let secret: Buffer | undefined;
  * The key that signs asset links and cookies. `SIGNING_SECRET` when set (required when several
  * web processes share work); otherwise one generated on first start and kept in DATA_DIR.
  */
-export function getSigningSecret(): Buffer {
+function getSigningSecret(): Buffer {
   if (secret) return secret;
   const env = getEnv();
   if (env.SIGNING_SECRET) {
@@ -43,8 +43,6 @@ export function safeEqual(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
-
-export type SignedAssetQuery = { expires: number; sig: string };
 
 export function signAssetPath(params: { assetId: string; ttlSeconds?: number; now?: number }): string {
   const ttl = params.ttlSeconds ?? getEnv().SIGNED_URL_TTL_SECONDS;

@@ -16,7 +16,7 @@ import { formatPrice } from "@/lib/utils";
 import { zipStream, type ZipEntry } from "@/lib/zip";
 import type { CreateBatchInput } from "./schemas";
 
-export const BATCH_SERVICE_ID = "background-change" as const;
+const BATCH_SERVICE_ID = "background-change" as const;
 
 export type BatchItemView = {
   index: number;

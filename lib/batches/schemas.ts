@@ -4,7 +4,7 @@ import { canvasPresetSchema, outputFormatSchema } from "@/lib/edits/schemas";
 export const MAX_BATCH_ITEMS = 100;
 
 /** One look for every photo: the background keys of `backgroundChangeInputSchema` (no photo keys). */
-export const batchLookSchema = z
+const batchLookSchema = z
   .object({
     BackgroundURL: z.string().optional(),
     backgroundAssetId: z.string().optional(),
@@ -24,13 +24,11 @@ export const batchLookSchema = z
     format: outputFormatSchema.optional(),
   })
   .strict();
-export type BatchLook = z.infer<typeof batchLookSchema>;
 
-export const batchItemSchema = z.union([
+const batchItemSchema = z.union([
   z.object({ imageAssetId: z.string().min(1).max(64) }).strict(),
   z.object({ ImageURL: z.string().min(1).max(2048) }).strict(),
 ]);
-export type BatchItemInput = z.infer<typeof batchItemSchema>;
 
 export const createBatchSchema = z
   .object({

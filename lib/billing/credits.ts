@@ -7,7 +7,7 @@ import { newId } from "@/lib/ids";
 type Tx = Prisma.TransactionClient;
 
 /** One credit pays for one edit of any service. */
-export const CREDITS_PER_EDIT = 1;
+const CREDITS_PER_EDIT = 1;
 
 /** How each kind moves the spendable balance (`delta` = sign × credits). */
 const SIGN: Record<CreditKind, 1 | 0 | -1> = {
@@ -248,18 +248,6 @@ export async function checkCreditLedger(accountId: string): Promise<LedgerCheck>
   if (summary.balance < 0) problems.push(`negative balance ${summary.balance}`);
   return { ok: problems.length === 0, problems, summary };
 }
-
-export type CreditHistoryEntry = {
-  id: string;
-  kind: CreditKind;
-  credits: number;
-  delta: number;
-  createdAt: string;
-  jobId: string | null;
-  topupId: string | null;
-  apiKeyId: string | null;
-  note: string | null;
-};
 
 /** The account's movements, newest first. */
 export async function listCreditEntries(params: {

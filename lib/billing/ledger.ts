@@ -1,6 +1,5 @@
 import "server-only";
-import type { LedgerEntry, LedgerKind, Prisma } from "@/generated/prisma/client";
-import { getDb } from "@/lib/db";
+import type { LedgerKind, Prisma } from "@/generated/prisma/client";
 import { newId } from "@/lib/ids";
 
 type Tx = Prisma.TransactionClient;
@@ -38,31 +37,4 @@ export async function appendLedgerEntry(tx: Tx, entry: LedgerAppend): Promise<bo
     skipDuplicates: true,
   });
   return count === 1;
-}
-
-export async function listLedgerEntries(params: { paymentId?: string; jobId?: string }): Promise<LedgerEntry[]> {
-  const db = await getDb();
-  return db.ledgerEntry.findMany({
-    where: {
-      ...(params.paymentId ? { paymentId: params.paymentId } : {}),
-      ...(params.jobId ? { jobId: params.jobId } : {}),
-    },
-    orderBy: { createdAt: "asc" },
-  });
-}
-
-/** Revenue in minor units per currency: captures minus refunds (sums, never counters). */
-export async function revenueByCurrency(): Promise<Record<string, number>> {
-  const db = await getDb();
-  const rows = await db.ledgerEntry.groupBy({
-    by: ["currency", "kind"],
-    _sum: { amountMinor: true },
-    where: { kind: { in: ["capture", "refund"] } },
-  });
-  const out: Record<string, number> = {};
-  for (const row of rows) {
-    const sum = row._sum.amountMinor ?? 0;
-    out[row.currency] = (out[row.currency] ?? 0) + (row.kind === "capture" ? sum : -sum);
-  }
-  return out;
 }

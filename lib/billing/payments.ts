@@ -12,7 +12,7 @@ import { generatePaymentToken, hashPaymentToken, isWellFormedToken } from "./tok
 
 type Tx = Prisma.TransactionClient;
 
-export const MAX_UNITS = 100;
+const MAX_UNITS = 100;
 
 /** What clients see of a payment. Never the token hash; the token itself only once (see createPayment). */
 export type PublicPayment = {
@@ -314,7 +314,7 @@ export function refundStateOf(params: { amountMinor: number; refundedMinor: numb
 }
 
 /** Money captured and refunded on a payment, as ledger sums. `full` once the whole amount paid is refunded. */
-export async function getPaymentRefundTotals(
+async function getPaymentRefundTotals(
   tx: Tx,
   payment: Payment,
 ): Promise<{ capturedMinor: number; refundedMinor: number; state: RefundState }> {

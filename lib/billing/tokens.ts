@@ -2,7 +2,7 @@ import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 
 /** Payment tokens: `bdp_` + 32 random bytes (base64url). Only the SHA-256 is ever stored. */
-export const TOKEN_PREFIX = "bdp_";
+const TOKEN_PREFIX = "bdp_";
 const TOKEN_PATTERN = /^bdp_[A-Za-z0-9_-]{43}$/;
 
 export function generatePaymentToken(): { token: string; tokenHash: string } {

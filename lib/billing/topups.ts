@@ -33,7 +33,7 @@ export type PublicTopup = {
   refundedMinor: number;
 };
 
-export function toPublicTopup(topup: CreditTopup, refunds: CreditEntry[] = []): PublicTopup {
+function toPublicTopup(topup: CreditTopup, refunds: CreditEntry[] = []): PublicTopup {
   const own = refunds.filter((entry) => entry.topupId === topup.id);
   return {
     id: topup.id,

@@ -22,7 +22,7 @@ export async function seedCatalog(db: Db): Promise<void> {
 }
 
 /** The credit packs a new installation starts with: more edits, a lower price per edit (edited by admins). */
-export const DEFAULT_CREDIT_PACKS = [
+const DEFAULT_CREDIT_PACKS = [
   { id: "pack_10", name: "10 edits", credits: 10, priceMinor: 180, sortOrder: 1 },
   { id: "pack_50", name: "50 edits", credits: 50, priceMinor: 750, sortOrder: 2 },
   { id: "pack_200", name: "200 edits", credits: 200, priceMinor: 2400, sortOrder: 3 },

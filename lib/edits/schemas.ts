@@ -60,7 +60,7 @@ function refine(checks: Array<(value: Record<string, unknown>) => Issue | undefi
 const IMAGE_KEYS = ["ImageURL", "imageAssetId"];
 const imageSource = { ImageURL: httpUrl.optional(), imageAssetId: assetId.optional() };
 
-export const skyReplacementInputSchema = z
+const skyReplacementInputSchema = z
   .object({
     ...imageSource,
     ReplaceImageURL: httpUrl.optional().describe("A public URL of the new sky photo."),
@@ -153,7 +153,7 @@ export const backgroundChangeInputSchema = z
     ]),
   );
 
-export const backgroundRemovalInputSchema = z
+const backgroundRemovalInputSchema = z
   .object({
     ...imageSource,
     format: z.enum(CUTOUT_FORMATS).default("png"),
@@ -166,7 +166,7 @@ export const backgroundRemovalInputSchema = z
   .strict()
   .superRefine(refine([(v) => exactlyOne(v, IMAGE_KEYS, "photo")]));
 
-export const promptSegmentationInputSchema = z
+const promptSegmentationInputSchema = z
   .object({
     ...imageSource,
     prompt: prompt.describe("What to select: sky, subject, product, person, background…"),
@@ -181,10 +181,10 @@ export const TOOL_INPUT_SCHEMAS = {
   "prompt-segmentation": promptSegmentationInputSchema,
 } as const satisfies Record<ServiceId, z.ZodType>;
 
-export type SkyReplacementInput = z.infer<typeof skyReplacementInputSchema>;
-export type BackgroundChangeInput = z.infer<typeof backgroundChangeInputSchema>;
-export type BackgroundRemovalInput = z.infer<typeof backgroundRemovalInputSchema>;
-export type PromptSegmentationInput = z.infer<typeof promptSegmentationInputSchema>;
+type SkyReplacementInput = z.infer<typeof skyReplacementInputSchema>;
+type BackgroundChangeInput = z.infer<typeof backgroundChangeInputSchema>;
+type BackgroundRemovalInput = z.infer<typeof backgroundRemovalInputSchema>;
+type PromptSegmentationInput = z.infer<typeof promptSegmentationInputSchema>;
 export type ToolInput = {
   "sky-replacement": SkyReplacementInput;
   "background-change": BackgroundChangeInput;

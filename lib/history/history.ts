@@ -4,7 +4,7 @@ import { deleteAssetBytes, toPublicAsset } from "@/lib/assets/assets";
 import { SERVICES, isServiceId } from "@/lib/catalog/services";
 import { getDb } from "@/lib/db";
 
-export type HistoryImage = { url: string; width: number | null; height: number | null };
+type HistoryImage = { url: string; width: number | null; height: number | null };
 
 export type HistoryItem = {
   id: string;
@@ -21,7 +21,7 @@ export type HistoryItem = {
   deleted: boolean;
 };
 
-export const HISTORY_LIMIT = 100;
+const HISTORY_LIMIT = 100;
 
 function image(asset: Asset | undefined): HistoryImage | null {
   if (!asset || asset.deletedAt) return null;

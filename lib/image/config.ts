@@ -38,9 +38,9 @@ export type EngineConfig = {
 /** What an operator may choose; everything left out follows from the machine and the rest. */
 export type EngineSettings = Partial<EngineConfig>;
 
-export const DEFAULT_SUBJECT_SIDE = 768;
+const DEFAULT_SUBJECT_SIDE = 768;
 /** int8 by default: several times less CPU than fp32 for nearly the same masks (README.md). */
-export const DEFAULT_SUBJECT_PRECISION: EngineConfig["subjectPrecision"] = "int8";
+const DEFAULT_SUBJECT_PRECISION: EngineConfig["subjectPrecision"] = "int8";
 
 /** A full configuration from settings: threads and workers from the machine's cores, the arena from the model. */
 export function resolveEngineConfig(settings: EngineSettings = {}): EngineConfig {

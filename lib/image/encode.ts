@@ -43,7 +43,7 @@ function textRects(text: string, cell: number): { svg: string; width: number } {
  * pattern of "BACKDROP" across the picture (a few words, ~15 % white with a darker halo), so that
  * cropping the corner away does not give an unmarked image. Never on a paid result.
  */
-export function watermarkSvg(width: number, height: number): Buffer {
+function watermarkSvg(width: number, height: number): Buffer {
   const long = Math.max(width, height);
   // Corner label: ~22 % of the long side wide, at least 2 px glyph cells.
   const cell = Math.max(1, Math.round(long / 420));

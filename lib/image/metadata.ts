@@ -15,7 +15,7 @@ const TYPE_ASCII = 2;
 const MAX_TAG_BYTES = 2000;
 const EXIF_HEADER = Buffer.from("Exif\0\0", "latin1");
 
-export function hasRightsTags(tags: RightsTags): boolean {
+function hasRightsTags(tags: RightsTags): boolean {
   return Boolean(tags.artist?.length || tags.copyright?.length);
 }
 
@@ -63,7 +63,7 @@ export async function readRightsTags(bytes: Buffer): Promise<RightsTags> {
 }
 
 /** A little-endian TIFF block whose IFD0 holds only Artist and/or Copyright. */
-export function buildRightsExif(tags: RightsTags): Buffer {
+function buildRightsExif(tags: RightsTags): Buffer {
   const entries: [number, Buffer][] = [];
   if (tags.artist?.length) entries.push([TAG_ARTIST, tags.artist]);
   if (tags.copyright?.length) entries.push([TAG_COPYRIGHT, tags.copyright]);

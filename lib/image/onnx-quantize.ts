@@ -23,7 +23,7 @@ const INT8 = 3;
 const INT32 = 6;
 
 /** A node's op, inputs, outputs and integer attributes (Cast's `to`, …). */
-export type OnnxNode = { op: string; inputs: string[]; outputs: string[]; ints: Record<string, number> };
+type OnnxNode = { op: string; inputs: string[]; outputs: string[]; ints: Record<string, number> };
 type FloatInitializer = { dims: number[]; data: Float32Array };
 export type OnnxGraph = {
   nodes: OnnxNode[];
@@ -209,7 +209,7 @@ const CALIBRATED = new Set(["Relu", "Concat", "Add"]);
 /** Ops producing float activations (so a Cast to float after them is a no-op). */
 const FLOAT_OPS = new Set(["Conv", "Relu", "MaxPool", "Resize", "Add", "Sigmoid"]);
 
-export type QuantPlan = {
+type QuantPlan = {
   /** Tensor → the tensor whose range it uses: itself when calibrated, its input after MaxPool/Resize. */
   activations: Map<string, string>;
   /** Indices of the Conv nodes that become QLinearConv (input and output both quantised). */
@@ -225,7 +225,7 @@ export type QuantPlan = {
  * is quantised and its output is too, directly or through a Relu. Conv outputs are quantised only
  * when they feed other convolutions: the side outputs' logits stay fp32.
  */
-export function planQuantisation(graph: OnnxGraph, opts: { floatPrefixes?: readonly string[] } = {}): QuantPlan {
+function planQuantisation(graph: OnnxGraph, opts: { floatPrefixes?: readonly string[] } = {}): QuantPlan {
   const keepFloat = (t: string) => (opts.floatPrefixes ?? []).some((p) => t.startsWith(p));
   const producer = new Map<string, OnnxNode>();
   for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);

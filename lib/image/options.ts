@@ -12,7 +12,7 @@
  * server decodes the bytes (validate.ts).
  */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
-export const MAX_MEGAPIXELS = 25;
+const MAX_MEGAPIXELS = 25;
 /** Pixels a photo may have; a header declaring far more is refused before decoding (bombs). */
 export const MAX_INPUT_PIXELS = MAX_MEGAPIXELS * 1_000_000;
 /** Long side of the narrowest accepted panorama (12000 × 2083 px is 25 MP). */
@@ -78,7 +78,7 @@ export function canvasOutputSize(canvas: CanvasPreset, photo: Size): Size {
  * Free previews are large enough to judge edges (1280 px on the long side, viewable at 100 %) and
  * carry a light mark: never the full resolution, never unmarked.
  */
-export const PREVIEW_MAX_SIDE = 1280;
+const PREVIEW_MAX_SIDE = 1280;
 export const PREVIEW_OPTIONS = { maxSide: PREVIEW_MAX_SIDE, watermark: true } as const;
 
 /** The long side a preview is rendered at: what the caller asks, capped at PREVIEW_MAX_SIDE. */

@@ -11,7 +11,7 @@ export type Framing = {
   offsetY: number;
 };
 
-export const DEFAULT_FRAMING: Framing = { margin: 0.08, scale: 1, offsetX: 0, offsetY: 0 };
+const DEFAULT_FRAMING: Framing = { margin: 0.08, scale: 1, offsetX: 0, offsetY: 0 };
 
 export type Placement = {
   canvasW: number;

@@ -16,12 +16,12 @@ type SkyPresetBase = {
   tags: { timeOfDay: TimeOfDay; weather: Weather };
 };
 /** A real sky photo: the file in lib/image/skies/ and where it comes from (shown to users). */
-export type SkyPhoto = { file: string; credit: string; licence: string; source: string };
+type SkyPhoto = { file: string; credit: string; licence: string; source: string };
 
 /** A sky drawn by the engine (procedural.ts), or a real sky photo shipped in lib/image/skies/. */
 export type SkyPreset =
   (SkyPresetBase & { source: "procedural"; spec: SkySpec }) | (SkyPresetBase & { source: "photo"; photo: SkyPhoto });
-export type BackgroundGroup = "studio" | "solid" | "gradient" | "material" | "bokeh";
+type BackgroundGroup = "studio" | "solid" | "gradient" | "material" | "bokeh";
 export type BackgroundPreset = {
   id: string;
   name: string;

@@ -35,7 +35,7 @@ export type BackgroundSpec = {
 export type SceneSpec = SkySpec | BackgroundSpec;
 
 /** Deterministic PRNG (mulberry32): same seed → same scene bytes on every run. */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -67,7 +67,7 @@ function valueNoise(x: number, y: number, seed: number): number {
 }
 
 /** Fractal value noise in [0,1]. */
-export function fbm(x: number, y: number, opts: { seed: number; octaves: number }): number {
+function fbm(x: number, y: number, opts: { seed: number; octaves: number }): number {
   let sum = 0;
   let amp = 0.5;
   let norm = 0;

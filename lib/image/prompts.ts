@@ -3,7 +3,7 @@ import type { BackgroundSpec, BackgroundStyle, Colour, SkySpec } from "./procedu
 import { proceduralSkySpec } from "./presets";
 
 /** What segmentation by prompt understands (lower-case words; multi-word prompts are matched per word). */
-export const SEGMENTATION_VOCABULARY = {
+const SEGMENTATION_VOCABULARY = {
   sky: ["sky", "skies", "clouds", "heaven"],
   subject: ["subject", "product", "object", "foreground", "item", "thing", "main"],
   person: ["person", "people", "human", "humans", "man", "woman", "child", "portrait", "face"],
@@ -35,7 +35,7 @@ const STOP_WORDS = new Set([
   "picture",
 ]);
 
-export function words(prompt: string): string[] {
+function words(prompt: string): string[] {
   return prompt
     .toLowerCase()
     .replace(/[^a-z0-9 -]+/g, " ")
@@ -210,7 +210,7 @@ function seedOf(text: string): number {
 
 export type PromptScene<T> = { spec: T; used: string[]; ignored: string[] };
 
-export const BACKGROUND_VOCABULARY = {
+const BACKGROUND_VOCABULARY = {
   colours: Object.keys(COLOURS),
   styles: Object.keys(BG_STYLES),
   modifiers: [...MODIFIERS],
@@ -304,7 +304,7 @@ const SKY_WORDS: Record<string, string> = {
   moonlit: "moonlit-night",
 };
 
-export const SKY_VOCABULARY = Object.keys(SKY_WORDS);
+const SKY_VOCABULARY = Object.keys(SKY_WORDS);
 
 /**
  * "sunset with pink clouds", "night with stars", "golden hour" → a sky spec. The first known word

@@ -510,22 +510,6 @@ export function poolPlane(src: Plane, f: number): Plane {
   return { width: w, height: h, data: sum };
 }
 
-/** Samples a float plane bilinearly at full-resolution pixel (x, y) of a W×H image. */
-export function sampleBilinear(p: Plane, args: { x: number; y: number; W: number; H: number }): number {
-  const { width: w, height: h, data } = p;
-  const sx = Math.min(w - 1, Math.max(0, ((args.x + 0.5) * w) / args.W - 0.5));
-  const sy = Math.min(h - 1, Math.max(0, ((args.y + 0.5) * h) / args.H - 0.5));
-  const x0 = Math.floor(sx);
-  const y0 = Math.floor(sy);
-  const x1 = Math.min(w - 1, x0 + 1);
-  const y1 = Math.min(h - 1, y0 + 1);
-  const fx = sx - x0;
-  const fy = sy - y0;
-  const t = data[y0 * w + x0]! + (data[y0 * w + x1]! - data[y0 * w + x0]!) * fx;
-  const u = data[y1 * w + x0]! + (data[y1 * w + x1]! - data[y1 * w + x0]!) * fx;
-  return t + (u - t) * fy;
-}
-
 export function planeToGrey(p: Float32Array): Uint8Array {
   const out = new Uint8Array(p.length);
   for (let i = 0; i < p.length; i++) out[i] = Math.round(clamp01(p[i]!) * 255);

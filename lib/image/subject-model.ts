@@ -12,7 +12,7 @@ import { ISNET_INT8_RANGES } from "./isnet-int8-ranges";
 import type { Plane, Rgb } from "./raster";
 
 /** ISNet contract: 1024² input normalised (x−128)/256, sigmoid output of the same size. */
-export const SUBJECT_INPUT_SIDE = 1024;
+const SUBJECT_INPUT_SIDE = 1024;
 
 type ResourceEntry = { chunks: { hash: string; offsets?: number[] }[]; size: number; mime?: string };
 
@@ -92,7 +92,7 @@ export function ensureSubjectModel(
 }
 
 /** Inference side: the configured one for the bundled model, ISNet's own 1024 for an operator's model. */
-export function subjectInputSide(): number {
+function subjectInputSide(): number {
   const config = getEngineConfig();
   return config.modelPath ? SUBJECT_INPUT_SIDE : config.subjectSide;
 }
@@ -130,7 +130,7 @@ export async function releaseSubjectSession(): Promise<void> {
 }
 
 /** The photo as ISNet sees it: resized to side² (aspect ignored, as the model was trained). */
-export async function squareRgb(rgb: Rgb, side: number): Promise<Rgb> {
+async function squareRgb(rgb: Rgb, side: number): Promise<Rgb> {
   const px = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .resize(side, side, { fit: "fill", kernel: "linear" })
     .raw()
@@ -139,7 +139,7 @@ export async function squareRgb(rgb: Rgb, side: number): Promise<Rgb> {
 }
 
 /** ISNet's input tensor for a square image: planar RGB, (x−128)/256. */
-export function subjectTensor(square: Rgb): Float32Array {
+function subjectTensor(square: Rgb): Float32Array {
   const plane = square.width * square.height;
   const px = square.data;
   const input = new Float32Array(3 * plane);

@@ -8,9 +8,9 @@ import type { CanvasPreset, CutoutFormat, OutputFormat } from "./options";
 import type { Framing } from "./placement";
 import type { ShadowStyle } from "./shadow";
 
-export type { CanvasPreset, OutputFormat } from "./options";
+export type { OutputFormat } from "./options";
 
-export type ImageMime = "image/jpeg" | "image/png" | "image/webp";
+type ImageMime = "image/jpeg" | "image/png" | "image/webp";
 
 /** A decoded-and-validated image as bytes (EXIF orientation already applied). */
 export type ImageInput = {

@@ -17,9 +17,9 @@ import { notifyJobFinished, notifyJobQueued, waitForEvent } from "./events";
 /** Embedded Postgres has one connection: under load a transaction may wait its turn for a while. */
 const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 
-export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
+const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 
-export function isTerminal(status: JobStatus): boolean {
+function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 

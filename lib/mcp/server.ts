@@ -23,7 +23,7 @@ const paymentTokenArgument = z
  * An MCP server exposing the four edits as tools with the HTTP API's input keys plus
  * `paymentToken`. Stateless: one server per HTTP request (see handleMcpRequest).
  */
-export async function createMcpServer(params: {
+async function createMcpServer(params: {
   origin: string;
   ownerId?: string | null;
   /** The account of the request's API key (Authorization: Bearer bdk_…): its credits pay. */

@@ -45,7 +45,7 @@ function inV4(address: string, [base, bits]: [string, number]): boolean {
 }
 
 /** Expands any IPv6 spelling (incl. `::` and a trailing dotted IPv4) to 8 numbers. */
-export function expandV6(address: string): number[] {
+function expandV6(address: string): number[] {
   let text = address.toLowerCase().split("%")[0] ?? "";
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted?.[1]) {

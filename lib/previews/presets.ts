@@ -10,7 +10,7 @@ export type PublicPreset = PresetInfo & {
   thumbnailHeight: number;
 };
 
-export const THUMBNAIL_SIZE = { width: 320, height: 200 } as const;
+const THUMBNAIL_SIZE = { width: 320, height: 200 } as const;
 /** Bump when the engine's preset rendering changes, so long-cached thumbnails are fetched again. */
 const THUMBNAIL_VERSION = "2";
 

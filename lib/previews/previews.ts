@@ -14,7 +14,7 @@ import { type EngineRequest, type ImageRole, type ResolveImage, toEngineRequest 
 import { TOOL_INPUT_SCHEMAS, type ToolInput } from "@/lib/edits/schemas";
 
 /** Preview files are scratch: they expire after this long (retention removes them). */
-export const PREVIEW_TTL_SECONDS = 60 * 60;
+const PREVIEW_TTL_SECONDS = 60 * 60;
 /** A render that takes longer than this is abandoned (the engine queue may be busy with paid jobs). */
 const PREVIEW_TIMEOUT_MS = 60_000;
 

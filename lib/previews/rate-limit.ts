@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import { createRateLimiter } from "@/lib/rate-limit";
 
 /** 30 previews per 10 minutes per visitor (owner cookie) and, more loosely, per IP address. */
-export const PREVIEW_LIMIT = { perOwner: 30, perIp: 60, windowMinutes: 10 } as const;
+const PREVIEW_LIMIT = { perOwner: 30, perIp: 60, windowMinutes: 10 } as const;
 
 const globalForLimits = globalThis as unknown as {
   backdropPreviewLimiters?: { owner: ReturnType<typeof createRateLimiter>; ip: ReturnType<typeof createRateLimiter> };

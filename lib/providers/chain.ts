@@ -7,7 +7,7 @@ import type { ProviderDeps } from "./descriptor";
 import { findProvider, listProviders } from "./registry";
 import type { ImageProvider } from "./types";
 
-export function providerListKey(serviceId: ServiceId): "PROVIDER_SKY_REPLACEMENT" {
+function providerListKey(serviceId: ServiceId): "PROVIDER_SKY_REPLACEMENT" {
   return `PROVIDER_${serviceId.toUpperCase().replace(/-/g, "_")}` as "PROVIDER_SKY_REPLACEMENT";
 }
 

@@ -4,7 +4,7 @@ import type { Clock } from "./backoff";
 import type { ImageProvider } from "./types";
 
 /** A preset or described scene, rendered by the embedded engine as a reference image for a vendor. */
-export type ReferenceRequest = {
+type ReferenceRequest = {
   kind: "sky" | "background";
   source: { kind: "preset"; presetId: string } | { kind: "prompt"; prompt: string };
   width: number;

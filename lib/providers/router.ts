@@ -49,7 +49,7 @@ export type RouterOptions = {
   now: () => number;
 };
 
-export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
+const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   retries: 2,
   baseDelayMs: 500,
   maxDelayMs: 8_000,
@@ -194,7 +194,7 @@ function totalCost(attempts: ProviderCallRecord[]): number {
   return attempts.reduce((sum, call) => sum + (call.costMinor ?? 0), 0);
 }
 
-export type SkippedProvider = { providerId: string; reason: string };
+type SkippedProvider = { providerId: string; reason: string };
 
 export type RouteResult = {
   result: ProviderResult;

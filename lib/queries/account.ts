@@ -4,8 +4,11 @@ import type { PublicApiKey } from "@/lib/accounts/api-keys";
 import type { AccountOverview, ActivityItem } from "@/lib/accounts/activity";
 import type { PublicTopup } from "@/lib/billing/topups";
 import type { PublicPack } from "@/lib/catalog/packs";
+import type { ServiceId } from "@/lib/catalog/services";
+import { useSyncExternalStore } from "react";
 import { apiClient, parseResponse } from "@/lib/api-client";
 import { queryKeys } from "./keys";
+import type { BatchView, JobView } from "./types";
 
 export type { ActivityItem, PublicApiKey, PublicPack, PublicTopup };
 
@@ -17,7 +20,7 @@ export function hasSessionHint(): boolean {
   return typeof document !== "undefined" && /(?:^|;\s*)bd_csrf=/.test(document.cookie);
 }
 
-export const accountQueryOptions = () =>
+const accountQueryOptions = () =>
   queryOptions({
     queryKey: queryKeys.account.me(),
     queryFn: () => apiClient.get<AccountState>("/api/account"),
@@ -30,7 +33,7 @@ export function useAccountQuery(options: { enabled?: boolean } = {}) {
 }
 
 /** Writes to the account API: same-origin JSON with the session's CSRF token. */
-export async function accountWrite<T>(params: {
+async function accountWrite<T>(params: {
   url: string;
   method: "POST" | "PATCH" | "DELETE";
   csrfToken: string;
@@ -153,6 +156,59 @@ export function useDeleteAccountMutation(csrfToken: string) {
     onSuccess: () => {
       queryClient.setQueryData(queryKeys.account.me(), { signedIn: false });
       void queryClient.invalidateQueries({ queryKey: queryKeys.history() });
+    },
+  });
+}
+
+export type CreditBalance = { balance: number; csrfToken: string };
+
+/** The signed-in account's spendable credits, or null (not signed in, or still loading). */
+export function useCreditBalance(): CreditBalance | null {
+  const hint = useSyncExternalStore(noSubscription, hasSessionHint, () => false);
+  const account = useAccountQuery({ enabled: hint });
+  const state = hint ? account.data : undefined;
+  return state?.signedIn ? { balance: state.credits.balance, csrfToken: state.csrfToken } : null;
+}
+
+const noSubscription = () => () => {};
+
+type StartedJob = { job: JobView };
+
+/** Starts a studio edit paid with one of the account's credits (no checkout), and seeds its job query. */
+export function useStartCreditJobMutation() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (vars: { serviceId: ServiceId; input: Record<string, unknown>; csrfToken: string }) =>
+      (
+        await accountWrite<StartedJob>({
+          url: "/api/jobs",
+          method: "POST",
+          csrfToken: vars.csrfToken,
+          body: { serviceId: vars.serviceId, input: vars.input, payWith: "credits" },
+        })
+      ).job,
+    onSuccess: (job) => {
+      queryClient.setQueryData(queryKeys.job(job.id), job);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.history() });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.account.all() });
+    },
+  });
+}
+
+/** Starts a bulk run paid with the account's credits (one per photo, all reserved at once). */
+export function useStartCreditBatchMutation() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (vars: { items: Array<Record<string, unknown>>; look: Record<string, unknown>; csrfToken: string }) =>
+      accountWrite<BatchView>({
+        url: "/api/batches",
+        method: "POST",
+        csrfToken: vars.csrfToken,
+        body: { items: vars.items, look: vars.look, payWith: "credits" },
+      }),
+    onSuccess: (batch) => {
+      queryClient.setQueryData(queryKeys.batch(batch.id), batch);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.account.all() });
     },
   });
 }

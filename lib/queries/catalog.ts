@@ -13,7 +13,7 @@ export type CatalogService = Pick<CatalogDiscovery["services"][number], "id" | "
 };
 export type Catalog = { services: CatalogService[]; paymentsMode: CatalogDiscovery["payment"]["mode"] };
 
-export const catalogQueryOptions = () =>
+const catalogQueryOptions = () =>
   queryOptions({
     queryKey: queryKeys.catalog(),
     queryFn: async (): Promise<Catalog> => {

@@ -4,7 +4,7 @@ import { apiClient, parseResponse } from "@/lib/api-client";
 import { queryKeys } from "./keys";
 import type { HistoryItem } from "./types";
 
-export const historyQueryOptions = () =>
+const historyQueryOptions = () =>
   queryOptions({
     queryKey: queryKeys.history(),
     queryFn: async () => (await apiClient.get<{ items: HistoryItem[] }>("/api/history")).items,

@@ -8,7 +8,7 @@ import { isFinished, type JobView, type PaymentCreated } from "./types";
 type JobResponse = JobView | { job: JobView };
 const unwrap = (body: JobResponse): JobView => ("job" in body ? body.job : body);
 
-export const jobQueryOptions = (id: string) =>
+const jobQueryOptions = (id: string) =>
   queryOptions({
     queryKey: queryKeys.job(id),
     queryFn: async () => unwrap(await apiClient.get<JobResponse>(`/api/jobs/${encodeURIComponent(id)}`)),

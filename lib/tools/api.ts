@@ -27,7 +27,7 @@ export function resolveServiceId(id: string): ServiceId {
 }
 
 /** What a program needs to pay for one call: the same object over HTTP (402 body) and MCP (tool error). */
-export function paymentInstructions(service: CatalogService, origin: string) {
+function paymentInstructions(service: CatalogService, origin: string) {
   const sandbox = getEnv().PAYMENTS_MODE === "sandbox";
   return {
     type: "http-402",
@@ -68,7 +68,7 @@ export function paymentInstructions(service: CatalogService, origin: string) {
   };
 }
 
-export type ToolEnvelope = {
+type ToolEnvelope = {
   code: string;
   content: string;
   data: Record<string, unknown> | null;
@@ -144,7 +144,7 @@ export function toolErrorOutcome(
 }
 
 /** Validates the input of a tool (refusing unknown keys); throws ZodError. */
-export function parseToolInput(serviceId: ServiceId, input: unknown): Record<string, unknown> {
+function parseToolInput(serviceId: ServiceId, input: unknown): Record<string, unknown> {
   return TOOL_INPUT_SCHEMAS[serviceId].parse(input);
 }
 

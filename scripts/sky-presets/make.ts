@@ -179,8 +179,8 @@ let total = 0;
 for (const s of SOURCES) {
   const bytes = packageFile(s.package, s.file);
   const meta = await sharp(bytes).metadata();
-  const W = meta.width!;
-  const H = meta.height!;
+  const W = meta.width;
+  const H = meta.height;
   const [x0, y0, x1, y1] = s.box;
   const left = Math.round((x0 / 1000) * W);
   const top = Math.round((y0 / 1000) * H);

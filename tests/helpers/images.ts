@@ -43,7 +43,7 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /** A tiny PNG whose header declares width×height pixels: a decompression bomb's calling card. */
-export function makePngDeclaring(params: { width: number; height: number }): Buffer {
+function makePngDeclaring(params: { width: number; height: number }): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(params.width, 0);
   ihdr.writeUInt32BE(params.height, 4);

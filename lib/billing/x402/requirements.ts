@@ -19,7 +19,7 @@ export type X402Service = { id: string; name: string; description?: string; pric
  * Catalog price (minor units of a USD price, i.e. cents) → the asset's atomic units.
  * The asset is assumed to be a USD stablecoin: USD 0.20 = 20 cents → "200000" with 6 decimals.
  */
-export function toAtomicAmount(params: { priceMinor: number; currency: string; decimals: number }): string {
+function toAtomicAmount(params: { priceMinor: number; currency: string; decimals: number }): string {
   if (params.currency.toUpperCase() !== "USD") {
     throw new AppError(
       "x402_not_configured",

@@ -8,7 +8,7 @@ import { createWalletClient, defineChain, http, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { X402Config } from "./config";
 
-export type X402SettleResult = { txHash: string; payer: string };
+type X402SettleResult = { txHash: string; payer: string };
 
 /** Why a settlement did not happen; `txHash` is set when a transaction was broadcast but not confirmed. */
 export class X402SettleError extends Error {
@@ -81,7 +81,7 @@ function wrap(kind: X402Settler["kind"], facilitator: FacilitatorLike): X402Sett
 }
 
 /** Settlement through an x402 facilitator's HTTP API (`POST {url}/verify`, `POST {url}/settle`). */
-export function createFacilitatorSettler(url: string): X402Settler {
+function createFacilitatorSettler(url: string): X402Settler {
   return wrap("facilitator", new HTTPFacilitatorClient({ url }));
 }
 

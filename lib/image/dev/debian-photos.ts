@@ -6,7 +6,7 @@ import path from "node:path";
  * Real test photos from Debian 12 packages, fetched without installing anything:
  * `apt-get download <pkg>` + `dpkg-deb -x` into `.cache/debroot/<pkg>`. Dev/eval/bench only.
  */
-export const CACHE_ROOT = path.resolve(".cache");
+const CACHE_ROOT = path.resolve(".cache");
 const DEBROOT = path.join(CACHE_ROOT, "debroot");
 
 export type Photo = { name: string; pkg: string; file: string; licence: string };
@@ -76,7 +76,7 @@ export const MATTING_REFERENCE = {
 };
 
 /** Makes sure a package is unpacked under .cache/debroot; returns false (with a message) when apt is unavailable. */
-export function ensurePackage(pkg: string, log: (m: string) => void = console.log): boolean {
+function ensurePackage(pkg: string, log: (m: string) => void = console.log): boolean {
   const dir = path.join(DEBROOT, pkg);
   if (fs.existsSync(dir)) return true;
   const debs = path.join(CACHE_ROOT, "debs");

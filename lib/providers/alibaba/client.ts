@@ -7,7 +7,7 @@ import type { ProviderContext } from "../types";
 import { signRpcRequest } from "./sign";
 
 export const ALIBABA_PROVIDER_ID = "alibaba";
-export const IMAGESEG_VERSION = "2019-12-30";
+const IMAGESEG_VERSION = "2019-12-30";
 export const DEFAULT_ALIBABA_ENDPOINT = "https://imageseg.cn-shanghai.aliyuncs.com";
 
 export type AlibabaCredentials = {
@@ -51,7 +51,7 @@ const INPUT_CODES = [
 ];
 const RETRY_CODES = [/^Throttling/, /^InternalError/, /^ServiceUnavailable/, /^SignatureNonceUsed$/];
 
-export function mapAlibabaError(status: number, code: string, message: string, requestId?: string): AppError {
+function mapAlibabaError(status: number, code: string, message: string, requestId?: string): AppError {
   const details = { httpStatus: status, vendorCode: code, requestId };
   const text = `${code}: ${message}`;
   if (AUTH_CODES.some((re) => re.test(code))) return providerAuthFailed(ALIBABA_PROVIDER_ID, text, details);

@@ -30,19 +30,16 @@ import {
 import type { InputPublisher, PublishedInput } from "./publish";
 import { DEFAULT_OPENPLATFORM_ENDPOINT, uploadToOss } from "./upload";
 
-export { createAssetPublisher, type InputPublisher } from "./publish";
-export { ALIBABA_PROVIDER_ID, DEFAULT_ALIBABA_ENDPOINT, mapAlibabaError } from "./client";
-
+export { createAssetPublisher } from "./publish";
 /**
  * ChangeSky and friends accept ≤3 MB and strictly less than 2000×2000 px. Larger photos are
  * sent as a scaled copy and the result is scaled back to the input size, so callers always get
  * an image with the geometry of the photo they gave us.
  */
-export const ALIBABA_LIMITS = { maxLongSide: 1999, maxBytes: 3 * 1024 * 1024 } as const;
+const ALIBABA_LIMITS = { maxLongSide: 1999, maxBytes: 3 * 1024 * 1024 } as const;
 
 /** The imageseg actions we call, each priced on its own (ChangeSky and SegmentSky are free in public beta). */
-export const ALIBABA_ACTIONS = ["ChangeSky", "SegmentSky", "SegmentCommonImage"] as const;
-export type AlibabaAction = (typeof ALIBABA_ACTIONS)[number];
+type AlibabaAction = "ChangeSky" | "SegmentSky" | "SegmentCommonImage";
 
 export type AlibabaProviderOptions = {
   accessKeyId: string;
@@ -259,7 +256,7 @@ const SUBJECT_WORDS = new Set([
 const BACKGROUND_WORDS = new Set(["background", "backdrop", "behind", "surroundings"]);
 
 /** imageseg has no open-vocabulary segmentation: the prompt picks SegmentSky or the subject mask. */
-export function segmentationPlan(
+function segmentationPlan(
   prompt: string,
 ): { action: AlibabaAction; extra: Record<string, string>; invert: boolean; target: string } | null {
   const words = prompt

@@ -15,11 +15,11 @@ export function percentEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-export function sha256Hex(data: string | Buffer): string {
+function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-export function canonicalQuery(query: Record<string, string>): string {
+function canonicalQuery(query: Record<string, string>): string {
   return Object.keys(query)
     .sort()
     .map((key) => `${percentEncode(key)}=${percentEncode(query[key] ?? "")}`)
@@ -27,7 +27,7 @@ export function canonicalQuery(query: Record<string, string>): string {
 }
 
 /** Headers that take part in the signature: host, content-type and every x-acs-*. */
-export function signedHeaderNames(headers: Record<string, string>): string[] {
+function signedHeaderNames(headers: Record<string, string>): string[] {
   return Object.keys(headers)
     .map((name) => name.toLowerCase())
     .filter((name) => name === "host" || name === "content-type" || name.startsWith("x-acs-"))
@@ -60,16 +60,16 @@ export function canonicalRequest(params: {
   return { canonical, signedHeaders };
 }
 
-export function stringToSign(canonical: string): string {
+function stringToSign(canonical: string): string {
   return `ACS3-HMAC-SHA256\n${sha256Hex(canonical)}`;
 }
 
-export function acs3Signature(secret: string, toSign: string): string {
+function acs3Signature(secret: string, toSign: string): string {
   return createHmac("sha256", secret).update(toSign).digest("hex");
 }
 
 /** ISO 8601 UTC without milliseconds: 2026-11-21T21:47:41Z */
-export function acsDate(now: Date): string {
+function acsDate(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 

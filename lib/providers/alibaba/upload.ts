@@ -6,7 +6,7 @@ import { fetchWithTimeout } from "../transport";
 import type { ProviderContext } from "../types";
 import { ALIBABA_PROVIDER_ID, callRpc, type AlibabaCredentials } from "./client";
 
-export const OPENPLATFORM_VERSION = "2019-12-19";
+const OPENPLATFORM_VERSION = "2019-12-19";
 export const DEFAULT_OPENPLATFORM_ENDPOINT = "https://openplatform.aliyuncs.com";
 
 /**

@@ -16,13 +16,13 @@ import type {
 } from "@/lib/image/types";
 import type { ImageProvider, ProviderContext } from "../types";
 
-export const SELLERPIC_PROVIDER_ID = "sellerpic";
-export const DEFAULT_SELLERPIC_BASE_URL = "https://api.sellerpic.ai/v1";
+const SELLERPIC_PROVIDER_ID = "sellerpic";
+const DEFAULT_SELLERPIC_BASE_URL = "https://api.sellerpic.ai/v1";
 /** Over the per-account concurrency cap, task creation fails with this code (whatever the HTTP status). */
-export const SELLERPIC_CONCURRENCY_CODE = 30003;
+const SELLERPIC_CONCURRENCY_CODE = 30003;
 /** Task limits: ≤10 MB, ≤4096 px; jpg/png/webp. */
-export const SELLERPIC_LIMITS = { maxLongSide: 4096, maxBytes: 10 * 1024 * 1024 } as const;
-export const DEFAULT_SELLERPIC_REMOVER_PATH = "/api/generate/removeBackground";
+const SELLERPIC_LIMITS = { maxLongSide: 4096, maxBytes: 10 * 1024 * 1024 } as const;
+const DEFAULT_SELLERPIC_REMOVER_PATH = "/api/generate/removeBackground";
 
 export type SellerPicOptions = {
   apiKey: string;

@@ -19,12 +19,10 @@ import type { ImageProvider, ProviderContext } from "../types";
 import { DEFAULT_YOUCAM_BASE_URL, DEFAULT_YOUCAM_BG_TASK_PATH, YOUCAM_PROVIDER_ID, YOUCAM_UNITS } from "./constants";
 import { waitForYoucamTask } from "./webhook";
 
-export { DEFAULT_YOUCAM_BASE_URL, DEFAULT_YOUCAM_BG_TASK_PATH, YOUCAM_PROVIDER_ID } from "./constants";
-
 /** Task limits: long side ≤4096, under 10 MB, jpg/png (PNG and WebP inputs are re-encoded or scaled to fit). */
-export const YOUCAM_LIMITS = { maxLongSide: 4096, maxBytes: 10 * 1024 * 1024 - 1 } as const;
+const YOUCAM_LIMITS = { maxLongSide: 4096, maxBytes: 10 * 1024 * 1024 - 1 } as const;
 /** Background presets routed to YouCam templates: `youcam:<template_id>` (e.g. youcam:nature_cherryblossom). */
-export const YOUCAM_TEMPLATE_PREFIX = "youcam:";
+const YOUCAM_TEMPLATE_PREFIX = "youcam:";
 
 export type YoucamOptions = {
   apiKey: string;

@@ -11,9 +11,9 @@ import { YOUCAM_PROVIDER_ID } from "./constants";
  * `webhook-timestamp`, `webhook-signature: v1,<base64>` (several may be space-separated);
  * signature = base64(HMAC-SHA256(base64decode(secret minus "whsec_"), "<id>.<ts>.<raw body>")).
  */
-export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
-export function webhookKey(secret: string): Buffer {
+function webhookKey(secret: string): Buffer {
   return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
 }
 
@@ -66,7 +66,7 @@ function waiters(): Map<string, Set<Waiter>> {
 }
 
 /** Tells a poller in this process that its task finished (it polls at once instead of waiting). */
-export function notifyYoucamTask(taskId: string): void {
+function notifyYoucamTask(taskId: string): void {
   for (const wake of waiters().get(taskId) ?? []) wake();
 }
 

@@ -14,7 +14,7 @@ import {
 import { ImagePicker } from "./image-picker";
 import { PresetGallery, type SkySuggestion } from "./preset-gallery";
 
-export const TABS: { id: ServiceId; label: string }[] = [
+const TABS: { id: ServiceId; label: string }[] = [
   { id: "sky-replacement", label: "Sky" },
   { id: "background-change", label: "Background" },
   { id: "background-removal", label: "Remove background" },

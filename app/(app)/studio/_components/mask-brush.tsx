@@ -49,7 +49,7 @@ function drawStrokes(params: {
 }
 
 /** Rasterises the strokes into the engine's hints format: white = sky, black = not sky, grey 128 = no opinion. */
-export function rasteriseHints(params: { strokes: Stroke[]; aspect: number }): Promise<Blob> {
+function rasteriseHints(params: { strokes: Stroke[]; aspect: number }): Promise<Blob> {
   const width = params.aspect >= 1 ? HINTS_LONG_SIDE : Math.round(HINTS_LONG_SIDE * params.aspect);
   const height = params.aspect >= 1 ? Math.round(HINTS_LONG_SIDE / params.aspect) : HINTS_LONG_SIDE;
   const canvas = document.createElement("canvas");

@@ -7,6 +7,8 @@ import { UploadDropzone, type UploadedAsset } from "@/components/upload/upload-d
 import { ApiError, uploadWithProgress } from "@/lib/api-client";
 import type { ServiceId } from "@/lib/catalog/services";
 import { canvasOutputSize, formatBytes } from "@/lib/image/options";
+import { CreditPayButton } from "@/components/account/credit-pay";
+import { useCreditBalance } from "@/lib/queries/account";
 import { useCatalogQuery } from "@/lib/queries/catalog";
 import { usePreviewMutation } from "@/lib/queries/previews";
 import type { Preview } from "@/lib/queries/types";
@@ -186,6 +188,8 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
   const price = service ? formatPrice(service.priceMinor, service.currency) : null;
   const size = outputSize(tab, options, asset);
   const canPay = Boolean(built.ok && service && service.enabled);
+  // Signed in with credits: the edit is paid from the balance, no checkout.
+  const credits = useCreditBalance();
   const isPreviewing = preview.isPending;
 
   let stage: ReactNode;
@@ -382,15 +386,28 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
               {price ?? (catalog.isError ? "—" : "…")}
             </span>
           </div>
-          <button
-            type="button"
-            onClick={() => setCheckoutOpen(true)}
-            disabled={!canPay}
-            className={buttonStyles({ size: "lg", className: "w-full" })}
-            data-testid="pay-button"
-          >
-            {price ? `Pay ${price} & download` : "Pay & download"}
-          </button>
+          {credits && credits.balance > 0 ? (
+            <CreditPayButton
+              credits={credits}
+              serviceId={tab}
+              input={built.ok ? built.input : null}
+              disabled={!canPay}
+              onStarted={(id) => {
+                setBrushOpen(false);
+                setJobId(id);
+              }}
+            />
+          ) : (
+            <button
+              type="button"
+              onClick={() => setCheckoutOpen(true)}
+              disabled={!canPay}
+              className={buttonStyles({ size: "lg", className: "w-full" })}
+              data-testid="pay-button"
+            >
+              {price ? `Pay ${price} & download` : "Pay & download"}
+            </button>
+          )}
           <p className="text-xs text-slate-600 dark:text-slate-400">
             You only pay for the result you keep. A failed edit is never charged.
           </p>
