@@ -24,7 +24,7 @@ for (const scheme of ["light", "dark"] as const) {
       await uploadPhoto(page, "camera.jpg");
       await page.getByText("Orange sunset", { exact: true }).click();
       await expectNoSeriousViolations(page, "studio after upload");
-      await previewLook(page, 1);
+      await previewLook(page, 2);
       await expectNoSeriousViolations(page, "studio with a preview");
 
       await page.getByTestId("pay-button").click();

@@ -100,11 +100,18 @@ test("an admin filters the jobs, opens a paid job and refunds it exactly once", 
   await expect(ledger).not.toContainText("refund");
 
   await page.getByRole("button", { name: "Refund", exact: true }).click();
+  // A refund asks for a reason first; nothing moves until it is confirmed.
+  await expect(page.getByRole("button", { name: "Confirm refund" })).toBeDisabled();
+  await page.getByLabel("Reason for the refund (kept in the audit log)").fill("customer complaint: halo");
+  await page.screenshot({ path: path.join(SHOTS, "admin-job-refund-confirm.png"), fullPage: true });
+  await page.getByRole("button", { name: "Confirm refund" }).click();
   await expect(page.getByTestId("job-action-message")).toContainText("Refunded $0.20");
   await expect(ledger.getByText("refund", { exact: true })).toHaveCount(1);
   await expect(page.getByText("-$0.20")).toBeVisible();
 
   await page.getByRole("button", { name: "Refunded" }).click();
+  await page.getByLabel("Reason for the refund (kept in the audit log)").fill("second try");
+  await page.getByRole("button", { name: "Confirm refund" }).click();
   await expect(page.getByTestId("job-action-message")).toContainText("Already refunded — nothing was done this time.");
   await expect(ledger.getByText("refund", { exact: true })).toHaveCount(1);
   await page.screenshot({ path: path.join(SHOTS, "admin-job-refunded.png"), fullPage: true });
@@ -156,11 +163,15 @@ test("refunding one photo of a batch refunds that edit only, and the payment sho
   await signIn(page);
   await page.goto(`/admin/jobs/${batch.items[0]!.jobId}`);
   await page.getByRole("button", { name: "Refund this edit (1 of 2)" }).click();
+  await page.getByLabel("Reason for the refund (kept in the audit log)").fill("one photo was wrong");
+  await page.getByRole("button", { name: "Confirm refund" }).click();
   await expect(page.getByTestId("job-action-message")).toContainText(
     "Refunded $0.20 (sandbox) ($0.20 of $0.40 refunded so far).",
   );
   await expect(page.getByTestId("ledger-body").getByText("refund", { exact: true })).toHaveCount(1);
   await page.getByRole("button", { name: "Refunded" }).click();
+  await page.getByLabel("Reason for the refund (kept in the audit log)").fill("second try");
+  await page.getByRole("button", { name: "Confirm refund" }).click();
   await expect(page.getByTestId("job-action-message")).toContainText("Already refunded — nothing was done this time.");
 
   await page.goto(`/admin/payments/${paymentId}`);

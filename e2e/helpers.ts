@@ -35,6 +35,8 @@ export async function uploadPhoto(page: Page, name: string): Promise<{ width: nu
   const meta = await sharp(readFileSync(fixture(name))).metadata();
   await page.getByLabel("Choose a photo").first().setInputFiles(fixture(name));
   await expect(page.getByTestId("photo-dimensions")).toContainText(`${meta.width} × ${meta.height} px`);
+  // The studio shows a first look on its own: wait until it is there (or given up on).
+  await expect(page.getByTestId("first-look-note")).not.toHaveAttribute("data-state", "working", { timeout: 90_000 });
   return { width: meta.width, height: meta.height };
 }
 
@@ -43,7 +45,7 @@ export async function openTab(page: Page, name: string): Promise<void> {
   await expect(page.getByRole("tab", { name, exact: true })).toHaveAttribute("aria-selected", "true");
 }
 
-/** Renders a free preview and waits until it is shown in the strip. */
+/** Renders a free preview and waits until it is shown in the strip (`expectedLooks` counts the first look too). */
 export async function previewLook(page: Page, expectedLooks: number): Promise<void> {
   await page.getByTestId("preview-button").click();
   await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(expectedLooks, { timeout: 60_000 });

@@ -15,19 +15,21 @@ test.describe("studio", () => {
 
     const size = await uploadPhoto(page, "camera.jpg");
     await expect(page.getByTestId("price")).toHaveText("$0.20");
-    await expect(page.getByText("Choose a sky from the gallery.")).toBeVisible();
+    // A first look without a click: a sky matched to the photo's light, already in the strip.
+    await expect(page.getByTestId("first-look-note")).toContainText("matched to your photo's daylight");
+    await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(1);
     await snap(page, "02-studio-uploaded");
 
     // Two looks from the gallery, side by side in the strip.
     await page.getByText("Orange sunset", { exact: true }).click();
-    await previewLook(page, 1);
+    await previewLook(page, 2);
     await expect(page.getByText(/watermarked/)).toBeVisible();
     // The engine read the photo's light from its old sky: daylight skies are marked as suiting it.
     await expect(page.getByTestId("sky-suggestion")).toContainText("daytime light");
     await expect(page.getByRole("radio", { name: "Clear blue (suits your photo)" })).toBeAttached();
     await page.getByText("Starry night", { exact: true }).click();
     await page.getByLabel("Blend the light").fill("0.8");
-    await previewLook(page, 2);
+    await previewLook(page, 3);
     await snap(page, "03-sky-previews");
 
     // The comparison slider is keyboard operable.
@@ -66,7 +68,7 @@ test.describe("studio", () => {
     // "Try another look" keeps the upload.
     await page.getByRole("button", { name: "Try another look" }).click();
     await expect(page.getByTestId("photo-dimensions")).toContainText(`${size.width} × ${size.height} px`);
-    await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(2);
+    await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(3);
   });
 
   test("sky brush: paint sky / not sky, undo, apply → hints PNG uploaded and used for the preview", async ({
@@ -104,7 +106,7 @@ test.describe("studio", () => {
     expect(hints.width / hints.height).toBeCloseTo(1, 2); // camera.jpg is square
     const body = (await previewRequest).postDataJSON() as { input: { hintsAssetId?: string } };
     expect(body.input.hintsAssetId).toBe(hints.id);
-    await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(1, { timeout: 60_000 });
+    await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(2, { timeout: 60_000 });
     await expect(page.getByText("Using your sky brush marks.")).toBeVisible();
   });
 
@@ -114,7 +116,7 @@ test.describe("studio", () => {
     await page.goto("/studio");
     await uploadPhoto(page, "camera.jpg");
     await page.getByText("Clear blue", { exact: true }).click();
-    await previewLook(page, 1);
+    await previewLook(page, 2);
     const looks = page.getByTestId("look-strip").getByRole("button");
     const before = await looks.first().locator("img").getAttribute("src");
 
@@ -186,7 +188,7 @@ test.describe("studio", () => {
     );
 
     // The re-rendered preview keeps the original sky where it was marked "not sky".
-    await expect(looks).toHaveCount(2, { timeout: 60_000 });
+    await expect(looks).toHaveCount(3, { timeout: 60_000 });
     await expect(page.getByText("Using your sky brush marks.")).toBeVisible();
     const after = await looks.first().locator("img").getAttribute("src");
     expect(after).not.toBe(before);
@@ -216,10 +218,10 @@ test.describe("studio", () => {
     await openTab(page, "Background");
     await page.getByText("Colour", { exact: true }).click();
     await page.getByRole("button", { name: "Use #fde68a" }).click();
-    await previewLook(page, 1);
+    await previewLook(page, 2);
     await page.getByText("Gallery", { exact: true }).click();
     await page.getByText("White marble", { exact: true }).click();
-    await previewLook(page, 2);
+    await previewLook(page, 3);
     await snap(page, "07-background-previews");
     await payInSandbox(page);
     await waitForJob(page, "succeeded");
@@ -233,7 +235,7 @@ test.describe("studio", () => {
     await page.goto("/studio");
     const size = await uploadPhoto(page, "coffee.jpg");
     await openTab(page, "Remove background");
-    await previewLook(page, 1);
+    await previewLook(page, 2);
     await payInSandbox(page);
     await waitForJob(page, "succeeded");
     await snap(page, "09-removal-result");
@@ -250,7 +252,7 @@ test.describe("studio", () => {
     await expect(page.getByTestId("pay-button")).toBeDisabled();
     await page.getByRole("button", { name: "subject", exact: true }).click();
     await expect(page.getByLabel("What should be selected?")).toHaveValue("subject");
-    await previewLook(page, 1);
+    await previewLook(page, 2);
     await payInSandbox(page);
     await waitForJob(page, "succeeded");
     const meta = await downloadResult(page);
@@ -276,7 +278,11 @@ test.describe("studio", () => {
     page,
   }) => {
     await page.goto("/studio");
-    await uploadPhoto(page, "drop.jpg");
+    await uploadPhoto(page, "coffee.jpg");
+    // No sky in this photo: the first look falls back to the cut-out on white, and says so.
+    await expect(page.getByTestId("first-look-note")).toContainText("No sky was found");
+    await expect(page.getByTestId("look-strip").getByRole("button")).toHaveCount(1);
+    await openTab(page, "Sky");
     await page.getByText("Orange sunset", { exact: true }).click();
     await page.getByTestId("preview-button").click();
     await expect(page.getByTestId("preview-problem")).toContainText(

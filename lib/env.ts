@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { type EngineConfig, resolveEngineConfig } from "@/lib/image/config";
+import { isIP } from "node:net";
+import { adminPasswordProblem } from "@/lib/password-rule";
 
 /**
  * Every setting Backdrop reads, validated once. Documented in `.env.example`.
@@ -171,6 +173,36 @@ const envSchema = z
     API_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(60),
     /** A running job's lease; a worker that stops heart-beating loses the job after this long. */
     JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    /**
+     * Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is believed, e.g.
+     * `127.0.0.1,::1` behind a reverse proxy on the same machine. Unset: the socket's address is the
+     * client, whatever a request's headers say.
+     */
+    TRUSTED_PROXIES: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .default("")
+        .transform((value, ctx) => {
+          const entries = value
+            .split(",")
+            .map((part) => part.trim())
+            .filter(Boolean);
+          for (const entry of entries) {
+            const [address = "", bits] = entry.split("/");
+            const max = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+            if (!max || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+              ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range` });
+              return z.NEVER;
+            }
+          }
+          return entries;
+        }),
+    ),
+    /** Uploads (POST /api/assets) one client address may make per minute (token bucket). */
+    UPLOAD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** New anonymous visitors (owner cookies) one client address may start per hour, e.g. by uploading without the cookie it was given. */
+    NEW_VISITORS_PER_HOUR: z.coerce.number().int().min(1).default(10),
     /** Payments one client IP may create per minute (token bucket). */
     PAYMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 
@@ -253,6 +285,8 @@ const envSchema = z
         message: "PAYMENTS_MODE=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET",
       });
     }
+    const weak = env.ADMIN_PASSWORD ? adminPasswordProblem(env.ADMIN_PASSWORD) : null;
+    if (weak) ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: weak });
     if (env.SMTP_URL && !env.PUBLIC_BASE_URL) {
       ctx.addIssue({
         code: "custom",

@@ -31,6 +31,8 @@ export function errorResponse(caught: unknown, requestId: string): Response {
   const error = normalizeError(caught);
   const headers: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
   if (isAppError(error) && error.code === "unavailable") headers["Retry-After"] = "5";
+  const retryAfter = isAppError(error) ? retryAfterSeconds(error.details) : null;
+  if (retryAfter !== null) headers["Retry-After"] = String(retryAfter);
   if (isAppError(error)) {
     return Response.json(errorBody(error.code, error.message, error.details), { status: error.status, headers });
   }
@@ -45,6 +47,12 @@ export function errorResponse(caught: unknown, requestId: string): Response {
     status: 500,
     headers,
   });
+}
+
+/** A 429's wait (`details.retryAfterSeconds`), for the Retry-After header. */
+export function retryAfterSeconds(details: unknown): number | null {
+  const value = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : null;
 }
 
 /** Reads the request body, refusing (before buffering it all) anything larger than `maxBytes`. */

@@ -49,13 +49,3 @@ export function enforceRateLimit(limiter: ReturnType<typeof createRateLimiter>, 
     );
   }
 }
-
-/**
- * The client's IP: `next start` fills X-Forwarded-For with the socket address when a request
- * arrives without one. Behind a reverse proxy, the proxy must overwrite (not append to) the
- * header, or a client could rotate it to dodge per-address limits.
- */
-export function clientIp(req: Request): string {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || req.headers.get("x-real-ip")?.trim() || "unknown";
-}

@@ -58,7 +58,7 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
       jsonRequest(
         "/api/payments",
         { serviceId: "sky-replacement" },
-        { "x-forwarded-for": `10.9.${target.name.length}.1` },
+        { "x-backdrop-peer": `10.9.${target.name.length}.1` },
       ),
       params({}),
     );
@@ -90,7 +90,7 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
       const response = await createPaymentRoute(
-        jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-forwarded-for": ip }),
+        jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-backdrop-peer": ip }),
         params({}),
       );
       statuses.push(response.status);
@@ -100,7 +100,7 @@ describe.each(testDbTargets())("payments and tokens on $name", (target) => {
     expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
     expect(statuses.slice(5)).toEqual([429, 429]);
     const other = await createPaymentRoute(
-      jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-forwarded-for": `${ip}0` }),
+      jsonRequest("/api/payments", { serviceId: "prompt-segmentation" }, { "x-backdrop-peer": `${ip}0` }),
       params({}),
     );
     expect(other.status).toBe(201);

@@ -166,7 +166,7 @@ for (const target of testDbTargets()) {
         postPreview(
           new Request(`${BASE}/api/previews`, {
             method: "POST",
-            headers: { "content-type": "application/json", cookie, "x-forwarded-for": "203.0.113.7" },
+            headers: { "content-type": "application/json", cookie, "x-backdrop-peer": "203.0.113.7" },
             body: JSON.stringify({
               serviceId: "background-removal",
               input: { imageAssetId: "ast_AAAAAAAAAAAAAAAAAAAAAA" },

@@ -21,6 +21,9 @@ export function JobActions(props: {
   const mutate = useAdminMutation();
   const [busy, setBusy] = useState<null | "refund" | "rerun" | "delete">(null);
   const [message, setMessage] = useState<Message | null>(null);
+  /** The refund asks first: a reason (kept in the audit log), then "Confirm refund". */
+  const [confirming, setConfirming] = useState(false);
+  const [reason, setReason] = useState("");
 
   async function run(kind: "refund" | "rerun" | "delete", action: () => Promise<Message>) {
     setBusy(kind);
@@ -39,8 +42,10 @@ export function JobActions(props: {
     run("refund", async () => {
       const result = await mutate<{ alreadyRefunded: boolean; message: string }>(
         `/api/admin/jobs/${props.jobId}/refund`,
-        { method: "POST", body: {} },
+        { method: "POST", body: { confirm: true, reason: reason.trim() } },
       );
+      setConfirming(false);
+      setReason("");
       return { tone: result.alreadyRefunded ? "info" : "ok", text: result.message };
     });
   const rerun = () =>
@@ -72,8 +77,11 @@ export function JobActions(props: {
           <button
             type="button"
             className={buttonStyles({ variant: "danger", size: "sm" })}
-            disabled={busy !== null}
-            onClick={() => void refund()}
+            disabled={busy !== null || confirming}
+            onClick={() => {
+              setMessage(null);
+              setConfirming(true);
+            }}
           >
             {busy === "refund"
               ? "Refunding…"
@@ -101,6 +109,46 @@ export function JobActions(props: {
           {busy === "delete" ? "Deleting…" : props.assetsLive === 0 ? "Files deleted" : "Delete files"}
         </button>
       </div>
+      {confirming ? (
+        <form
+          className="space-y-2 rounded-lg border border-red-200 p-3 dark:border-red-900"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void refund();
+          }}
+        >
+          <label className="block text-sm font-medium" htmlFor="refund-reason">
+            Reason for the refund (kept in the audit log)
+          </label>
+          <input
+            id="refund-reason"
+            required
+            minLength={3}
+            maxLength={200}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+            className="w-full rounded-md border border-slate-300 px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+            placeholder="e.g. customer complaint: halo around the hair"
+          />
+          <div className="flex gap-2">
+            <button
+              type="submit"
+              className={buttonStyles({ variant: "danger", size: "sm" })}
+              disabled={busy !== null || reason.trim().length < 3}
+            >
+              {busy === "refund" ? "Refunding…" : "Confirm refund"}
+            </button>
+            <button
+              type="button"
+              className={buttonStyles({ variant: "secondary", size: "sm" })}
+              disabled={busy !== null}
+              onClick={() => setConfirming(false)}
+            >
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
       {props.hasPayment && !props.refundable && !props.refunded ? (
         <p className="text-xs text-slate-500 dark:text-slate-400">
           This job&apos;s payment was not captured, so a refund has nothing to return.

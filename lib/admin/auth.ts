@@ -8,7 +8,8 @@ import { AppError } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { createRateLimiter, enforceRateLimit } from "@/lib/rate-limit";
-import { getDummyHash, hashPassword, verifyPassword } from "./password";
+import { getDummyHash, hashPassword, needsRehash, verifyPassword } from "./password";
+import { adminPasswordProblem } from "@/lib/password-rule";
 
 /** httpOnly, SameSite=Strict: `<session secret>.<hmac>`. */
 export const ADMIN_COOKIE = "bd_admin";
@@ -123,9 +124,47 @@ function loginLimiter() {
   return globalForLimiter.backdropAdminLoginLimiter;
 }
 
-/** Tests: start every case with full login buckets. */
+/**
+ * Per-account back-off, whatever address the attempts come from: after FREE_FAILURES wrong
+ * passwords in a row, each further failure locks the username for twice as long as the last
+ * (1 s, 2 s, 4 s … up to 15 min). While locked every attempt, even the right password, is 429.
+ * A successful sign-in clears the count. In memory, per process, like the other limiters.
+ */
+export const ADMIN_BACKOFF = { freeFailures: 10, maxLockSeconds: 15 * 60 } as const;
+type Failures = { count: number; lockedUntil: number };
+const globalForBackoff = globalThis as unknown as { backdropAdminFailures?: Map<string, Failures> };
+
+function failures(): Map<string, Failures> {
+  globalForBackoff.backdropAdminFailures ??= new Map();
+  return globalForBackoff.backdropAdminFailures;
+}
+
+function assertNotLockedOut(username: string, now: number): void {
+  const entry = failures().get(username);
+  if (!entry || entry.lockedUntil <= now) return;
+  const retryAfterSeconds = Math.ceil((entry.lockedUntil - now) / 1000);
+  throw new AppError(
+    "rate_limited",
+    `Too many wrong passwords for this account; try again in ${retryAfterSeconds} s.`,
+    { details: { retryAfterSeconds } },
+  );
+}
+
+function recordFailure(username: string, now: number): void {
+  const map = failures();
+  const entry = map.get(username) ?? { count: 0, lockedUntil: 0 };
+  entry.count += 1;
+  const over = entry.count - ADMIN_BACKOFF.freeFailures;
+  if (over > 0) entry.lockedUntil = now + Math.min(2 ** (over - 1), ADMIN_BACKOFF.maxLockSeconds) * 1000;
+  map.delete(username);
+  if (map.size >= 10_000) map.delete(map.keys().next().value!);
+  map.set(username, entry);
+}
+
+/** Tests: start every case with full login buckets and no back-off. */
 export function resetLoginRateLimit(): void {
   globalForLimiter.backdropAdminLoginLimiter?.reset();
+  failures().clear();
 }
 
 /**
@@ -140,13 +179,19 @@ export async function signIn(params: {
 }): Promise<{ username: string; csrfToken: string; cookies: string[] }> {
   const username = params.username.trim().toLowerCase();
   enforceRateLimit(loginLimiter(), `${params.ip}|${username}`, "sign-in attempts");
+  assertNotLockedOut(username, Date.now());
   await ensureBootstrapAdmin();
   const db = await getDb();
   const admin = await db.adminUser.findUnique({ where: { username } });
   const ok = await verifyPassword(params.password, admin?.passwordHash ?? (await getDummyHash()));
   if (!admin || !ok) {
+    recordFailure(username, Date.now());
     logger.warn("admin sign-in refused", { username: username.slice(0, 64), ip: params.ip });
     throw new AppError("unauthorized", "Wrong username or password.");
+  }
+  failures().delete(username);
+  if (needsRehash(admin.passwordHash)) {
+    await db.adminUser.update({ where: { id: admin.id }, data: { passwordHash: await hashPassword(params.password) } });
   }
   const secret = randomBytes(32).toString("base64url");
   const hours = getEnv().ADMIN_SESSION_HOURS;
@@ -196,4 +241,18 @@ export async function ensureBootstrapAdmin(): Promise<boolean> {
   });
   if (count === 1) logger.info("created the first admin account from ADMIN_PASSWORD", { username: BOOTSTRAP_USERNAME });
   return count === 1;
+}
+
+/** Adds another admin (or changes a password) — for scripts and tests. */
+export async function upsertAdmin(params: { username: string; password: string }): Promise<void> {
+  const db = await getDb();
+  const username = params.username.trim().toLowerCase();
+  const weak = adminPasswordProblem(params.password);
+  if (weak) throw new AppError("password_too_weak", `The password ${weak}.`);
+  const passwordHash = await hashPassword(params.password);
+  await db.adminUser.upsert({
+    where: { username },
+    create: { id: newId("adm"), username, passwordHash },
+    update: { passwordHash },
+  });
 }

@@ -1,12 +1,16 @@
 import "server-only";
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
-/** scrypt parameters (N=2^15, r=8, p=1: ~32 MB, ~50 ms); stored with the hash so they can change later. */
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
+/**
+ * scrypt parameters: OWASP's recommended minimum (N=2^17, r=8, p=1: 128 MiB, a few hundred ms).
+ * Stored with each hash; older, cheaper hashes are upgraded at the next successful sign-in.
+ */
+export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
+const PARAMS = SCRYPT_PARAMS;
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  const options: ScryptOptions = { ...params, maxmem: 128 * params.N * params.r * 2 };
+  const options: ScryptOptions = { ...params, maxmem: 128 * params.N * params.r * 2 + 1024 * 1024 };
   return new Promise((resolve, reject) => {
     scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, options, (error, key) =>
       error ? reject(error) : resolve(key),
@@ -32,6 +36,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (salt.length < 8 || expected.length !== KEY_LENGTH) return false;
   const actual = await derive(password, salt, { N, r, p });
   return timingSafeEqual(actual, expected);
+}
+
+/** Whether a stored hash was made with weaker parameters than today's (then it is re-hashed). */
+export function needsRehash(stored: string): boolean {
+  const [kind, N, r, p] = stored.split("$");
+  return kind !== "scrypt" || Number(N) < PARAMS.N || Number(r) < PARAMS.r || Number(p) < PARAMS.p;
 }
 
 /** A stand-in hash, so an unknown username costs as much time as a wrong password. */

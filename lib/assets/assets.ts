@@ -79,8 +79,11 @@ export async function createUploadAsset(params: {
   bytes: Buffer;
   fileName?: string;
   ownerId?: string | null;
+  /** Runs once the photo is known to be good, before it is stored (may throw, e.g. a rate limit). */
+  beforeStore?: () => void;
 }): Promise<Asset> {
   const image = await validateImage(params.bytes);
+  params.beforeStore?.();
   return storeAsset({
     kind: "upload",
     bytes: image.bytes,

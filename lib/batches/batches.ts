@@ -1,7 +1,9 @@
 import "server-only";
 import { ZodError } from "zod";
 import type { Asset, Job, Payment, Prisma } from "@/generated/prisma/client";
-import { extensionFor, getAssetOrThrow, readAssetBytes, toPublicAsset } from "@/lib/assets/assets";
+import { extensionFor, readAssetBytes, toPublicAsset } from "@/lib/assets/assets";
+import { assertAssetsUsable } from "@/lib/assets/ownership";
+import { callerFrom, paymentIdForToken } from "@/lib/billing/caller";
 import { csvRow } from "@/lib/admin/csv";
 import { authorizePaymentForJob, reservePaymentToken, reserveRetryOfPayment } from "@/lib/billing/payments";
 import { reserveCredits, type CreditPayer } from "@/lib/billing/credits";
@@ -94,10 +96,16 @@ export async function createBatch(params: {
 }): Promise<BatchView> {
   const service = await getServiceOrThrow(BATCH_SERVICE_ID);
   const inputs = validateItems(params.input);
+  // An asset id is not a key: every photo (and the look's background) must be the caller's own upload.
+  const caller = await callerFrom({
+    ownerId: params.ownerId,
+    paymentToken: params.input.paymentToken ?? null,
+    extraOwnerIds: await Promise.all((params.input.paymentTokens ?? []).map((token) => paymentIdForToken(token))),
+  });
   for (const [index, input] of inputs.entries()) {
     if (typeof input.imageAssetId === "string") {
       try {
-        await getAssetOrThrow(input.imageAssetId);
+        await assertAssetsUsable({ assetIds: [input.imageAssetId], caller });
       } catch (error) {
         if (isAppError(error))
           throw new AppError(error.code, `Item ${index + 1}: ${error.message}`, { details: { index } });
@@ -106,7 +114,7 @@ export async function createBatch(params: {
     }
   }
   if (typeof params.input.look.backgroundAssetId === "string")
-    await getAssetOrThrow(params.input.look.backgroundAssetId);
+    await assertAssetsUsable({ assetIds: [params.input.look.backgroundAssetId], caller });
   const units = inputs.length;
   const free = service.priceMinor === 0;
   const { paymentToken, paymentTokens } = params.input;

@@ -88,18 +88,38 @@ export async function validateImage(
   }
 
   try {
-    // Full decode (catches truncation), orientation applied, sRGB, metadata not copied.
-    const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: "warning" }).rotate().toColourspace("srgb");
-    const encoded =
-      mime === "image/jpeg"
-        ? pipeline.jpeg({ quality: 95, chromaSubsampling: "4:4:4" })
-        : mime === "image/png"
-          ? pipeline.png({ compressionLevel: 4 })
-          : pipeline.webp({ quality: 95 });
-    const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-    const image = { bytes: data, mime, width: info.width, height: info.height };
-    return { ...image, bytes: writeRightsTags(image, parseRightsTags(metadata.exif)) };
+    // Full decode (catches truncation), orientation applied, sRGB, metadata not copied (the rights
+    // tags are written back). The stored file is never larger than the accepted limit: stronger
+    // settings are tried until it fits.
+    const rights = parseRightsTags(metadata.exif);
+    for (const level of mime === "image/png" ? ENCODE_LADDER.slice(0, 2) : ENCODE_LADDER) {
+      const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: "warning" }).rotate().toColourspace("srgb");
+      const encoded =
+        mime === "image/jpeg"
+          ? pipeline.jpeg({ quality: level.quality, chromaSubsampling: level.quality >= 90 ? "4:4:4" : "4:2:0" })
+          : mime === "image/png"
+            ? pipeline.png({ compressionLevel: level.pngLevel, adaptiveFiltering: level.pngLevel > 4 })
+            : pipeline.webp({ quality: level.quality });
+      const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+      const image = { bytes: data, mime, width: info.width, height: info.height };
+      const tagged = { ...image, bytes: writeRightsTags(image, rights) };
+      if (tagged.bytes.length <= maxBytes) return tagged;
+    }
   } catch (error) {
     throw new AppError("image_corrupt", "The image data is damaged or incomplete.", { cause: error });
   }
+  throw new AppError(
+    "file_too_large",
+    `The image does not fit in ${maxBytes / 1048576} MB once its orientation is applied; save it at a lower quality.`,
+  );
 }
+
+/** Encoder settings from best to smallest (JPEG/WebP quality, PNG zlib level). */
+const ENCODE_LADDER = [
+  { quality: 95, pngLevel: 4 },
+  { quality: 90, pngLevel: 9 },
+  { quality: 85, pngLevel: 9 },
+  { quality: 80, pngLevel: 9 },
+  { quality: 70, pngLevel: 9 },
+  { quality: 60, pngLevel: 9 },
+] as const;

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Asset, Job, Payment } from "@/generated/prisma/client";
 import { toPublicAsset } from "@/lib/assets/assets";
+import { mayUseAsset, NOBODY, type Caller } from "@/lib/assets/ownership";
 import { getDb } from "@/lib/db";
 import { absoluteUrl } from "@/lib/net/base-url";
 import { getJobOrThrow } from "./queue";
@@ -42,13 +43,17 @@ function liveAsset(asset: Asset | null | undefined): Asset | null {
   return asset && !asset.deletedAt ? asset : null;
 }
 
-/** The job as its shareable link shows it: status, the payment's fate, signed absolute URLs. */
-export async function getPublicJob(jobId: string, origin: string): Promise<PublicJob> {
+/**
+ * The job as its shareable link shows it: status, the payment's fate, signed absolute URLs. The
+ * result is for whoever holds the link; the input photo only for its owner (`viewer`): a job id
+ * never hands out a fresh link to someone else's original.
+ */
+export async function getPublicJob(jobId: string, origin: string, viewer: Caller = NOBODY): Promise<PublicJob> {
   const job = await getJobOrThrow(jobId);
-  return toPublicJob(job, origin);
+  return toPublicJob(job, origin, viewer);
 }
 
-export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> {
+export async function toPublicJob(job: Job, origin: string, viewer: Caller = NOBODY): Promise<PublicJob> {
   const db = await getDb();
   const assetIds = [job.inputAssetIds[0], job.resultAssetId].filter((id): id is string => Boolean(id));
   const [assets, payment, entries, creditEntries] = await Promise.all([
@@ -66,7 +71,8 @@ export async function toPublicJob(job: Job, origin: string): Promise<PublicJob> 
   const capture = booked.has(`capture:${job.id}`);
   const refund = booked.has(`refund:${job.id}`);
   const byId = new Map(assets.map((asset) => [asset.id, asset]));
-  const input = liveAsset(job.inputAssetIds[0] ? byId.get(job.inputAssetIds[0]) : null);
+  const inputAsset = liveAsset(job.inputAssetIds[0] ? byId.get(job.inputAssetIds[0]) : null);
+  const input = inputAsset && mayUseAsset(inputAsset, viewer) ? inputAsset : null;
   const result = liveAsset(job.resultAssetId ? byId.get(job.resultAssetId) : null);
   const resultUrl = result ? absoluteUrl(toPublicAsset(result).url, origin) : null;
   return {

@@ -23,6 +23,9 @@ const BLOCKED_V4: Array<[string, number]> = [
 const BLOCKED_V6: Array<[string, number]> = [
   ["::", 128],
   ["::1", 128],
+  ["::", 96], // IPv4-compatible (deprecated)
+  ["::ffff:0:0", 96], // IPv4-mapped: an outbound connection goes to IPv4 addresses by their own spelling
+  ["::ffff:0:0:0", 96], // IPv4-translated (SIIT)
   ["64:ff9b::", 96], // NAT64
   ["64:ff9b:1::", 48],
   ["100::", 64], // discard
@@ -45,7 +48,7 @@ function inV4(address: string, [base, bits]: [string, number]): boolean {
 }
 
 /** Expands any IPv6 spelling (incl. `::` and a trailing dotted IPv4) to 8 numbers. */
-function expandV6(address: string): number[] {
+export function expandV6(address: string): number[] {
   let text = address.toLowerCase().split("%")[0] ?? "";
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted?.[1]) {
@@ -74,19 +77,14 @@ function inV6(groups: number[], [base, bits]: [string, number]): boolean {
 
 /**
  * Whether an IP address may be fetched from: false for loopback, private, CGNAT, link-local
- * (metadata), multicast, reserved, and for IPv6 addresses that wrap such an IPv4.
+ * (metadata), multicast, reserved, and for every IPv6 range that wraps an IPv4 address (mapped
+ * `::ffff:0:0/96`, compatible `::/96`, translated, NAT64, 6to4): a public host is reached by its
+ * IPv4 address, never through a wrapper that some stacks route elsewhere.
  */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address.split("%")[0] ?? "");
   if (family === 4) return !BLOCKED_V4.some((range) => inV4(address, range));
   if (family !== 6) return false;
   const groups = expandV6(address);
-  const upperZero = groups.slice(0, 5).every((g) => g === 0);
-  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (deprecated compatible) carry an IPv4 address.
-  if (upperZero && (groups[5] === 0xffff || (groups[5] === 0 && (groups[6] ?? 0) !== 0))) {
-    const hi = groups[6] ?? 0;
-    const lo = groups[7] ?? 0;
-    return isPublicAddress(`${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`);
-  }
   return !BLOCKED_V6.some((range) => inV6(groups, range));
 }

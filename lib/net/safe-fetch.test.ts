@@ -48,7 +48,7 @@ describe("isPublicAddress", () => {
     ["::ffff:127.0.0.1", false],
     ["::ffff:7f00:1", false],
     ["::ffff:a9fe:a9fe", false],
-    ["::ffff:8.8.8.8", true],
+    ["::ffff:8.8.8.8", false],
     ["2606:4700::1111", true],
     ["64:ff9b::7f00:1", false],
     ["not-an-ip", false],

@@ -6,6 +6,8 @@ import { getEnv } from "@/lib/env";
 import { AppError, ERROR_STATUS, type ErrorCode, normalizeError, isAppError } from "@/lib/errors";
 import { enqueuePaidJob, waitForJob } from "@/lib/jobs/queue";
 import { toPublicJob, type PublicJob } from "@/lib/jobs/public";
+import { assertAssetsUsable, referencedAssetIds } from "@/lib/assets/ownership";
+import { callerFrom } from "@/lib/billing/caller";
 import { logger } from "@/lib/logger";
 import { formatPrice } from "@/lib/utils";
 import type { CreditPayer } from "@/lib/billing/credits";
@@ -191,7 +193,10 @@ export async function callPaidTool(params: {
   }
   let jobId: string;
   let verified: VerifiedX402Payment | null = null;
+  const caller = await callerFrom({ ownerId: params.ownerId, paymentToken: params.paymentToken });
   try {
+    // Someone else's upload is refused before any payment is reserved (an asset id is not a key).
+    await assertAssetsUsable({ assetIds: referencedAssetIds(input), caller });
     if (x402Given) verified = await verifyX402ForCall({ payment: params.x402!, service });
     const job = await enqueuePaidJob({
       serviceId: service.id,
@@ -221,7 +226,7 @@ export async function callPaidTool(params: {
       headers: x402Done.headers,
     };
   }
-  const publicJob = await toPublicJob(job, params.origin);
+  const publicJob = await toPublicJob(job, params.origin, caller);
   const jobUrl = `${params.origin}/api/jobs/${job.id}`;
   if (job.status === "succeeded" && publicJob.result) {
     const data: Record<string, unknown> = {
@@ -293,6 +298,8 @@ export async function startPaidJob(params: {
       },
     );
   }
+  const caller = await callerFrom({ ownerId: params.ownerId, paymentToken: params.paymentToken });
+  await assertAssetsUsable({ assetIds: referencedAssetIds(input), caller });
   const job = await enqueuePaidJob({
     serviceId: service.id,
     input,
@@ -302,5 +309,5 @@ export async function startPaidJob(params: {
     requestId: params.requestId,
     credits,
   });
-  return toPublicJob(job, params.origin);
+  return toPublicJob(job, params.origin, caller);
 }

@@ -3,6 +3,9 @@ import { readCookie } from "@/lib/cookies";
 import { apiKeyFrom, authenticateApiKey } from "@/lib/accounts/api-keys";
 import type { CreditPayer } from "@/lib/billing/credits";
 import { getEnv } from "@/lib/env";
+import { getRequestAccount } from "@/lib/accounts/session";
+import type { Caller } from "@/lib/assets/ownership";
+import { callerFrom } from "@/lib/billing/caller";
 import { parseOwnerCookie, OWNER_COOKIE } from "@/lib/owner";
 import { PAYMENT_HEADER } from "./api";
 
@@ -38,4 +41,24 @@ export async function creditCallerFrom(req: Request): Promise<{ payer: CreditPay
   if (!key) return null;
   const caller = await authenticateApiKey(key);
   return { payer: { accountId: caller.accountId, apiKeyId: caller.apiKeyId }, ownerId: caller.accountId };
+}
+
+/**
+ * Everyone a request may act for when it reads a job (owner cookie, signed-in account, API key's
+ * account, payment token): the job view shows the input photo only to its owner.
+ */
+export async function requestCaller(req: Request): Promise<Caller> {
+  const key = apiKeyFrom(req);
+  const keyAccount = key
+    ? await authenticateApiKey(key).then(
+        (caller) => caller.accountId,
+        () => null,
+      )
+    : null;
+  const signedIn = await getRequestAccount(req);
+  return callerFrom({
+    ownerId: existingOwnerId(req),
+    paymentToken: paymentTokenFrom(req),
+    extraOwnerIds: [keyAccount, signedIn?.account.id],
+  });
 }

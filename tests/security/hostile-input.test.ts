@@ -20,6 +20,8 @@ let redirector: { port: number; hits: string[]; close: () => Promise<void> };
 const payments: Record<string, Payment> = {};
 let photoAssetId = "";
 let photoUrl = "";
+/** The uploader's owner cookie: the photo is usable only by whoever uploaded it. */
+let ownerCookie = "";
 
 async function listen(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
   const hits: string[] = [];
@@ -60,7 +62,12 @@ async function callTool(
 ): Promise<{ status: number; body: Envelope }> {
   const response = await target.call(`/api/tools/${serviceId}`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { "x-payment-token": token } : {}), prefer: "wait=20" },
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { "x-payment-token": token } : {}),
+      ...(ownerCookie ? { cookie: ownerCookie } : {}),
+      prefer: "wait=20",
+    },
     body: JSON.stringify(input),
   });
   return { status: response.status, body: await json(response) };
@@ -76,6 +83,7 @@ async function upload(bytes: Buffer, fileName: string, type = "application/octet
   });
   return {
     status: response.status,
+    cookie: (response.headers.get("set-cookie") ?? "").split(";")[0]!,
     body: await json<Envelope & { id?: string; url?: string; mime?: string }>(response),
   };
 }
@@ -94,6 +102,8 @@ beforeAll(async () => {
   target = await openTarget({
     PAYMENTS_MODE: "sandbox",
     PAYMENT_RATE_LIMIT_PER_MINUTE: "5",
+    // The suite plays a reverse proxy on loopback: its X-Forwarded-For names each simulated client.
+    TRUSTED_PROXIES: "127.0.0.1,::1",
     URL_FETCH_ALLOWLIST: `127.0.0.1:${redirector.port}`,
     API_WAIT_SECONDS: "30",
     SIGNING_SECRET: randomBytes(32).toString("hex"),
@@ -104,6 +114,7 @@ beforeAll(async () => {
   const photo = await upload(await makeJpeg({ width: 96, height: 64 }), "photo.jpg", "image/jpeg");
   expect(photo.status).toBe(201);
   photoAssetId = photo.body.id!;
+  ownerCookie = photo.cookie;
   photoUrl = photo.body.url!;
 }, 180_000);
 

@@ -35,6 +35,10 @@ describe("SSRF guard: private and metadata targets (no packets sent)", () => {
     "http://[::ffff:169.254.169.254]/",
     "http://[::ffff:a9fe:a9fe]/",
     "http://[::169.254.169.254]/", // IPv4-compatible (deprecated)
+    "http://[::ffff:8.8.8.8]/", // the whole IPv4-mapped range ::ffff:0:0/96, even wrapping a public address
+    "http://[::ffff:5db8:d822]/",
+    "http://[::ffff:0:5db8:d822]/", // IPv4-translated
+    "http://[::5db8:d822]/", // IPv4-compatible, public inside
     "http://[64:ff9b::a9fe:a9fe]/", // NAT64
     "http://[2002:a9fe:a9fe::1]/", // 6to4
     "http://[fd00::1]/",

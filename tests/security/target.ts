@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resetEnvCache } from "@/lib/env";
+import { PEER_HEADER } from "@/lib/net/client-address";
 import { freePort, hasBuild, startWeb, type Proc } from "@/scripts/scale/procs";
 
 export type Target = {
@@ -40,6 +41,9 @@ const ROUTES: Array<{ pattern: RegExp; names: string[]; load: () => Promise<Rout
   { pattern: /^\/api\/payments$/, names: [], load: () => import("@/app/api/payments/route") },
   { pattern: /^\/api\/payments\/([^/]+)$/, names: ["id"], load: () => import("@/app/api/payments/[id]/route") },
   { pattern: /^\/api\/previews$/, names: [], load: () => import("@/app/api/previews/route") },
+  { pattern: /^\/api\/mcp$/, names: [], load: () => import("@/app/api/mcp/route") },
+  { pattern: /^\/api\/admin\/login$/, names: [], load: () => import("@/app/api/admin/login/route") },
+  { pattern: /^\/api\/webhooks\/stripe$/, names: [], load: () => import("@/app/api/webhooks/stripe/route") },
 ];
 
 /** Admin API route files present in this checkout. */
@@ -114,8 +118,12 @@ async function openInProcess(env: Record<string, string>): Promise<Target> {
     alive: () => true,
     call: async (pathname, init = {}) => {
       const url = new URL(pathname, origin);
+      // As the web server does: the socket's address (here always loopback) replaces any claimed one.
+      const headers = new Headers(init.headers);
+      headers.set(PEER_HEADER, "127.0.0.1");
       const request = new Request(url, {
         ...init,
+        headers,
         ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
       });
       for (const route of ROUTES) {

@@ -3,7 +3,8 @@ import { createPayment } from "@/lib/billing/payments";
 import { getEnv } from "@/lib/env";
 import { readJson, route } from "@/lib/http";
 import { publicOrigin } from "@/lib/net/base-url";
-import { clientIp, createRateLimiter, enforceRateLimit } from "@/lib/rate-limit";
+import { createRateLimiter, enforceRateLimit } from "@/lib/rate-limit";
+import { clientIp } from "@/lib/net/client-address";
 import { resolveServiceId } from "@/lib/tools/api";
 import { existingOwnerId } from "@/lib/tools/request";
 

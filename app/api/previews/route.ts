@@ -4,7 +4,7 @@ import { resolveRequestOwner } from "@/lib/accounts/accounts";
 import { withOwnerCookie } from "@/lib/owner";
 import { createPreview } from "@/lib/previews/previews";
 import { enforcePreviewRateLimit } from "@/lib/previews/rate-limit";
-import { clientIp } from "@/lib/rate-limit";
+import { clientIp } from "@/lib/net/client-address";
 
 export const runtime = "nodejs";
 

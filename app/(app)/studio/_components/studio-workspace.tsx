@@ -4,12 +4,14 @@ import dynamic from "next/dynamic";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { buttonStyles } from "@/components/ui/button";
 import { UploadDropzone, type UploadedAsset } from "@/components/upload/upload-dropzone";
-import { ApiError, uploadWithProgress } from "@/lib/api-client";
+import { useQueryClient } from "@tanstack/react-query";
+import { ApiError, apiClient, uploadWithProgress } from "@/lib/api-client";
 import type { ServiceId } from "@/lib/catalog/services";
 import { canvasOutputSize, formatBytes } from "@/lib/image/options";
 import { CreditPayButton } from "@/components/account/credit-pay";
 import { useCreditBalance } from "@/lib/queries/account";
 import { useCatalogQuery } from "@/lib/queries/catalog";
+import { presetsQueryOptions } from "@/lib/queries/presets";
 import { usePreviewMutation } from "@/lib/queries/previews";
 import type { Preview } from "@/lib/queries/types";
 import { cn, formatPrice } from "@/lib/utils";
@@ -36,6 +38,34 @@ type Look = { key: string; serviceId: ServiceId; label: string; options: EditOpt
 type PreviewProblem = { code: string; message: string };
 
 const MAX_LOOKS = 8;
+
+/** The first look's first guess: a daytime sky (most photos); the engine then names the skies that suit the photo's light. */
+const FIRST_SKY = "clear-blue";
+
+/** What the studio did on its own right after the upload. */
+type FirstLook =
+  { state: "working" } | { state: "sky"; timeOfDay: string | null } | { state: "cutout" } | { state: "failed" };
+
+const TIME_OF_DAY_WORDS: Record<string, string> = {
+  day: "daylight",
+  "golden-hour": "golden-hour light",
+  sunset: "sunset light",
+  dusk: "dusk light",
+  night: "night light",
+};
+
+function firstLookMessage(first: FirstLook): string {
+  switch (first.state) {
+    case "working":
+      return "Preparing a first look…";
+    case "sky":
+      return `First look: a new sky matched to your photo's ${first.timeOfDay ? (TIME_OF_DAY_WORDS[first.timeOfDay] ?? "light") : "light"}. Pick any other look on the right.`;
+    case "cutout":
+      return "No sky was found in this photo, so here is the subject cut out on white. Pick another background on the right.";
+    case "failed":
+      return "Choose a look on the right, then press “Preview free”.";
+  }
+}
 
 function previewMessage(problem: PreviewProblem): string {
   switch (problem.code) {
@@ -78,9 +108,72 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
   const [hintsBusy, setHintsBusy] = useState(false);
   const [checkoutOpen, setCheckoutOpen] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
+  const [firstLook, setFirstLook] = useState<FirstLook | null>(null);
+  const firstLookFor = useRef<string | null>(null);
   const stageRef = useRef<HTMLDivElement>(null);
   const catalog = useCatalogQuery();
   const preview = usePreviewMutation();
+  const queryClient = useQueryClient();
+
+  // A first look without a click: a sky matched to the photo's light when it has a sky, else the
+  // cut-out on white. Masks are computed once by the server, so the second render here is cheap.
+  useEffect(() => {
+    const assetId = photo.asset.id;
+    if (firstLookFor.current === assetId) return;
+    firstLookFor.current = assetId;
+    const current = () => firstLookFor.current === assetId;
+    const render = async <S extends ServiceId>(serviceId: S, all: EditOptions): Promise<Look> => {
+      const next = buildInput({ serviceId, imageAssetId: assetId, options: all[serviceId] });
+      if (!next.ok) throw new Error(next.reason);
+      const result = await apiClient.post<Preview>("/api/previews", { serviceId, input: next.input });
+      return { key: result.id, serviceId, label: next.label, options: all, preview: result };
+    };
+    const show = (look: Look) => {
+      setLooks((previous) => [look, ...previous].slice(0, MAX_LOOKS));
+      setSelectedKey(look.key);
+      setTab(look.serviceId);
+      setOptions(look.options);
+    };
+    const withSky = (id: string, name: string | null): EditOptions => ({
+      ...DEFAULT_OPTIONS,
+      "sky-replacement": { ...DEFAULT_OPTIONS["sky-replacement"], source: "preset", presetId: id, presetName: name },
+    });
+    void (async () => {
+      setFirstLook({ state: "working" });
+      const skies = await queryClient.fetchQuery(presetsQueryOptions("sky")).catch(() => []);
+      const nameOf = (id: string) => skies.find((preset) => preset.id === id)?.name ?? null;
+      try {
+        let look = await render("sky-replacement", withSky(FIRST_SKY, nameOf(FIRST_SKY)));
+        const meta = look.preview.meta;
+        const matching = Array.isArray(meta.matchingSkies) ? meta.matchingSkies[0] : undefined;
+        if (typeof matching === "string" && matching !== FIRST_SKY && current()) {
+          look = await render("sky-replacement", withSky(matching, nameOf(matching)));
+        }
+        if (!current()) return;
+        show(look);
+        const light = meta.photoLight as { timeOfDay?: unknown } | undefined;
+        setFirstLook({ state: "sky", timeOfDay: typeof light?.timeOfDay === "string" ? light.timeOfDay : null });
+      } catch (error) {
+        if (!current()) return;
+        if (!(error instanceof ApiError && error.code === "no_sky_detected")) {
+          setFirstLook({ state: "failed" });
+          return;
+        }
+        try {
+          const cutout: EditOptions = {
+            ...DEFAULT_OPTIONS,
+            "background-change": { ...DEFAULT_OPTIONS["background-change"], source: "color", color: "#ffffff" },
+          };
+          const look = await render("background-change", cutout);
+          if (!current()) return;
+          show(look);
+          setFirstLook({ state: "cutout" });
+        } catch {
+          if (current()) setFirstLook({ state: "failed" });
+        }
+      }
+    })();
+  }, [photo.asset.id, queryClient]);
 
   const onUploaded = useCallback(
     (asset: UploadedAsset, previewUrl: string) => {
@@ -133,6 +226,7 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
             setLooks((previous) => [look, ...previous].slice(0, MAX_LOOKS));
             setSelectedKey(look.key);
             setBrushOpen(false);
+            setFirstLook(null);
           },
           onError: (error) => {
             setProblem(
@@ -190,7 +284,7 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
   const canPay = Boolean(built.ok && service && service.enabled);
   // Signed in with credits: the edit is paid from the balance, no checkout.
   const credits = useCreditBalance();
-  const isPreviewing = preview.isPending;
+  const isPreviewing = preview.isPending || firstLook?.state === "working";
 
   let stage: ReactNode;
   if (jobId) {
@@ -268,7 +362,9 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
           className="mx-auto h-auto max-h-[70vh] w-auto max-w-full object-contain"
         />
         <figcaption className="border-t border-slate-200 px-4 py-3 text-sm text-slate-600 dark:border-slate-800 dark:text-slate-400">
-          Choose a look on the right, then press “Preview free”.
+          {firstLook?.state === "working"
+            ? "Your first look is on its way…"
+            : "Choose a look on the right, then press “Preview free”."}
         </figcaption>
       </figure>
     );
@@ -277,6 +373,22 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
       <div ref={stageRef} className="min-w-0 scroll-mt-4 space-y-4">
+        {firstLook && !jobId && (
+          <p
+            role="status"
+            data-testid="first-look-note"
+            data-state={firstLook.state}
+            className="flex items-center gap-2 rounded-lg bg-slate-100 px-3 py-2 text-sm text-slate-700 dark:bg-slate-900 dark:text-slate-300"
+          >
+            {firstLook.state === "working" && (
+              <span
+                aria-hidden
+                className="h-4 w-4 animate-spin rounded-full border-2 border-current border-t-transparent"
+              />
+            )}
+            {firstLookMessage(firstLook)}
+          </p>
+        )}
         {stage}
         {looks.length > 0 && !jobId && (
           <section aria-labelledby="looks-heading">

@@ -3,7 +3,7 @@ import { completeSignIn } from "@/lib/accounts/sign-in";
 import { assertSameOrigin } from "@/lib/admin/auth";
 import { readJson, route } from "@/lib/http";
 import { resolveOwner } from "@/lib/owner";
-import { clientIp } from "@/lib/rate-limit";
+import { clientIp } from "@/lib/net/client-address";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

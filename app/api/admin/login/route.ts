@@ -2,7 +2,7 @@ import { z } from "zod";
 import { assertSameOrigin, signIn } from "@/lib/admin/auth";
 import { adminJson } from "@/lib/admin/respond";
 import { readJson, route } from "@/lib/http";
-import { clientIp } from "@/lib/rate-limit";
+import { clientIp } from "@/lib/net/client-address";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
