@@ -8,7 +8,7 @@ const FIXTURES = path.resolve("e2e/fixtures/files");
 const SCREENSHOT_DIR = path.resolve("test-results/screenshots");
 const WIDTHS = [1280, 390] as const;
 
-function fixture(name: string): string {
+export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 

@@ -39,6 +39,7 @@ export const ERROR_STATUS = {
   webhook_signature_invalid: 400,
   // engine and providers
   no_sky_detected: 422,
+  sky_uncertain: 422,
   no_subject_detected: 422,
   prompt_not_supported: 422,
   preset_not_found: 422,

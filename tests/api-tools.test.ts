@@ -20,6 +20,8 @@ import { BASE, jsonRequest, params, startHttpServer, prepareScratchEnv } from ".
 import { testDbTargets, useTestDb } from "./test-db";
 
 const camera = await readFile(path.join(process.cwd(), "e2e/fixtures/files/camera.jpg"));
+// A blue close-up with no sky (a water drop): the old classical detector painted a sky into it.
+const drop = await readFile(path.join(process.cwd(), "e2e/fixtures/files/drop.jpg"));
 // A local "public" image host, allow-listed (tests only) so the SSRF guard lets it through.
 const imageHost = await startHttpServer((req, res) => {
   if (req.url === "/camera.jpg") {
@@ -184,6 +186,31 @@ describe.each(testDbTargets())("paid API on $name", (target) => {
     );
     expect(reuse.status).toBe(409);
     expect(reuse.body.error?.code).toBe("token_already_used");
+  });
+
+  it("refuses a photo without sky (no_sky_detected) without charging; the token still works after", async () => {
+    const dropId = (await storeAsset({ kind: "upload", bytes: drop, mime: "image/jpeg", width: 640, height: 400 })).id;
+    const token = await pay("sky-replacement");
+    const refused = await tool(
+      "sky-replacement",
+      { imageAssetId: dropId, skyPresetId: "golden-hour" },
+      { "X-Payment-Token": token },
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ error: { code: "no_sky_detected" }, data: { Charged: false } });
+    const db = await getDb();
+    const job = await db.job.findUniqueOrThrow({ where: { id: String(refused.body.data?.JobId) } });
+    expect(job.status).toBe("failed");
+    const payment = await db.payment.findFirstOrThrow({ where: { jobs: { some: { id: job.id } } } });
+    expect(payment.status).toBe("released");
+    expect(await db.ledgerEntry.count({ where: { paymentId: payment.id, kind: "capture" } })).toBe(0);
+
+    const accepted = await tool(
+      "sky-replacement",
+      { imageAssetId: cameraId, skyPresetId: "golden-hour" },
+      { "X-Payment-Token": token, Prefer: "wait=0" },
+    );
+    expect(accepted.status).toBe(202);
   });
 
   it("refuses a private ImageURL and an unreachable one without charging; the token still works after", async () => {

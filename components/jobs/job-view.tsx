@@ -35,6 +35,8 @@ function friendlyJobError(error: { code: string; message: string }): string {
   switch (error.code) {
     case "no_sky_detected":
       return "We couldn't find the sky in this photo. Go back, paint the sky with the brush, and try again.";
+    case "sky_uncertain":
+      return "We couldn't tell the sky's outline in this photo reliably, so we didn't replace it (not charged). Paint the sky with the brush and try again.";
     case "no_subject_detected":
       return "We couldn't find a clear subject in this photo. Try a photo where the subject stands out from the background.";
     case "prompt_not_supported":

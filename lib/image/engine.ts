@@ -17,7 +17,7 @@ import { type MatteBytes, skyMatteFor, subjectMatteFor } from "./mattes";
 import { CANVAS_PRESETS, MAX_INPUT_PIXELS, previewRenderSide } from "./options";
 import { placeSubject } from "./placement";
 import { DEFAULT_SHADOW, shadowPlane } from "./shadow";
-import { findBackgroundPreset, findSkyPreset } from "./presets";
+import { findBackgroundPreset, findSkyPreset, renderSkyPreset } from "./presets";
 import { renderScene } from "./procedural";
 import { backgroundFromPrompt, parseSegmentationPrompt, skyFromPrompt } from "./prompts";
 import { type Rgb, decodeRgb, planeToGrey, shrinkRgb } from "./raster";
@@ -100,7 +100,14 @@ async function renderSky(
   switch (source.kind) {
     case "preset": {
       const preset = findSkyPreset(source.presetId);
-      return { rgb: await renderScene(preset.spec, size), meta: { presetId: preset.id, skyTags: preset.tags } };
+      return {
+        rgb: await renderSkyPreset(preset.id, size),
+        meta: {
+          presetId: preset.id,
+          skyTags: preset.tags,
+          ...(preset.source === "photo" ? { skyCredit: `${preset.photo.credit} (${preset.photo.licence})` } : {}),
+        },
+      };
     }
     case "image":
       // Sky photos usually have their horizon low in the frame: anchor the crop at the bottom.

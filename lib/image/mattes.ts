@@ -24,7 +24,7 @@ export type MatteBytes = Partial<Record<MatteKind, Uint8Array>>;
  * Bump when the matte a kind's code computes changes (new model, new refinement, new fields): old
  * entries then stop matching and age out. The sky matte is computeSkyMatte's output as a black box.
  */
-const MATTE_VERSIONS: Record<MatteKind, string> = { subject: "subject-1", sky: "sky-1" };
+const MATTE_VERSIONS: Record<MatteKind, string> = { subject: "subject-1", sky: "sky-2" };
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

@@ -1,18 +1,26 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { AppError } from "../errors";
 import { type BackgroundSpec, type SkySpec, renderScene } from "./procedural";
 import type { Rgb } from "./raster";
 
 export type TimeOfDay = "day" | "golden-hour" | "sunset" | "dusk" | "night";
-type Weather = "clear" | "cloudy" | "overcast" | "storm";
+export type Weather = "clear" | "cloudy" | "overcast" | "storm";
 
-export type SkyPreset = {
+type SkyPresetBase = {
   id: string;
   name: string;
   group: TimeOfDay;
   tags: { timeOfDay: TimeOfDay; weather: Weather };
-  spec: SkySpec;
 };
+/** A real sky photo: the file in lib/image/skies/ and where it comes from (shown to users). */
+type SkyPhoto = { file: string; credit: string; licence: string; source: string };
+
+/** A sky drawn by the engine (procedural.ts), or a real sky photo shipped in lib/image/skies/. */
+export type SkyPreset =
+  (SkyPresetBase & { source: "procedural"; spec: SkySpec }) | (SkyPresetBase & { source: "photo"; photo: SkyPhoto });
 type BackgroundGroup = "studio" | "solid" | "gradient" | "material" | "bokeh";
 export type BackgroundPreset = {
   id: string;
@@ -22,7 +30,14 @@ export type BackgroundPreset = {
   spec: BackgroundSpec;
 };
 
-export type PresetInfo = { id: string; name: string; group: string; tags: string[] };
+export type PresetInfo = {
+  id: string;
+  name: string;
+  group: string;
+  tags: string[];
+  /** Author and licence of a photographic preset, to show beside it. */
+  credit?: string;
+};
 
 const sky = (
   id: string,
@@ -31,12 +46,38 @@ const sky = (
   weather: Weather,
   spec: Omit<SkySpec, "kind" | "seed">,
   seed: number,
-): SkyPreset => ({ id, name, group: timeOfDay, tags: { timeOfDay, weather }, spec: { kind: "sky", seed, ...spec } });
+): SkyPreset => ({
+  id,
+  name,
+  group: timeOfDay,
+  tags: { timeOfDay, weather },
+  source: "procedural",
+  spec: { kind: "sky", seed, ...spec },
+});
 
 const WHITE_CLOUD = [250, 251, 253] as const;
 const GREY_CLOUD = [150, 158, 170] as const;
 
-export const SKY_PRESETS: readonly SkyPreset[] = [
+function skiesDir(): string {
+  const candidates = [
+    path.join(path.dirname(fileURLToPath(import.meta.url)), "skies"),
+    // Bundled layouts: the sources' place in the project.
+    path.resolve("lib/image/skies"),
+  ];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, "skies.json"))) ?? candidates[0]!;
+}
+
+type SkyPhotoEntry = SkyPresetBase & { photo: SkyPhoto };
+
+/** The photographic skies listed in lib/image/skies/skies.json (see its README for sources). */
+function photoSkyPresets(): SkyPreset[] {
+  const file = path.join(skiesDir(), "skies.json");
+  if (!fs.existsSync(file)) return [];
+  const entries = JSON.parse(fs.readFileSync(file, "utf8")) as SkyPhotoEntry[];
+  return entries.map((e) => ({ ...e, source: "photo" as const }));
+}
+
+const PROCEDURAL_SKY_PRESETS: readonly SkyPreset[] = [
   sky(
     "clear-blue",
     "Clear blue",
@@ -463,8 +504,17 @@ export const BACKGROUND_PRESETS: readonly BackgroundPreset[] = [
   ),
 ];
 
+/** Photographic skies first: they look most natural next to a photo. */
+export const SKY_PRESETS: readonly SkyPreset[] = [...photoSkyPresets(), ...PROCEDURAL_SKY_PRESETS];
+
 export function listSkyPresets(): PresetInfo[] {
-  return SKY_PRESETS.map((p) => ({ id: p.id, name: p.name, group: p.group, tags: [p.tags.timeOfDay, p.tags.weather] }));
+  return SKY_PRESETS.map((p) => ({
+    id: p.id,
+    name: p.name,
+    group: p.group,
+    tags: [p.tags.timeOfDay, p.tags.weather],
+    ...(p.source === "photo" ? { credit: `${p.photo.credit} (${p.photo.licence})` } : {}),
+  }));
 }
 
 export function listBackgroundPresets(): PresetInfo[] {
@@ -480,6 +530,13 @@ export function findSkyPreset(id: string): SkyPreset {
   return p;
 }
 
+/** The drawing of a procedural sky preset (prompts start from one). */
+export function proceduralSkySpec(id: string): SkySpec {
+  const preset = findSkyPreset(id);
+  if (preset.source !== "procedural") throw new AppError("preset_not_found", `"${id}" is not a drawn sky.`);
+  return preset.spec;
+}
+
 export function findBackgroundPreset(id: string): BackgroundPreset {
   const p = BACKGROUND_PRESETS.find((s) => s.id === id);
   if (!p)
@@ -489,8 +546,19 @@ export function findBackgroundPreset(id: string): BackgroundPreset {
   return p;
 }
 
+/**
+ * A sky preset at `size`. A photo covers the size, anchored at its bottom (its horizon), so a
+ * sky shorter than the photo's is never stretched out of shape.
+ */
 export async function renderSkyPreset(id: string, size: { width: number; height: number }): Promise<Rgb> {
-  return renderScene(findSkyPreset(id).spec, size);
+  const preset = findSkyPreset(id);
+  if (preset.source === "procedural") return renderScene(preset.spec, size);
+  const data = await sharp(path.join(skiesDir(), preset.photo.file))
+    .removeAlpha()
+    .resize(size.width, size.height, { fit: "cover", position: "bottom" })
+    .raw()
+    .toBuffer();
+  return { width: size.width, height: size.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 export async function renderBackgroundPreset(id: string, size: { width: number; height: number }): Promise<Rgb> {

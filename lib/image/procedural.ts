@@ -35,7 +35,7 @@ export type BackgroundSpec = {
 export type SceneSpec = SkySpec | BackgroundSpec;
 
 /** Deterministic PRNG (mulberry32): same seed → same scene bytes on every run. */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -103,9 +103,27 @@ function renderSkyBase(spec: SkySpec, w: number, h: number): Uint8Array {
     const gy = Math.pow(v, 1.6);
     for (let x = 0; x < w; x++) {
       const u = x / (w - 1 || 1);
-      let r = mix(spec.top[0], spec.horizon[0], gy);
-      let g = mix(spec.top[1], spec.horizon[1], gy);
-      let b = mix(spec.top[2], spec.horizon[2], gy);
+      // Real skies are not a vertical gradient: brighter towards the sun's side, with soft haze
+      // bands near the horizon and slow colour drifts (what makes a flat gradient look drawn).
+      const side = spec.sun ? Math.exp(-Math.abs(u - spec.sun.x) * 1.8) : 0.5 + 0.5 * u;
+      const drift = fbm(u * aspect * 0.9, v * 0.9, { seed: spec.seed + 31, octaves: 3 }) - 0.5;
+      const haze = (fbm(u * aspect * 1.5, v * 14, { seed: spec.seed + 47, octaves: 2 }) - 0.5) * gy;
+      const gv = Math.min(1, Math.max(0, gy + 0.1 * (side - 0.5) * (1 - gy) + 0.12 * drift + 0.15 * haze));
+      let r = mix(spec.top[0], spec.horizon[0], gv);
+      let g = mix(spec.top[1], spec.horizon[1], gv);
+      let b = mix(spec.top[2], spec.horizon[2], gv);
+      const lift = 1 + 0.05 * (side - 0.5);
+      r *= lift;
+      g *= lift;
+      b *= lift;
+      if (cover > 0.05 && cover < 0.9) {
+        // A thin high-cloud layer (cirrus): long streaks, faint, above the cumulus.
+        const ci = fbm((u * aspect * 1.2) / (stretch * 2.5), v * 5 * persp, { seed: spec.seed + 59, octaves: 4 });
+        const ca = 0.22 * smoothstep(0.58, 0.8, ci) * (1 - gy * 0.6);
+        r = mix(r, spec.cloudLit[0], ca);
+        g = mix(g, spec.cloudLit[1], ca);
+        b = mix(b, spec.cloudLit[2], ca);
+      }
       if (spec.sun) {
         const dx = (u - spec.sun.x) * aspect;
         const dy = v - spec.sun.y;
@@ -285,6 +303,19 @@ function addStars(rgb: Rgb, opts: { density: number; seed: number }): void {
   }
 }
 
+/**
+ * Sensor-like grain (±2 levels, deterministic): a noiseless gradient next to a photo's noise is what
+ * gives a drawn sky away at 100 %.
+ */
+function addGrain(rgb: Rgb, seed: number): void {
+  const rand = mulberry32(seed ^ 0x5bd1e995);
+  const { data } = rgb;
+  for (let i = 0; i < data.length; i += 3) {
+    const n = (rand() + rand() - 1) * 2.5;
+    for (let c = 0; c < 3; c++) data[i + c] = Math.max(0, Math.min(255, Math.round(data[i + c]! + n)));
+  }
+}
+
 /** Renders a scene at exactly width×height; deterministic for a given spec. */
 export async function renderScene(spec: SceneSpec, size: { width: number; height: number }): Promise<Rgb> {
   const width = Math.max(1, Math.round(size.width));
@@ -301,5 +332,6 @@ export async function renderScene(spec: SceneSpec, size: { width: number; height
   }
   const rgb: Rgb = { width, height, data };
   if (spec.kind === "sky" && spec.stars) addStars(rgb, { density: spec.stars, seed: spec.seed });
+  if (spec.kind === "sky") addGrain(rgb, spec.seed);
   return rgb;
 }

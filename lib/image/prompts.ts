@@ -1,6 +1,6 @@
 import { AppError } from "../errors";
 import type { BackgroundSpec, BackgroundStyle, Colour, SkySpec } from "./procedural";
-import { findSkyPreset } from "./presets";
+import { proceduralSkySpec } from "./presets";
 
 /** What segmentation by prompt understands (lower-case words; multi-word prompts are matched per word). */
 const SEGMENTATION_VOCABULARY = {
@@ -346,7 +346,7 @@ export function skyFromPrompt(prompt: string): PromptScene<SkySpec> {
       details: { supported: SKY_VOCABULARY, ignored },
     });
   }
-  const spec: SkySpec = { ...findSkyPreset(base).spec, seed: seedOf(prompt.toLowerCase().trim()) };
+  const spec: SkySpec = { ...proceduralSkySpec(base), seed: seedOf(prompt.toLowerCase().trim()) };
   if (clouds !== undefined && spec.clouds < clouds) spec.clouds = clouds;
   if (stars !== undefined) spec.stars = stars;
   if (moon) spec.moon = { x: 0.75, y: 0.22, radius: 0.045 };

@@ -376,7 +376,7 @@ export function detectWaterReflection(rgb: Rgb, alpha: Float32Array): WaterRefle
   tops.sort((a, b) => a - b);
   mids.sort((a, b) => a - b);
   const flatTop = quantile(tops, 0.8) - quantile(tops, 0.2) <= 0.04 * h;
-  const flatMid = mids.length >= 0.5 * tops.length && quantile(mids, 0.8) - quantile(mids, 0.2) <= 0.03 * h;
+  const flatMid = mids.length >= 0.5 * tops.length && quantile(mids, 0.8) - quantile(mids, 0.2) <= 0.05 * h;
   if (!flatTop && !flatMid) return none();
   const top = quantile(tops, 0.2);
   const midEstimate = flatMid ? Math.round(quantile(mids, 0.5)) : top;

@@ -12,7 +12,7 @@ export type PublicPreset = PresetInfo & {
 
 const THUMBNAIL_SIZE = { width: 320, height: 200 } as const;
 /** Bump when the engine's preset rendering changes, so long-cached thumbnails are fetched again. */
-const THUMBNAIL_VERSION = "1";
+const THUMBNAIL_VERSION = "2";
 
 export function parsePresetKind(value: string | null): PresetKind {
   if (value === "sky" || value === "background") return value;

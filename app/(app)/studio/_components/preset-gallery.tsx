@@ -110,6 +110,14 @@ export function PresetGallery({ kind, selectedId, onSelect, suggestion }: Props)
                   <span className="line-clamp-2 bg-white px-1.5 py-1 text-xs leading-snug dark:bg-slate-900">
                     {preset.name}
                   </span>
+                  {preset.credit && (
+                    <span
+                      title={preset.credit}
+                      className="block truncate bg-white px-1.5 pb-1 text-[0.65rem] leading-tight text-slate-600 dark:bg-slate-900 dark:text-slate-400"
+                    >
+                      © {preset.credit}
+                    </span>
+                  )}
                   {suits.has(preset.id) && <span className="sr-only"> (suits your photo)</span>}
                   {suits.has(preset.id) && (
                     <span

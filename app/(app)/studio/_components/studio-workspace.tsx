@@ -71,6 +71,8 @@ function previewMessage(problem: PreviewProblem): string {
   switch (problem.code) {
     case "no_sky_detected":
       return "We couldn't find the sky — paint it with the brush and we'll use your marks.";
+    case "sky_uncertain":
+      return "We couldn't tell the sky's outline reliably — paint it with the brush and we'll use your marks.";
     case "no_subject_detected":
       return "We couldn't find a clear subject in this photo. Try a photo where the subject stands out.";
     case "rate_limited":
@@ -475,7 +477,7 @@ export function StudioWorkspace({ photo, onPhotoChange }: Props) {
                 data-testid="preview-problem"
               >
                 <p>{previewMessage(problem)}</p>
-                {problem.code === "no_sky_detected" && (
+                {(problem.code === "no_sky_detected" || problem.code === "sky_uncertain") && (
                   <button
                     type="button"
                     onClick={() => setBrushOpen(true)}

@@ -103,6 +103,12 @@ const ERRORS: Array<{ code: string; status: number; meaning: string; charged: st
     charged: "no, token usable again",
   },
   {
+    code: "sky_uncertain",
+    status: 422,
+    meaning: "A sky was found but its outline is too uncertain to replace cleanly; send hints to decide.",
+    charged: "no, token usable again",
+  },
+  {
     code: "no_subject_detected",
     status: 422,
     meaning: "No subject found to keep or cut out.",
