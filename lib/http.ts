@@ -50,7 +50,7 @@ export function errorResponse(caught: unknown, requestId: string): Response {
 }
 
 /** A 429's wait (`details.retryAfterSeconds`), for the Retry-After header. */
-export function retryAfterSeconds(details: unknown): number | null {
+function retryAfterSeconds(details: unknown): number | null {
   const value = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : null;
 }

@@ -3,7 +3,7 @@
  * at least 12 characters, at least 5 different ones, and not a well-known password or a simple
  * run of characters. Long passphrases ("correct horse battery staple") pass; "password1234" does not.
  */
-export const MIN_ADMIN_PASSWORD_LENGTH = 12;
+const MIN_ADMIN_PASSWORD_LENGTH = 12;
 
 const COMMON = new Set([
   "password1234",

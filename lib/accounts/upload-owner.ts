@@ -29,7 +29,7 @@ function limiters() {
   return globalForLimits.backdropUploadLimiters;
 }
 
-export function resetUploadRateLimitsForTests(): void {
+function resetUploadRateLimitsForTests(): void {
   globalForLimits.backdropUploadLimiters = undefined;
 }
 

@@ -130,7 +130,7 @@ function loginLimiter() {
  * (1 s, 2 s, 4 s … up to 15 min). While locked every attempt, even the right password, is 429.
  * A successful sign-in clears the count. In memory, per process, like the other limiters.
  */
-export const ADMIN_BACKOFF = { freeFailures: 10, maxLockSeconds: 15 * 60 } as const;
+const ADMIN_BACKOFF = { freeFailures: 10, maxLockSeconds: 15 * 60 } as const;
 type Failures = { count: number; lockedUntil: number };
 const globalForBackoff = globalThis as unknown as { backdropAdminFailures?: Map<string, Failures> };
 

@@ -5,7 +5,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:c
  * scrypt parameters: OWASP's recommended minimum (N=2^17, r=8, p=1: 128 MiB, a few hundred ms).
  * Stored with each hash; older, cheaper hashes are upgraded at the next successful sign-in.
  */
-export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
+const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
 const PARAMS = SCRYPT_PARAMS;
 const KEY_LENGTH = 32;
 

@@ -27,7 +27,7 @@ const REFINE_SIDE = 1024;
  * - `maxUncertain`: the share of the sky whose pixels the model is unsure about (probability
  *   0.25–0.75); above it the mask would be a guess.
  */
-export const SKY_DECISION = { minHasSky: 0.5, minCoverage: 0.01, maxUncertain: 0.35 };
+const SKY_DECISION = { minHasSky: 0.5, minCoverage: 0.01, maxUncertain: 0.35 };
 
 export type SkyMatte = {
   width: number;

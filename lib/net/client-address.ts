@@ -11,10 +11,10 @@ import { expandV6 } from "./ip";
 export const PEER_HEADER = "x-backdrop-peer";
 
 /** A parsed TRUSTED_PROXIES entry: one address or a CIDR range, IPv4 or IPv6. */
-export type ProxyRange = { family: 4 | 6; groups: number[]; bits: number };
+type ProxyRange = { family: 4 | 6; groups: number[]; bits: number };
 
 /** `::ffff:a.b.c.d` → `a.b.c.d`; lower-case, zone and brackets dropped; "" when not an IP address. */
-export function normalizeAddress(raw: string | null | undefined): string {
+function normalizeAddress(raw: string | null | undefined): string {
   let text = (raw ?? "").trim();
   if (text.startsWith("[")) text = text.slice(1, text.indexOf("]") > 0 ? text.indexOf("]") : undefined);
   text = text.split("%")[0] ?? "";
@@ -32,7 +32,7 @@ function toGroups(address: string): { family: 4 | 6; groups: number[] } {
 }
 
 /** Parses `10.0.0.0/8, 127.0.0.1, ::1, fd00::/8`; throws on an entry that is not an address or range. */
-export function parseProxyRanges(value: string): ProxyRange[] {
+function parseProxyRanges(value: string): ProxyRange[] {
   return value
     .split(",")
     .map((part) => part.trim())
@@ -68,7 +68,7 @@ function inRange(address: string, range: ProxyRange): boolean {
  * left of it were written by the client and are ignored. "unknown" when there is no peer address
  * (a request that did not come through the web server's socket).
  */
-export function resolveClientAddress(params: {
+function resolveClientAddress(params: {
   peer: string | null | undefined;
   forwardedFor: string | null | undefined;
   trusted: ProxyRange[];

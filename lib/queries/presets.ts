@@ -4,7 +4,7 @@ import { apiClient } from "@/lib/api-client";
 import { queryKeys } from "./keys";
 import type { Preset } from "./types";
 
-const presetsQueryOptions = (kind: "sky" | "background") =>
+export const presetsQueryOptions = (kind: "sky" | "background") =>
   queryOptions({
     queryKey: queryKeys.presets(kind),
     queryFn: async () => (await apiClient.get<{ presets: Preset[] }>(`/api/presets?kind=${kind}`)).presets,
