@@ -132,7 +132,7 @@ test("an account signed in by emailed link buys credits, pays studio edits and A
     page.waitForEvent("download"),
     page.getByRole("link", { name: "Export usage (CSV)" }).click(),
   ]);
-  const csv = readFileSync((await download.path())!, "utf8")
+  const csv = readFileSync(await download.path(), "utf8")
     .trim()
     .split("\r\n");
   expect(csv[0]).toBe("date,kind,status,credits,description,service,job_id,api_key,topup_id");

@@ -29,10 +29,6 @@ function limiters() {
   return globalForLimits.backdropUploadLimiters;
 }
 
-function resetUploadRateLimitsForTests(): void {
-  globalForLimits.backdropUploadLimiters = undefined;
-}
-
 /**
  * Who an upload belongs to, after the per-address upload limit (429 `rate_limited`): an API key's
  * account, else the payment of the request's payment token (`X-Payment-Token`: a program without

@@ -159,7 +159,9 @@ describe("background change", () => {
     for (let y = top; y < base; y++) {
       for (let x = 0; x < 500; x++) {
         if (contact(x, y) < 250) continue; // the product itself and its contact shadow
-        if (right(x, y) < 240) x > 250 ? darkRight++ : darkLeft++;
+        if (right(x, y) >= 240) continue;
+        if (x > 250) darkRight++;
+        else darkLeft++;
       }
     }
     expect(darkRight).toBeGreaterThan(200);
