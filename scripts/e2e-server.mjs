@@ -23,6 +23,10 @@ const env = {
   NODE_ENV: "production",
   // The admin console's first account (`admin`) for e2e/admin.spec.ts
   ADMIN_PASSWORD: "e2e-admin-password",
+  // The suite uploads many photos from one address with a new browser (a new visitor) per test;
+  // the limits themselves are tested in tests/security/upload-limits.test.ts.
+  UPLOAD_RATE_LIMIT_PER_MINUTE: "1000",
+  NEW_VISITORS_PER_HOUR: "1000",
 };
 const server = spawn(process.execPath, [nextBin, "start", "-p", process.env.PORT ?? "3200", "-H", "127.0.0.1"], {
   stdio: "inherit",

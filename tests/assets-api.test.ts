@@ -13,6 +13,9 @@ import { testDbTargets, useTestDb } from "./test-db";
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "bd-assets-"));
 process.env.DATA_DIR = dataDir;
+// Many uploads from one address, on two databases: the limits have their own tests (tests/security).
+process.env.UPLOAD_RATE_LIMIT_PER_MINUTE = "1000";
+process.env.NEW_VISITORS_PER_HOUR = "1000";
 resetEnvCache();
 
 const BASE = "http://localhost:3000";
