@@ -42,7 +42,9 @@ async function signInByEmail(page: Page, email: string, options: { check?: boole
 }
 
 async function apiKeyEdit(request: APIRequestContext, key: string): Promise<{ status: number; code?: string }> {
+  // A program uploads with its key: the photo then belongs to the key's account.
   const upload = await request.post("/api/assets", {
+    headers: { Authorization: `Bearer ${key}` },
     multipart: { file: { name: "coffee.jpg", mimeType: "image/jpeg", buffer: readFileSync(fixture("coffee.jpg")) } },
   });
   expect(upload.status()).toBe(201);

@@ -74,6 +74,9 @@ export function BatchWorkbench() {
   const [submitError, setSubmitError] = useState<string | null>(null);
   const queue = useRef<Array<{ key: string; file: File }>>([]);
   const active = useRef(0);
+  // The first upload of a new visitor gets the owner cookie its photos belong to: parallel first
+  // uploads would each start a different visitor, so one lane runs until the first answer is in.
+  const ownerKnown = useRef(false);
 
   const update = useCallback(
     (key: string, patch: Partial<Item>) =>
@@ -98,13 +101,21 @@ export function BatchWorkbench() {
         } catch (error) {
           update(key, { state: "refused", reason: error instanceof ApiError ? error.message : "the upload failed" });
         }
+        if (!ownerKnown.current) {
+          ownerKnown.current = true;
+          openLanes();
+        }
       }
       active.current--;
     };
-    while (active.current < UPLOAD_CONCURRENCY && queue.current.length > 0) {
-      active.current++;
-      void lane();
-    }
+    const openLanes = () => {
+      const lanes = ownerKnown.current ? UPLOAD_CONCURRENCY : 1;
+      while (active.current < lanes && queue.current.length > 0) {
+        active.current++;
+        void lane();
+      }
+    };
+    openLanes();
   }, [update]);
 
   const onDrop = useCallback(
