@@ -82,6 +82,8 @@ async function until<T>(
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string }; data?: Record<string, unknown> };
 
+let ownerCookie: string | undefined;
+
 async function http(
   method: string,
   url: string,
@@ -90,13 +92,20 @@ async function http(
   timeoutMs = 120_000,
 ): Promise<{ status: number; json: Json; ms: number }> {
   const t0 = Date.now();
+  // The harness is one client: it keeps the owner cookie its first upload got, so its photos stay its own.
+  const withOwner = ownerCookie && !("cookie" in headers) ? { cookie: ownerCookie, ...headers } : headers;
   const response = await fetch(url, {
     method,
     headers:
-      body === undefined || body instanceof FormData ? headers : { "content-type": "application/json", ...headers },
+      body === undefined || body instanceof FormData ? withOwner : { "content-type": "application/json", ...withOwner },
     body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
+  const owner = response.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0]!)
+    .find((pair) => pair.startsWith("bd_owner="));
+  if (owner && !ownerCookie) ownerCookie = owner;
   const text = await response.text();
   let json: Json;
   try {
@@ -354,10 +363,15 @@ async function main(): Promise<number> {
       const keyId = String((created.json.apiKey as { id: string }).id);
       const bearer = { authorization: `Bearer ${key}` };
 
+      // A program uploads with its key: the photo belongs to the key's account.
+      const form = new FormData();
+      form.append("file", new Blob([new Uint8Array(photo)], { type: "image/jpeg" }), "scale.jpg");
+      const keyPhoto = await http("POST", `${A}/api/assets`, form, bearer);
+      assert(keyPhoto.status === 201, `upload with the key answered ${keyPhoto.status}`);
       const paid = await http(
         "POST",
         `${A}/api/tools/sky-replacement`,
-        { imageAssetId: photoAsset.id, skyPresetId: "clear-blue" },
+        { imageAssetId: String(keyPhoto.json.id), skyPresetId: "clear-blue" },
         { ...bearer, prefer: "wait=110" },
       );
       assert(paid.status === 200, `key call on A answered ${paid.status}: ${JSON.stringify(paid.json).slice(0, 300)}`);
